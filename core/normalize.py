@@ -1,0 +1,129 @@
+"""Embedding normalisation, applied as a user-given sequence of steps (as VecMap's ``--normalize``).
+
+Steps (Artetxe et al. 2018, AAAI, section 3.1; Zhang et al. 2019):
+
+``"unit"``
+    Every word vector scaled to unit Euclidean length.
+``"center"``
+    Mean centering: the average vector is subtracted from every word vector.
+``"unitdim"``
+    Every dimension scaled to unit variance (root mean square 1 over the vocabulary); after
+    ``"center"`` this is standardisation.
+``"iternorm"``
+    Iterative normalisation (Zhang et al. 2019, "Are girls neko or shōjo?"): alternate unit length and
+    centering until both hold at once.
+``"none"``
+    Nothing.
+
+All functions return new C-contiguous float32 arrays and never modify their input.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .errors import ConfigError
+
+NORMALIZATION_STEPS = ("unit", "center", "unitdim", "iternorm")
+_EPS = 1e-12
+
+
+def _as_f32(X) -> np.ndarray:
+    return np.array(X, dtype=np.float32, order="C", copy=True)
+
+
+def unit_length(X) -> np.ndarray:
+    """Scale every row to unit Euclidean length (zero rows are left at zero).
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d)
+
+    Returns
+    -------
+    ndarray of float32, shape (n, d)
+    """
+    X = _as_f32(X)
+    norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+    norms[norms < _EPS] = 1.0
+    X /= norms[:, None]
+    return X
+
+
+def center(X) -> np.ndarray:
+    """Subtract the mean vector (mean centering; Artetxe et al. 2018, AAAI).
+
+    The mean is accumulated in float64 so that large vocabularies do not lose precision.
+    """
+    X = _as_f32(X)
+    X -= X.mean(axis=0, dtype=np.float64).astype(np.float32)
+    return X
+
+
+def unit_variance(X) -> np.ndarray:
+    """Scale every dimension to unit variance (root mean square 1 over the rows; constant-zero
+    dimensions are left alone). Equivalent to standardisation when the space is centred."""
+    X = _as_f32(X)
+    rms = np.sqrt(np.einsum("ij,ij->j", X, X, dtype=np.float64) / max(len(X), 1))
+    rms[rms < _EPS] = 1.0
+    X /= rms.astype(np.float32)
+    return X
+
+
+def iterative_normalization(X, n_iter: int = 5) -> np.ndarray:
+    """Iterative normalisation (Zhang, Xu, Kamath et al. 2019, "Are Girls Neko or Shōjo?
+    Cross-Lingual Alignment of Non-Isomorphic Embeddings with Iterative Normalization", ACL).
+
+    Alternates unit length and mean centering ``n_iter`` times, ending with unit length, so that the
+    vectors are (approximately) both unit length and zero mean -- the condition under which an
+    orthogonal map can align two spaces' inner products.
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d)
+    n_iter : int, default 5
+    """
+    if n_iter < 1:
+        raise ConfigError(f"iterative normalisation needs n_iter >= 1 (got {n_iter})")
+    X = unit_length(X)
+    for _ in range(n_iter):
+        X = unit_length(center(X))
+    return X
+
+
+_STEP_FUNCS = {"unit": unit_length, "center": center, "unitdim": unit_variance,
+               "iternorm": iterative_normalization}
+
+
+def normalize(X, steps: Sequence[str] | str = ("unit", "center", "unit")) -> np.ndarray:
+    """Apply normalisation steps in the given order (VecMap's ``--normalize unit center unit``).
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d)
+    steps : sequence of str, or one str
+        Each of ``"unit"``, ``"center"``, ``"unitdim"``, ``"iternorm"``, ``"none"``; repeats allowed.
+
+    Returns
+    -------
+    ndarray of float32, shape (n, d) -- always a new array.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown step name.
+    """
+    if isinstance(steps, str):
+        steps = (steps,)
+    out = _as_f32(X)
+    for step in steps:
+        if step == "none":
+            continue
+        func = _STEP_FUNCS.get(step)
+        if func is None:
+            raise ConfigError(f"unknown normalisation step '{step}'; use any sequence of "
+                              f"{', '.join(NORMALIZATION_STEPS + ('none',))}")
+        out = func(out)
+    return out

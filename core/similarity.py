@@ -1,0 +1,282 @@
+"""Batched float32 similarity kernels shared by induction, evaluation, the seeds and the app.
+
+Rows are assumed unit length, so the dot product is the cosine. Nothing here builds an n x n float64
+matrix: similarities are computed in row batches of ``batch_size`` rows into a reused float32 buffer
+(``np.matmul(..., out=buf)``) and reduced on the fly.
+
+Exact top-k uses block maxima instead of partitioning every row: the columns of a batch are split
+into ``B`` interleaved blocks, the block maxima are one vectorised ``maximum`` reduction, and the
+true top-k entries of a row must lie in the k blocks with the largest maxima (any other block's
+maximum is beaten by k distinct entries), so only those ``k * B`` candidates are partitioned.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .errors import ConfigError
+
+DEFAULT_BATCH = 1024
+_BLOCK = 32
+
+
+def _f32(A) -> np.ndarray:
+    return np.ascontiguousarray(A, dtype=np.float32)
+
+
+def _topk_rows(S: np.ndarray, k: int, want_indices: bool = True):
+    """Exact top-k of every row of ``S`` (float32, C-contiguous), values sorted descending.
+
+    Returns ``(values, indices)`` (indices None when not wanted).
+    """
+    b, n = S.shape
+    if k >= n:
+        order = np.argsort(-S, axis=1, kind="stable")
+        return np.take_along_axis(S, order, axis=1), order
+    if k == 1:
+        idx = S.argmax(axis=1)[:, None]
+        return np.take_along_axis(S, idx, axis=1), idx
+    nb = n // _BLOCK
+    if nb <= 2 * k or b == 0:
+        # Too few blocks for the trick to pay off: partition directly.
+        cand = np.argpartition(S, n - k, axis=1)[:, n - k:]
+    else:
+        main = S[:, : nb * _BLOCK].reshape(b, _BLOCK, nb)   # block c = columns {c + j*nb}
+        bmax = main.max(axis=1)                              # (b, nb)
+        blocks = np.argpartition(bmax, nb - k, axis=1)[:, nb - k:]   # (b, k)
+        cand = (blocks[:, :, None] + (np.arange(_BLOCK) * nb)[None, None, :]).reshape(b, k * _BLOCK)
+        tail = nb * _BLOCK
+        if tail < n:
+            cand = np.concatenate([cand, np.broadcast_to(np.arange(tail, n), (b, n - tail))], axis=1)
+        vals = np.take_along_axis(S, cand, axis=1)
+        sel = np.argpartition(vals, vals.shape[1] - k, axis=1)[:, -k:]
+        cand = np.take_along_axis(cand, sel, axis=1)
+    vals = np.take_along_axis(S, cand, axis=1)
+    order = np.argsort(-vals, axis=1, kind="stable")
+    return np.take_along_axis(vals, order, axis=1), np.take_along_axis(cand, order, axis=1)
+
+
+def scan_topk(A, B, k: int, *, scale: float = 1.0, col_offset=None, row_offset=None,
+              batch_size: int = DEFAULT_BATCH, col_max: bool = False):
+    """Top-k of ``scale * A @ B.T - col_offset[None, :] - row_offset[:, None]`` per row, batched.
+
+    The workhorse of every retrieval: NN (``scale=1``), CSLS (``scale=2``, offsets = r-terms).
+
+    Parameters
+    ----------
+    A : ndarray (n_a, d)
+    B : ndarray (n_b, d)
+    k : int
+    scale : float
+    col_offset, row_offset : ndarray (n_b,), (n_a,) or None
+    batch_size : int
+    col_max : bool
+        Also return the per-column maximum and its row (the backward argmax), accumulated over the
+        same batches -- a union induction then needs no extra pass.
+
+    Returns
+    -------
+    values : float32 (n_a, k), sorted descending
+    indices : int64 (n_a, k)
+    (col_values float32 (n_b,), col_indices int64 (n_b,)) when ``col_max``
+    """
+    A = _f32(A)
+    B = _f32(B)
+    if A.shape[1] != B.shape[1]:
+        raise ConfigError(f"cannot compare vectors of dimension {A.shape[1]} and {B.shape[1]}; "
+                          "map both spaces into a shared space first")
+    n_a, n_b = len(A), len(B)
+    k = min(k, n_b)
+    vals = np.empty((n_a, k), np.float32)
+    idx = np.empty((n_a, k), np.int64)
+    BT = np.ascontiguousarray(B.T)
+    buf = np.empty((min(batch_size, max(n_a, 1)), n_b), np.float32)
+    co = None if col_offset is None else _f32(col_offset)
+    ro = None if row_offset is None else _f32(row_offset)
+    if col_max:
+        cmax = np.full(n_b, -np.inf, np.float32)
+        carg = np.zeros(n_b, np.int64)
+    for i in range(0, n_a, batch_size):
+        j = min(i + batch_size, n_a)
+        S = buf[: j - i]
+        np.matmul(A[i:j], BT, out=S)
+        if scale != 1.0:
+            S *= np.float32(scale)
+        if co is not None:
+            S -= co
+        if ro is not None:
+            S -= ro[i:j, None]
+        v, ix = _topk_rows(S, k)
+        vals[i:j] = v
+        idx[i:j] = ix
+        if col_max:
+            m = S.max(axis=0)
+            better = np.flatnonzero(m > cmax)
+            if better.size:
+                cmax[better] = m[better]
+                carg[better] = i + S[:, better].argmax(axis=0)
+    if col_max:
+        return vals, idx, (cmax, carg)
+    return vals, idx
+
+
+def topk_similarities(A, B, k: int, batch_size: int = DEFAULT_BATCH):
+    """Nearest neighbours by cosine: the ``k`` most similar rows of ``B`` for every row of ``A``.
+
+    Parameters
+    ----------
+    A : array_like (n_a, d), unit rows
+    B : array_like (n_b, d), unit rows
+    k : int
+    batch_size : int
+
+    Returns
+    -------
+    values : float32 (n_a, k), sorted descending
+    indices : int64 (n_a, k)
+    """
+    return scan_topk(A, B, k, batch_size=batch_size)
+
+
+def mean_topk_similarity(A, B, k: int = 10, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
+    """Mean cosine of every row of ``A`` to its ``k`` nearest rows of ``B``: the r-term of CSLS
+    (Conneau, Lample, Ranzato, Denoyer & Jégou 2018, "Word Translation Without Parallel Data", ICLR).
+
+    Returns
+    -------
+    float32 (n_a,)
+    """
+    if k < 1:
+        raise ConfigError(f"CSLS needs k >= 1 neighbours (got {k})")
+    vals, _ = scan_topk(A, B, k, batch_size=batch_size)
+    return vals.mean(axis=1, dtype=np.float64).astype(np.float32)
+
+
+def csls_topk(A, B, k_neighbors: int = 10, topk: int = 10, batch_size: int = DEFAULT_BATCH,
+              r_A=None, r_B=None):
+    """Retrieval by cross-domain similarity local scaling (Conneau et al. 2018, ICLR):
+    ``CSLS(a, b) = 2 cos(a, b) - r_B(a) - r_A(b)``, which penalises hubs.
+
+    Parameters
+    ----------
+    A, B : array_like, unit rows, same dimension
+    k_neighbors : int
+        Neighbourhood size of the r-terms.
+    topk : int
+        Candidates returned per row of ``A``.
+    r_A, r_B : ndarray or None
+        Precomputed r-terms (``mean_topk_similarity(A, B)``, ``mean_topk_similarity(B, A)``).
+
+    Returns
+    -------
+    values : float32 (n_a, topk) CSLS scores, sorted descending
+    indices : int64 (n_a, topk)
+    """
+    if r_A is None:
+        r_A = mean_topk_similarity(A, B, k_neighbors, batch_size)
+    if r_B is None:
+        r_B = mean_topk_similarity(B, A, k_neighbors, batch_size)
+    return scan_topk(A, B, topk, scale=2.0, col_offset=r_B, row_offset=r_A, batch_size=batch_size)
+
+
+def sorted_similarity_profile(X, rows: Sequence[int] | np.ndarray | None = None,
+                              n_sample: int | None = None, random_state=0,
+                              batch_size: int = DEFAULT_BATCH) -> np.ndarray:
+    """Each selected word's cosine similarities to all words of its own language, sorted descending.
+
+    The curve behind Artetxe et al. (2018, ACL, "A robust self-learning method for fully unsupervised
+    cross-lingual mappings of word embeddings"): translations have similar curves ("two" / "due" /
+    "cane" in the app), so the sorted profile is a language-independent signature of a word.
+
+    Parameters
+    ----------
+    X : array_like (n, d), unit rows
+    rows : sequence of int or None
+        Which words (default all; mind the size: the result is len(rows) x n).
+    n_sample : int or None
+        Compare against a uniform random sample of this many words instead of all (faster plots).
+    random_state : int or np.random.Generator
+
+    Returns
+    -------
+    float32 (len(rows), n or n_sample), every row sorted descending.
+    """
+    X = _f32(X)
+    rows = np.arange(len(X)) if rows is None else np.asarray(rows, dtype=np.int64)
+    cols = X
+    if n_sample is not None and n_sample < len(X):
+        rng = np.random.default_rng(random_state)
+        cols = X[np.sort(rng.choice(len(X), size=n_sample, replace=False))]
+    out = np.empty((len(rows), len(cols)), np.float32)
+    CT = np.ascontiguousarray(cols.T)
+    for i in range(0, len(rows), batch_size):
+        S = out[i:i + batch_size]
+        np.matmul(X[rows[i:i + batch_size]], CT, out=S)
+        S.sort(axis=1)
+        S[:] = S[:, ::-1]
+    return out
+
+
+def _normalize_unit_center_unit(M: np.ndarray) -> np.ndarray:
+    from .normalize import normalize
+    return normalize(M, ("unit", "center", "unit"))
+
+
+def second_order_signatures(X, n: int = 4000) -> np.ndarray:
+    """Second-order similarity signatures of the ``n`` most frequent words (Artetxe, Labaka & Agirre
+    2018, ACL): with ``U S V^T = SVD(X[:n])``, ``M = U S U^T`` is the square root of the similarity
+    matrix ``X X^T`` (so it does not depend on the basis of the space and is better conditioned);
+    every row of ``M`` is sorted (descending) and the matrix normalised unit length, centred, unit
+    length. Row ``i`` of the signatures of two languages can then be compared directly: translations
+    have similar signatures.
+
+    Parameters
+    ----------
+    X : array_like (n_words, d), rows normalised
+    n : int
+        Number of top-frequency words (VecMap's ``--unsupervised_vocab``, 4000).
+
+    Returns
+    -------
+    float32 (n, n)
+    """
+    X = _f32(X)
+    if n < 2:
+        raise ConfigError(f"second-order signatures need n >= 2 words (got {n})")
+    n = min(n, len(X))
+    U, s, _ = np.linalg.svd(X[:n].astype(np.float64), full_matrices=False)
+    U = U.astype(np.float32)
+    M = (U * s.astype(np.float32)) @ U.T
+    M.sort(axis=1)
+    M = np.ascontiguousarray(M[:, ::-1])
+    return _normalize_unit_center_unit(M)
+
+
+def _resample(p: np.ndarray, m: int) -> np.ndarray:
+    if p.shape[-1] == m:
+        return p
+    x_old = np.linspace(0.0, 1.0, p.shape[-1])
+    x_new = np.linspace(0.0, 1.0, m)
+    if p.ndim == 1:
+        return np.interp(x_new, x_old, p)
+    return np.stack([np.interp(x_new, x_old, r) for r in p])
+
+
+def distribution_similarity(sig_a, sig_b):
+    """Cosine between sorted similarity profiles (or signature rows).
+
+    Profiles of different length (languages with different vocabulary sizes) are linearly resampled to
+    the shorter length, i.e. compared as quantile curves. 1-D inputs give a float, 2-D inputs
+    (same number of rows) give one cosine per row.
+    """
+    a = np.asarray(sig_a, dtype=np.float64)
+    b = np.asarray(sig_b, dtype=np.float64)
+    m = min(a.shape[-1], b.shape[-1])
+    a, b = _resample(a, m), _resample(b, m)
+    num = (a * b).sum(axis=-1)
+    den = np.sqrt((a * a).sum(axis=-1) * (b * b).sum(axis=-1))
+    den = np.where(den == 0, 1.0, den)
+    out = num / den
+    return float(out) if np.ndim(out) == 0 else out.astype(np.float32)
