@@ -1,0 +1,122 @@
+"""Read FreeDict dictionaries in dictd format (``.index`` + ``.dict.dz`` or ``.dict``).
+
+An index line is ``headword<TAB>offset<TAB>length``; offset and length are numbers written in
+dictd's own base64 digits (``A-Za-z0-9+/``, most significant first) and address the
+*uncompressed* ``.dict`` text. A ``.dict.dz`` is a dictzip file, which is plain gzip to any reader.
+
+FreeDict definitions (rendered from TEI) look like::
+
+    dog /dɔg/ <n>            <- headword line: headword, pronunciation, part of speech
+    1. koira                 <- numbered sense: comma-separated translations
+    animal                   <- WikDict-derived dictionaries add a gloss line per sense
+    2. uroskoira, koira 2.   <- a trailing "2." marks further senses of the same translations
+     3.
+
+and, when there is a single sense, the first line after the headword line holds the translations.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+from core.errors import FileFormatError
+
+_B64_DIGITS = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+_NUMBERED_SENSE = re.compile(r"\d+\.(?=\s|$)(.*)")  # "2. text" at the line start; " 3." is a marker
+_SENSE_MARKER = re.compile(r"(\s+\d+\.)+$")
+_HINT = "Is this a dictd .index file from FreeDict, next to its .dict.dz (or .dict)?"
+
+
+def decode_b64_number(text: str) -> int:
+    """Decode a dictd base64 number (``"B0"`` -> 116). Raises ValueError on anything else."""
+    if not text or any(char not in _B64_DIGITS for char in text):
+        raise ValueError(f"{text!r} is not a dictd base64 number")
+    value = 0
+    for char in text:
+        value = value * 64 + _B64_DIGITS[char]
+    return value
+
+
+def parse_translations(definition: str) -> list[str]:
+    """Translations in one FreeDict definition: the numbered senses, else the first line after the headword.
+
+    Gloss lines (unnumbered lines after a sense) are skipped; translations are split on ``,`` and ``;``
+    and stripped of trailing sense markers such as ``" 2."``. Multi-word translations are kept.
+    """
+    body = definition.splitlines()[1:]
+    senses = [m.group(1) for line in body if (m := _NUMBERED_SENSE.match(line))]
+    if not senses:
+        senses = [line for line in body if line.strip()][:1]
+    translations = []
+    for sense in senses:
+        for part in re.split(r"[,;]", _SENSE_MARKER.sub("", sense.strip())):
+            if part.strip() and part.strip() not in translations:
+                translations.append(part.strip())
+    return translations
+
+
+def _dict_data(index_path: Path) -> bytes:
+    stem = index_path.name[: -len(".index")] if index_path.name.endswith(".index") else index_path.stem
+    for candidate, opener in ((index_path.with_name(stem + ".dict.dz"), gzip.open), (index_path.with_name(stem + ".dict"), open)):
+        if candidate.exists():
+            try:
+                with opener(candidate, "rb") as f:
+                    return f.read()
+            except (OSError, EOFError) as exc:
+                raise FileFormatError(candidate, None, f"cannot decompress the dictionary data ({exc})", _HINT) from exc
+    raise FileFormatError(index_path, None, f"no {stem}.dict.dz or {stem}.dict beside the index", _HINT)
+
+
+def read_dictd(index_path: str | Path) -> list[tuple[str, str]]:
+    """Read a dictd dictionary as ``(headword, translation)`` pairs, in index order.
+
+    Parameters
+    ----------
+    index_path : str or Path
+        The ``.index`` file; the ``.dict.dz`` (or ``.dict``) with the same stem must sit beside it.
+
+    Returns
+    -------
+    list of (str, str)
+        Each distinct translation of each entry (see :func:`parse_translations`), first-seen order, headwords
+        as the index spells them (dictd indexes are case-folded). The ``00-database-*`` meta entries are skipped.
+
+    Raises
+    ------
+    core.errors.FileFormatError
+        Malformed index line, missing data file, an entry beyond the end of the data, or text that is not UTF-8.
+    """
+    index_path = Path(index_path)
+    data = _dict_data(index_path)
+    pairs: list[tuple[str, str]] = []
+    for line_no, raw in enumerate(index_path.read_bytes().splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FileFormatError(index_path, line_no, "index line is not UTF-8", _HINT) from None
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3:
+            raise FileFormatError(index_path, line_no, f"expected headword<TAB>offset<TAB>length, got {line!r}", _HINT)
+        headword, offset_text, length_text = fields
+        try:
+            offset, length = decode_b64_number(offset_text), decode_b64_number(length_text)
+        except ValueError as exc:
+            raise FileFormatError(index_path, line_no, f"bad offset or length in {line!r} ({exc})", _HINT) from None
+        if headword.replace("-", "").startswith("00database"):
+            continue
+        if offset + length > len(data):
+            raise FileFormatError(
+                index_path, line_no,
+                f"entry {headword!r} ends at byte {offset + length}, beyond the {len(data)} bytes of dictionary data",
+                "The .index does not belong to this .dict.dz, or the data file is truncated.",
+            )
+        try:
+            definition = data[offset : offset + length].decode("utf-8")
+        except UnicodeDecodeError:
+            raise FileFormatError(index_path, line_no, f"definition of {headword!r} is not UTF-8", _HINT) from None
+        pairs.extend((headword.strip(), t) for t in parse_translations(definition))
+    return list(dict.fromkeys(pairs))  # entries split by part of speech repeat translations
