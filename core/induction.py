@@ -1,0 +1,249 @@
+"""Dictionary induction in the mapped space (the "expansion" step of self-learning).
+
+Retrieval: nearest neighbour (``"nn"``), CSLS (``"csls"``; Conneau et al. 2018, ICLR) or inverted softmax
+(``"isf"``; Smith, Turban, Hamblin & Hammerla 2017, ICLR); direction forward (every source word gets a
+target), backward (every target word gets a source) or union of both (Artetxe et al. 2018, ACL); mutual
+nearest neighbours only; a frequency cutoff; and stochastic dictionary induction (Artetxe et al. 2018,
+ACL): the argmax is taken over a random subset of the candidates, each kept with probability
+``keep_prob``.
+
+Three batched passes over the ``cutoff x cutoff`` similarities, whatever the options:
+
+A. source rows: the source-side statistic (r-term for CSLS, log-partition for ISF) and the best plain
+   similarity (forward objective);
+B. target rows: the target-side statistic, the best plain similarity (backward objective) and the
+   backward retrieval (the source-side statistic is known, the row's own one does not change its argmax);
+C. source rows: the forward retrieval.
+
+Stochastic induction needs no random number per matrix entry: the argmax over a subset where each
+entry survives with probability ``p`` is the ``g``-th best entry with ``g ~ Geometric(p)``, so each row's
+top ``m`` candidates suffice (``g`` is clipped at ``m``; for p=0.1, m=64 a clip happens with
+probability 0.9^64 ~ 0.1%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+from .similarity import DEFAULT_BATCH, _topk_rows
+
+RETRIEVALS = ("nn", "csls", "isf")
+DIRECTIONS = ("forward", "backward", "union")
+STOCHASTIC_CANDIDATES = 64
+
+
+@dataclass(frozen=True, eq=False)
+class InducedDictionary:
+    """An induced dictionary (index pairs into the two vocabularies).
+
+    Attributes
+    ----------
+    src, tgt : int64 arrays
+        Pairs ``(src[i], tgt[i])``. A union dictionary keeps a pair found in both directions twice,
+        as VecMap does (it then weighs double in the next mapping).
+    scores : float32 array
+        Retrieval score of each pair (cosine for NN, CSLS score, or ISF log-probability).
+    objective : float
+        VecMap's objective: mean best plain cosine of the forward (and, for union/mutual, the average
+        with the backward) direction -- measured before any stochastic dropout.
+    mutual_ratio : float
+        Share of the cutoff's source words whose forward match is also a backward match (nan when only
+        one direction was computed).
+    forward : int64 array or None
+        The forward match of every source word within the cutoff (for churn statistics).
+    """
+
+    src: np.ndarray
+    tgt: np.ndarray
+    scores: np.ndarray
+    objective: float
+    mutual_ratio: float = float("nan")
+    forward: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    @property
+    def n_unique(self) -> int:
+        """Number of distinct pairs."""
+        if len(self.src) == 0:
+            return 0
+        return len(np.unique(self.src.astype(np.int64) * (int(self.tgt.max()) + 1) + self.tgt))
+
+    def pairs(self) -> np.ndarray:
+        """int64 (k, 2) array of the pairs."""
+        return np.stack([self.src, self.tgt], axis=1).astype(np.int64)
+
+
+def resolve_cutoff(cutoff, n_src: int, n_tgt: int) -> tuple[int, int]:
+    """The number of source and target words taking part.
+
+    ``cutoff`` None or 0 means all words. A language with fewer words than the cutoff takes part
+    entirely (VecMap); a cutoff above both vocabularies, or negative, is an impossible request.
+    """
+    if cutoff is None or cutoff == 0:
+        return n_src, n_tgt
+    cutoff = int(cutoff)
+    if cutoff < 0:
+        raise ConfigError(f"the frequency cutoff must be positive (got {cutoff}); use 0 for all words")
+    if cutoff > max(n_src, n_tgt):
+        raise ConfigError(f"frequency cutoff {cutoff} is larger than both vocabularies ({n_src} and "
+                          f"{n_tgt} words); use a cutoff of at most {max(n_src, n_tgt)}, or 0 for all")
+    return min(cutoff, n_src), min(cutoff, n_tgt)
+
+
+def _logsumexp_rows(S: np.ndarray, beta: float) -> np.ndarray:
+    m = S.max(axis=1)
+    tmp = np.subtract(S, m[:, None])
+    tmp *= np.float32(beta)
+    np.exp(tmp, out=tmp)
+    return beta * m.astype(np.float64) + np.log(tmp.sum(axis=1, dtype=np.float64))
+
+
+def _scan(A, BT, *, stat, k, beta, retrieve, scale, col_offset, m, keep_prob, rng, batch_size):
+    """One pass over the rows of ``A`` against ``BT`` (B transposed).
+
+    Returns best plain similarity per row, the row statistic ("topk" mean, "lse" or None), and the
+    retrieved column (argmax of ``scale * S - col_offset`` over a random subset) with its adjusted score.
+    """
+    n = len(A)
+    best = np.empty(n, np.float32)
+    rstat = np.empty(n, np.float64) if stat else None
+    ridx = np.empty(n, np.int64) if retrieve else None
+    rval = np.empty(n, np.float32) if retrieve else None
+    buf = np.empty((min(batch_size, max(n, 1)), BT.shape[1]), np.float32)
+    for i in range(0, n, batch_size):
+        j = min(i + batch_size, n)
+        S = buf[: j - i]
+        np.matmul(A[i:j], BT, out=S)
+        if stat == "topk":
+            v, _ = _topk_rows(S, k)
+            best[i:j] = v[:, 0]
+            rstat[i:j] = v.mean(axis=1, dtype=np.float64)
+        else:
+            best[i:j] = S.max(axis=1)
+            if stat == "lse":
+                rstat[i:j] = _logsumexp_rows(S, beta)
+        if not retrieve:
+            continue
+        if scale != 1.0:
+            S *= np.float32(scale)
+        if col_offset is not None:
+            S -= col_offset
+        if keep_prob >= 1.0:
+            a = S.argmax(axis=1)
+            ridx[i:j] = a
+            rval[i:j] = S[np.arange(j - i), a]
+        else:
+            v, ix = _topk_rows(S, m)
+            g = np.minimum(rng.geometric(keep_prob, size=j - i), v.shape[1]) - 1
+            rows = np.arange(j - i)
+            ridx[i:j] = ix[rows, g]
+            rval[i:j] = v[rows, g]
+    return best, rstat, ridx, rval
+
+
+def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: str = "union",
+                      cutoff: int | None = 20000, mutual: bool = False, keep_prob: float = 1.0,
+                      random_state=None, batch_size: int = DEFAULT_BATCH,
+                      inv_temperature: float = 30.0) -> InducedDictionary:
+    """Induce a dictionary from mapped embeddings (Artetxe, Labaka & Agirre 2018, ACL; Conneau et al.
+    2018, ICLR; Smith et al. 2017, ICLR).
+
+    Parameters
+    ----------
+    Xm, Zm : array_like (n_src, r), (n_tgt, r)
+        Mapped source and target vectors, unit rows, frequency order.
+    retrieval : {"nn", "csls", "isf"}
+    k : int
+        CSLS neighbourhood size.
+    direction : {"forward", "backward", "union"}
+    cutoff : int or None
+        Only the ``cutoff`` most frequent words of each language take part (0/None: all).
+    mutual : bool
+        Keep only mutual matches (forward and backward agree); overrides ``direction``.
+    keep_prob : float in (0, 1]
+        Stochastic dictionary induction: each candidate survives with this probability.
+    random_state : int, np.random.Generator or None
+    batch_size : int
+    inv_temperature : float
+        Inverse temperature of the inverted softmax.
+
+    Returns
+    -------
+    InducedDictionary
+    """
+    if retrieval not in RETRIEVALS:
+        raise ConfigError(f"unknown retrieval '{retrieval}'; use one of {', '.join(RETRIEVALS)}")
+    if direction not in DIRECTIONS:
+        raise ConfigError(f"unknown direction '{direction}'; use one of {', '.join(DIRECTIONS)}")
+    if not 0.0 < keep_prob <= 1.0:
+        raise ConfigError(f"keep_prob must be in (0, 1], got {keep_prob}")
+    if retrieval == "csls" and k < 1:
+        raise ConfigError(f"CSLS needs k >= 1 neighbours (got {k})")
+    Xm = np.ascontiguousarray(Xm, dtype=np.float32)
+    Zm = np.ascontiguousarray(Zm, dtype=np.float32)
+    if Xm.shape[1] != Zm.shape[1]:
+        raise ConfigError(f"mapped spaces differ in dimension ({Xm.shape[1]} vs {Zm.shape[1]})")
+    ns, nt = resolve_cutoff(cutoff, len(Xm), len(Zm))
+    X, Z = Xm[:ns], Zm[:nt]
+    XT, ZT = np.ascontiguousarray(X.T), np.ascontiguousarray(Z.T)
+    rng = np.random.default_rng(random_state)
+    fwd_needed = mutual or direction in ("forward", "union")
+    bwd_needed = mutual or direction in ("backward", "union")
+    stat = {"nn": None, "csls": "topk", "isf": "lse"}[retrieval]
+    scale = {"nn": 1.0, "csls": 2.0, "isf": inv_temperature}[retrieval]
+    common = dict(k=min(k, max(ns, nt)), beta=inv_temperature, scale=scale, m=STOCHASTIC_CANDIDATES,
+                  keep_prob=keep_prob, rng=rng, batch_size=batch_size)
+
+    # A: source-side statistic, only needed by backward retrieval with CSLS/ISF.
+    src_stat = src_best = None
+    if bwd_needed and stat is not None:
+        src_best, src_stat, _, _ = _scan(X, ZT, stat=stat, retrieve=False, col_offset=None, **common)
+    # B: target rows -- target statistic, backward objective, backward retrieval.
+    tgt_stat = tgt_best = bwd = bwd_val = None
+    if bwd_needed or stat is not None:
+        col_off_b = None if src_stat is None else src_stat.astype(np.float32)
+        tgt_best, tgt_stat, bwd, bwd_val = _scan(Z, XT, stat=stat if fwd_needed else None,
+                                                 retrieve=bwd_needed, col_offset=col_off_b, **common)
+    # C: forward retrieval (and the forward objective when A did not run).
+    fwd = fwd_val = None
+    if fwd_needed:
+        col_off_c = None if tgt_stat is None else tgt_stat.astype(np.float32)
+        best_c, _, fwd, fwd_val = _scan(X, ZT, stat=None, retrieve=True, col_offset=col_off_c, **common)
+        if src_best is None:
+            src_best = best_c
+    # Full scores: CSLS subtracts the row's own r-term too (does not change the argmax).
+    if retrieval == "csls":
+        if fwd is not None and src_stat is not None:
+            fwd_val = (fwd_val - src_stat).astype(np.float32)
+        if bwd is not None and tgt_stat is not None:
+            bwd_val = (bwd_val - tgt_stat).astype(np.float32)
+
+    mutual_ratio = float("nan")
+    if fwd is not None and bwd is not None:
+        mutual_ratio = float(np.mean(bwd[fwd] == np.arange(ns)))
+    if mutual:
+        keep = bwd[fwd] == np.arange(ns)
+        src = np.flatnonzero(keep)
+        tgt, scores = fwd[keep], fwd_val[keep]
+    elif direction == "forward":
+        src, tgt, scores = np.arange(ns), fwd, fwd_val
+    elif direction == "backward":
+        src, tgt, scores = bwd, np.arange(nt), bwd_val
+    else:
+        src = np.concatenate([np.arange(ns), bwd])
+        tgt = np.concatenate([fwd, np.arange(nt)])
+        scores = np.concatenate([fwd_val, bwd_val])
+    if direction == "forward" and not mutual:
+        objective = float(np.mean(src_best, dtype=np.float64))
+    elif direction == "backward" and not mutual:
+        objective = float(np.mean(tgt_best, dtype=np.float64))
+    else:
+        objective = float((np.mean(src_best, dtype=np.float64) + np.mean(tgt_best, dtype=np.float64)) / 2)
+    return InducedDictionary(np.asarray(src, np.int64), np.asarray(tgt, np.int64),
+                             np.asarray(scores, np.float32), objective, mutual_ratio,
+                             None if fwd is None else fwd.astype(np.int64))
