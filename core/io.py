@@ -414,3 +414,23 @@ def pairs_to_indices(pairs: Iterable[tuple[str, str]], src: Embeddings, tgt: Emb
     """Row indices ``(k, 2)`` of the in-vocabulary pairs, first occurrence order, no duplicates."""
     rows = dict.fromkeys((src.index[s], tgt.index[t]) for s, t in pairs if s in src.index and t in tgt.index)
     return np.array(list(rows), dtype=np.int64).reshape(-1, 2)
+
+
+def split_dictionary(pairs: Iterable[tuple[str, str]], test_share: float = 0.2, random_state=0):
+    """Split pairs into train and test by source word, so no source word is on both sides.
+
+    Returns
+    -------
+    train, test : list of (str, str)
+        In the order of ``pairs``; a source word's translations all go to the same side.
+    """
+    if not 0.0 < test_share < 1.0:
+        raise ConfigError(f"test_share must be between 0 and 1, got {test_share}")
+    pairs = list(pairs)
+    sources = list(dict.fromkeys(s for s, _ in pairs))
+    if len(sources) < 2:
+        raise ConfigError("a dictionary needs at least two source words to be split into train and test")
+    rng = np.random.default_rng(random_state)
+    n_test = min(len(sources) - 1, max(1, round(len(sources) * test_share)))
+    test_sources = {sources[i] for i in rng.choice(len(sources), size=n_test, replace=False)}
+    return ([p for p in pairs if p[0] not in test_sources], [p for p in pairs if p[0] in test_sources])

@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import ConfigError, FileFormatError
 from core.io import (Embeddings, dictionary_coverage, load_dictionary, load_embeddings, pairs_to_indices,
-                     save_word2vec)
+                     save_word2vec, split_dictionary)
 from core.synthetic import synthetic_pair
 
 
@@ -223,3 +223,14 @@ def test_synthetic_pair_is_a_rotated_noisy_copy():
     np.testing.assert_array_equal(again.vectors, tgt.vectors)
     with pytest.raises(ConfigError):
         synthetic_pair(base, drop=0.95)
+
+
+def test_split_dictionary_keeps_source_words_on_one_side():
+    pairs = [(f"s{i % 40}", f"t{i}") for i in range(100)]
+    train, test = split_dictionary(pairs, test_share=0.25, random_state=1)
+    assert sorted(train + test) == sorted(pairs)
+    assert not {s for s, _ in train} & {s for s, _ in test}
+    assert len({s for s, _ in test}) == 10
+    assert split_dictionary(pairs, 0.25, random_state=1) == (train, test)
+    with pytest.raises(ConfigError):
+        split_dictionary(pairs[:1])
