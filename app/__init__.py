@@ -1,0 +1,1 @@
+"""CLWE Lab, the Streamlit app: thin pages over core (``streamlit run app/streamlit_app.py``)."""

@@ -1,0 +1,198 @@
+"""What the buttons do: load data, build a seed, start and drive a self-learning run.
+
+Each action calls core and stores the result in this session's LabState. On failure it raises, and the
+caller shows the message (``app.ui.guard``) with the previous state untouched: state is only replaced
+once the new object is complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import time
+
+import streamlit as st
+
+from app import loaders
+from app.state import (CHEAP_SEEDS, NORMALIZATION_PRESETS, SEED_LABELS, DataSet, LabState, RunState,
+                       new_uid)
+from core import io as cio
+from core.errors import ConfigError
+
+
+# --------------------------------------------------------------------------------------------------
+# Data
+
+
+def load_bundled(lab: LabState, pair: str, max_vocab: int) -> None:
+    src_short, tgt_short = pair.split("-")
+    src = loaders.bundled_space(src_short, max_vocab)
+    tgt = loaders.bundled_space(tgt_short, max_vocab)
+    train = loaders.bundled_dictionary(pair, "train")
+    test = loaders.bundled_dictionary(pair, "test")
+    _set_data(lab, DataSet(f"bundled:{pair}:{max_vocab}", pair, "bundled", src, tgt, train, test))
+
+
+def load_synthetic(lab: LabState, base: str, max_vocab: int, noise: float, rotation: bool, drop: float,
+                   random_state: int) -> None:
+    src, tgt, gold = loaders.synthetic_spaces(base, max_vocab, noise, rotation, drop, random_state)
+    gold = list(gold)
+    train, test = cio.split_dictionary(gold, random_state=random_state)
+    label = (f"synthetic copy of {base} (noise {noise:g}, {'rotated' if rotation else 'not rotated'}, "
+             f"{drop:.0%} dropped)")
+    key = f"synthetic:{base}:{max_vocab}:{noise}:{rotation}:{drop}:{random_state}"
+    _set_data(lab, DataSet(key, label, "synthetic", src, tgt, train, test))
+
+
+def load_upload(lab: LabState, src_file, tgt_file, train_file, test_file, max_vocab: int | None) -> None:
+    from app.uploads import load_uploaded_pair
+
+    src, tgt, train, test = load_uploaded_pair(src_file, tgt_file, train_file, test_file, max_vocab)
+    label = f"upload: {src_file[1]} → {tgt_file[1]}"
+    _set_data(lab, DataSet(f"upload:{new_uid()}", label, "upload", src, tgt, train, test))
+
+
+def _set_data(lab: LabState, data: DataSet) -> None:
+    lab.data = data
+    lab.run = None
+    lab.data_error = lab.seed_error = lab.run_error = None
+    lab.seed_pending = "Data changed: build a seed on the Seed page."
+
+
+def coverage(data: DataSet):
+    """Coverage of the train and test dictionaries (``None`` where a dictionary is missing)."""
+    return {split: (cio.dictionary_coverage(pairs, data.src, data.tgt) if pairs else None)
+            for split, pairs in (("train", data.train), ("test", data.test))}
+
+
+# --------------------------------------------------------------------------------------------------
+# Seed and run
+
+
+def align_config(settings: dict):
+    """An AlignConfig from the settings widgets (only the fields AlignConfig has)."""
+    from core.selflearning import AlignConfig
+
+    names = {f.name for f in dataclasses.fields(AlignConfig)}
+    return AlignConfig(**{k: v for k, v in settings.items() if k in names})
+
+
+def seed_kwargs(strategy: str, data: DataSet, params: dict, callback=None) -> dict:
+    """Keyword arguments of ``build_seed`` for a strategy, limited to those its function accepts."""
+    from core.seeds import SEED_STRATEGIES
+
+    kw = dict(params)
+    if strategy in ("dictionary", "random"):
+        if not data.train:
+            raise ConfigError("this seed needs a training dictionary; load one on the Data page or pick "
+                              "identical strings, numerals or an unsupervised seed")
+        kw["pairs"] = data.train
+    if callback is not None:
+        kw["callback"] = callback
+    accepted = inspect.signature(SEED_STRATEGIES[strategy]).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return kw
+    return {k: v for k, v in kw.items() if k in accepted}
+
+
+def start_run(lab: LabState, strategy: str, params: dict, settings: dict, progress=None) -> None:
+    """Normalise, build the seed, and start a SelfLearning run at iteration 0 (the seed's mapping)."""
+    from core.seeds import build_seed
+    from core.selflearning import SelfLearning
+
+    data = lab.data
+    if data is None:
+        raise ConfigError("no data loaded: pick a pair on the Data page first")
+    config = align_config(settings)
+    steps = tuple(config.normalize)
+    src_n = loaders.normalized(data.src, steps)
+    tgt_n = loaders.normalized(data.tgt, steps)
+    seed = build_seed(strategy, src_n, tgt_n, **seed_kwargs(strategy, data, params, progress))
+    if len(seed.pairs) < 2:
+        raise ConfigError(f"the {SEED_LABELS.get(strategy, strategy)} seed found only {len(seed.pairs)} pair(s) "
+                          "for these spaces; pick another strategy (e.g. a random dictionary seed)")
+    learner = SelfLearning(data.src, data.tgt, seed.pairs, config, gold_test=data.test or None)
+    lab.run = RunState(new_uid(), seed, SEED_LABELS.get(strategy, strategy), config, learner, src_n, tgt_n)
+    lab.seed_error = lab.run_error = lab.seed_pending = None
+    st.session_state["w_iter"] = 0
+
+
+def settings_from_widgets() -> tuple[str, dict, dict]:
+    """(strategy, seed params, AlignConfig settings) from this session's widget values."""
+    ss = st.session_state
+    strategy = ss["w_seed_strategy"]
+    rs = int(ss["w_seed_random_state"])
+    params = {"random_state": rs}
+    if strategy == "random":
+        params["n"] = int(ss["w_seed_n"])
+    elif strategy == "unsupervised":
+        params.update(n=int(ss["w_seed_unsup_n"]), csls_k=int(ss["w_csls_k"]))
+    elif strategy == "adversarial":
+        params.update(epochs=int(ss["w_seed_epochs"]), n_epochs=int(ss["w_seed_epochs"]))
+    elif strategy == "gromov-wasserstein":
+        params["n"] = int(ss["w_seed_gw_n"])
+    settings = {"normalize": NORMALIZATION_PRESETS[ss["w_norm"]], "retrieval": ss["w_retrieval"],
+                "csls_k": int(ss["w_csls_k"]), "direction": ss["w_direction"], "cutoff": int(ss["w_cutoff"]),
+                "mapping": ss["w_mapping"], "random_state": rs}
+    return strategy, params, settings
+
+
+def ensure_default(lab: LabState) -> None:
+    """First visit: load the default pair and start a run with the default seed, so charts show at once."""
+    if lab.data is None and lab.data_error is None:
+        try:
+            load_bundled(lab, st.session_state["w_pair"], int(st.session_state["w_max_vocab"]))
+        except Exception as e:  # shown on every page by the caller
+            lab.data_error = _message(e)
+            return
+    if lab.data is not None and lab.run is None and lab.seed_error is None:
+        strategy, params, settings = settings_from_widgets()
+        if strategy not in CHEAP_SEEDS:
+            return
+        try:
+            start_run(lab, strategy, params, settings)
+        except Exception as e:
+            lab.seed_error = _message(e)
+
+
+def _message(e: Exception) -> str:
+    from app.ui import error_text
+
+    return error_text(e)
+
+
+# --------------------------------------------------------------------------------------------------
+# Driving the run
+
+
+def _branch_from(lab: LabState, iteration: int) -> None:
+    learner = lab.run.learner
+    if iteration < learner.current.iteration:
+        learner.rewind(iteration)
+
+
+def step(lab: LabState, from_iteration: int) -> None:
+    _branch_from(lab, from_iteration)
+    t0 = time.perf_counter()
+    lab.run.learner.step()
+    lab.run.last_step_seconds = time.perf_counter() - t0
+
+
+def run_n(lab: LabState, from_iteration: int, n: int, callback=None) -> None:
+    _branch_from(lab, from_iteration)
+    t0 = time.perf_counter()
+    lab.run.learner.run(n, callback=callback)
+    lab.run.last_step_seconds = (time.perf_counter() - t0) / max(n, 1)
+
+
+def run_until_converged(lab: LabState, from_iteration: int, callback=None) -> None:
+    _branch_from(lab, from_iteration)
+    start = lab.run.learner.current.iteration
+    t0 = time.perf_counter()
+    lab.run.learner.run_until_converged(callback=callback)
+    done = max(lab.run.learner.current.iteration - start, 1)
+    lab.run.last_step_seconds = (time.perf_counter() - t0) / done
+
+
+def reset(lab: LabState) -> None:
+    lab.run.learner.rewind(0)

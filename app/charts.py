@@ -1,0 +1,124 @@
+"""Plotly figures. They draw numbers computed by core; no computation happens here."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+# Readable on a projector: large type, high-contrast, colour-blind-safe pair (Okabe-Ito).
+FONT = dict(size=17)
+SRC_COLOR = "#0072B2"   # blue
+TGT_COLOR = "#D55E00"   # vermillion
+OK_COLOR = "#009E73"    # green
+BAD_COLOR = "#CC0000"
+NN_COLOR = "#999999"
+LAYOUT = dict(template="plotly_white", font=FONT, margin=dict(l=60, r=20, t=60, b=50),
+              legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0))
+
+
+def learning_curves(rows: list[dict], view: int | None = None) -> go.Figure:
+    """P@1 (NN, CSLS), dictionary size and objective per iteration; a marker at the shown iteration."""
+    it = [r["iteration"] for r in rows]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("BLI P@1 on the test dictionary",
+                                                        "Induced dictionary size", "Objective"),
+                        horizontal_spacing=0.08)
+    mode = "lines+markers"
+    if any(r["p1_csls"] is not None for r in rows):
+        fig.add_trace(go.Scatter(x=it, y=[r["p1_csls"] for r in rows], name="P@1 CSLS", mode=mode,
+                                 line=dict(color=SRC_COLOR, width=3)), 1, 1)
+        fig.add_trace(go.Scatter(x=it, y=[r["p1_nn"] for r in rows], name="P@1 NN", mode=mode,
+                                 line=dict(color=NN_COLOR, width=3, dash="dot")), 1, 1)
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=1)
+    fig.add_trace(go.Scatter(x=it, y=[r["size"] for r in rows], name="dictionary size", mode=mode,
+                             line=dict(color=TGT_COLOR, width=3), showlegend=False), 1, 2)
+    fig.add_trace(go.Scatter(x=it, y=[r["objective"] for r in rows], name="objective", mode=mode,
+                             line=dict(color=OK_COLOR, width=3), showlegend=False), 1, 3)
+    if view is not None:
+        for col in (1, 2, 3):
+            fig.add_vline(x=view, line=dict(color="#444", dash="dash", width=1), row=1, col=col)
+    fig.update_xaxes(title_text="iteration", dtick=1 if len(it) <= 15 else None)
+    fig.update_layout(**LAYOUT, height=380)
+    fig.update_annotations(font_size=17)
+    return fig
+
+
+def projection(coords, words: list[str], langs: list[str], lang_names: tuple[str, str], highlight: list[bool],
+               links: list[tuple[int, int, bool | None]], title: str, show_labels: bool) -> go.Figure:
+    """Both languages in one scatter; lines join pairs (green correct, red wrong, grey unknown)."""
+    fig = go.Figure()
+    for ok, color, name in ((True, OK_COLOR, "correct pair"), (False, BAD_COLOR, "wrong pair"),
+                            (None, NN_COLOR, "pair")):
+        xs, ys = [], []
+        for i, j, c in links:
+            if c is ok:
+                xs += [float(coords[i, 0]), float(coords[j, 0]), None]
+                ys += [float(coords[i, 1]), float(coords[j, 1]), None]
+        if xs:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, hoverinfo="skip",
+                                     line=dict(color=color, width=1.5), opacity=0.7))
+    for lang, color, symbol in (("src", SRC_COLOR, "circle"), ("tgt", TGT_COLOR, "diamond")):
+        idx = [k for k, l in enumerate(langs) if l == lang]
+        name = lang_names[0] if lang == "src" else lang_names[1]
+        fig.add_trace(go.Scatter(
+            x=[float(coords[k, 0]) for k in idx], y=[float(coords[k, 1]) for k in idx],
+            mode="markers+text" if show_labels else "markers", name=name,
+            text=[words[k] for k in idx], textposition="top center", textfont=dict(size=12, color=color),
+            hovertemplate="<b>%{text}</b> (" + name + ")<extra></extra>",
+            marker=dict(color=color, symbol=symbol, opacity=0.85,
+                        size=[18 if highlight[k] else 9 for k in idx],
+                        line=dict(color=["#000" if highlight[k] else color for k in idx],
+                                  width=[3 if highlight[k] else 0 for k in idx]))))
+    fig.update_layout(**LAYOUT, title=title, height=560)
+    fig.update_xaxes(showticklabels=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, zeroline=False, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def similarity_curves(curves: list[tuple[str, object]], colors=None) -> go.Figure:
+    """Sorted intralingual similarity curves, one per word (the post's "two / due / cane" figure)."""
+    palette = colors or [SRC_COLOR, TGT_COLOR, OK_COLOR, "#CC79A7", "#E69F00"]
+    fig = go.Figure()
+    for k, (label, profile) in enumerate(curves):
+        fig.add_trace(go.Scattergl(x=list(range(1, len(profile) + 1)), y=profile.tolist(), mode="lines",
+                                   name=label, line=dict(width=3, color=palette[k % len(palette)])))
+    fig.update_layout(**LAYOUT, height=480,
+                      xaxis_title="neighbour rank (within its own language)",
+                      yaxis_title="cosine similarity")
+    fig.update_xaxes(type="log")
+    return fig
+
+
+def losses(gen: list[float], disc: list[float]) -> go.Figure:
+    """Adversarial seed: generator and discriminator loss per epoch (the post's GAN figure)."""
+    fig = go.Figure()
+    ep = list(range(1, max(len(gen), len(disc)) + 1))
+    fig.add_trace(go.Scatter(x=ep[:len(gen)], y=gen, name="generator (mapping W)", mode="lines+markers",
+                             line=dict(color=SRC_COLOR, width=3)))
+    fig.add_trace(go.Scatter(x=ep[:len(disc)], y=disc, name="discriminator", mode="lines+markers",
+                             line=dict(color=TGT_COLOR, width=3)))
+    fig.update_layout(**LAYOUT, height=380, xaxis_title="epoch", yaxis_title="loss")
+    return fig
+
+
+def bands(labels: list[str], values: list[float], counts: list[int], title: str) -> go.Figure:
+    """BLI P@1 per frequency band (F12)."""
+    fig = go.Figure(go.Bar(x=labels, y=values, marker_color=SRC_COLOR, text=[f"n={c}" for c in counts],
+                           textposition="outside"))
+    fig.update_layout(**LAYOUT, height=400, title=title, xaxis_title="source word frequency rank",
+                      yaxis_title="P@1")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def seed_size_curve(sizes: list[int], supervised: list[float], unsupervised: float | None,
+                    unsup_label: str) -> go.Figure:
+    """BLI against seed-dictionary size with the unsupervised run as a reference line (F8)."""
+    fig = go.Figure(go.Scatter(x=sizes, y=supervised, mode="lines+markers", name="seed dictionary of size N",
+                               line=dict(color=SRC_COLOR, width=3)))
+    if unsupervised is not None:
+        fig.add_hline(y=unsupervised, line=dict(color=TGT_COLOR, dash="dash", width=3),
+                      annotation_text=unsup_label, annotation_position="bottom right")
+    fig.update_layout(**LAYOUT, height=420, xaxis_title="seed pairs (log scale)", yaxis_title="P@1")
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig

@@ -1,0 +1,153 @@
+"""Per-session state of the lab: dataclasses kept in ``st.session_state``.
+
+Nothing here is shared between browser sessions: loaded spaces may come from a shared cache, but they are
+read-only; the seed, the SelfLearning run and every setting live in this session's LabState.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+# Defaults a first visit opens on: bundled en-fr, a cheap weakly supervised seed, CSLS retrieval.
+DEFAULT_PAIR = "en-fr"
+DEFAULT_MAX_VOCAB = 20000
+DEFAULT_SEED = "identical"
+# Strategies cheap enough to build automatically when the data changes; the others wait for a click.
+CHEAP_SEEDS = ("dictionary", "random", "identical", "numerals")
+
+SEED_LABELS = {
+    "dictionary": "Training dictionary (supervised)",
+    "random": "Random N pairs of the training dictionary",
+    "identical": "Identical strings (Søgaard et al. 2018)",
+    "numerals": "Numerals (Artetxe et al. 2017)",
+    "unsupervised": "Unsupervised second-order similarity (Artetxe et al. 2018)",
+    "adversarial": "Adversarial (Conneau et al. 2018)",
+    "gromov-wasserstein": "Gromov-Wasserstein (Alvarez-Melis & Jaakkola 2018)",
+}
+
+NORMALIZATION_PRESETS = {
+    "unit, center, unit (VecMap)": ("unit", "center", "unit"),
+    "unit": ("unit",),
+    "center, unit": ("center", "unit"),
+    "iterative normalisation (Zhang et al. 2019)": ("iternorm",),
+    "unit, center, unitdim, unit": ("unit", "center", "unitdim", "unit"),
+    "none (raw vectors)": ("none",),
+}
+
+# Default value of every persistent widget (key prefix "w_"); set once per session, never passed as
+# value= to the widget, so Session State is the single source of truth.
+WIDGET_DEFAULTS: dict[str, Any] = {
+    "w_data_source": "Bundled pair",
+    "w_pair": DEFAULT_PAIR,
+    "w_max_vocab": DEFAULT_MAX_VOCAB,
+    "w_syn_base": "en",
+    "w_syn_noise": 0.05,
+    "w_syn_rotation": True,
+    "w_syn_drop": 0.0,
+    "w_syn_seed": 0,
+    "w_up_max_vocab": 50000,
+    "w_seed_strategy": DEFAULT_SEED,
+    "w_seed_n": 25,
+    "w_seed_unsup_n": 4000,
+    "w_seed_epochs": 5,
+    "w_seed_gw_n": 1000,
+    "w_seed_random_state": 0,
+    "w_norm": "unit, center, unit (VecMap)",
+    "w_retrieval": "csls",
+    "w_csls_k": 10,
+    "w_direction": "union",
+    "w_cutoff": 20000,
+    "w_mapping": "procrustes",
+    "w_run_n": 5,
+    "w_sl_filter": "all",
+    "w_proj_method": "pca",
+    "w_proj_n": 60,
+    "w_proj_search": "",
+    "w_proj_links": "gold (test dictionary)",
+    "w_proj_labels": True,
+    "w_sim_word_0": "two",
+    "w_sim_lang_0": "source",
+    "w_sim_word_1": "deux",
+    "w_sim_lang_1": "target",
+    "w_sim_word_2": "chien",
+    "w_sim_lang_2": "target",
+    "w_sim_n": 4000,
+    "w_insp_word": "",
+    "w_insp_side": "source → target",
+    "w_insp_k": 10,
+}
+
+
+@dataclass
+class DataSet:
+    """Two monolingual spaces and their gold dictionaries, as loaded (not normalised)."""
+
+    key: str                 # identifies the data in cache keys (unique per upload)
+    label: str               # "en-fr", "synthetic (en, noise 0.05)", "upload: a.vec / b.vec"
+    kind: str                # "bundled" | "synthetic" | "upload"
+    src: Any                 # core.io.Embeddings
+    tgt: Any
+    train: list = field(default_factory=list)   # gold pairs (str, str)
+    test: list = field(default_factory=list)
+
+
+@dataclass
+class RunState:
+    """A seed and the self-learning run started from it."""
+
+    uid: str                 # unique per run: cache keys of projections never cross runs or sessions
+    seed: Any                # core.seeds.Seed
+    seed_label: str
+    config: Any              # core.selflearning.AlignConfig
+    learner: Any             # core.selflearning.SelfLearning
+    src_norm: Any            # normalised spaces the seed was built on (the "before mapping" picture)
+    tgt_norm: Any
+    tokens: list = field(default_factory=list)   # (record, token) per history entry, for cache keys
+    last_step_seconds: float | None = None
+
+
+@dataclass
+class LabState:
+    data: DataSet | None = None
+    run: RunState | None = None
+    data_error: str | None = None
+    seed_error: str | None = None
+    run_error: str | None = None
+    seed_pending: str | None = None   # why no run exists yet (an expensive seed waits for a click)
+
+    def record_token(self, iteration: int) -> str:
+        """A token naming one record of the current history; changes when a rewind replaces it."""
+        run = self.run
+        history = run.learner.history
+        # Resync: a record object that differs from the one we tokenised was replaced by a branch.
+        for i, rec in enumerate(history):
+            if i >= len(run.tokens) or run.tokens[i][0] is not rec:
+                run.tokens[i:] = []
+                run.tokens.append((rec, uuid.uuid4().hex))
+        del run.tokens[len(history):]
+        return f"{run.uid}:{run.tokens[iteration][1]}"
+
+
+def init_session() -> LabState:
+    """Set widget defaults once and return this session's LabState."""
+    for key, value in WIDGET_DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+    # Keep widget values of pages not shown in this run (Streamlit drops them otherwise).
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith("w_"):
+            st.session_state[key] = st.session_state[key]
+    if "lab" not in st.session_state:
+        st.session_state["lab"] = LabState()
+    return st.session_state["lab"]
+
+
+def lab() -> LabState:
+    return st.session_state["lab"]
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,40 @@
+"""CLWE Lab: watch cross-lingual word embeddings being learned.
+
+Run with ``streamlit run app/streamlit_app.py``. This script sets up the session, opens the default
+pair on a first visit, draws the run panel in the sidebar (Step / Run / Reset / iteration) and hands over
+to the page the user picked. Pages live in ``app/views/``; the math lives in ``core/``.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the repository root
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from app import actions, ui  # noqa: E402
+from app.state import init_session  # noqa: E402
+
+st.set_page_config(page_title="CLWE Lab", page_icon="🌐", layout="wide")
+
+lab = init_session()
+if lab.data is None or lab.run is None:
+    with st.spinner("Opening the bundled English–French pair…"):
+        actions.ensure_default(lab)
+
+pages = [
+    st.Page("views/data.py", title="Data", icon=":material/database:"),
+    st.Page("views/seed.py", title="Seed", icon=":material/grass:"),
+    st.Page("views/selflearning.py", title="Self-learning", icon=":material/autorenew:", default=True),
+    st.Page("views/projections.py", title="Projections", icon=":material/scatter_plot:"),
+    st.Page("views/similarity.py", title="Similarity distributions", icon=":material/show_chart:"),
+    st.Page("views/inspector.py", title="Word inspector", icon=":material/search:"),
+    st.Page("views/analysis.py", title="Analysis", icon=":material/analytics:"),
+]
+page = st.navigation(pages, position="top")
+ui.run_panel(lab)
+if lab.data is None:  # the default pair failed to open: say why on every page
+    ui.show_stored_error(lab, "data_error")
+page.run()

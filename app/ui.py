@@ -1,0 +1,198 @@
+"""Shared UI pieces: error display and the run panel every page shows in the sidebar."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+import streamlit as st
+
+from app import actions
+from app.state import LabState
+
+log = logging.getLogger("clwe.app")
+
+
+def error_text(e: BaseException) -> str:
+    """A user-facing sentence for any exception (core's CLWEError messages already say what to fix)."""
+    from core.errors import CLWEError
+
+    if isinstance(e, CLWEError):
+        return str(e)
+    if isinstance(e, MemoryError):
+        return "Out of memory. Lower the maximum vocabulary size and try again."
+    if isinstance(e, KeyError):
+        return f"Not found: {e.args[0] if e.args else e}"
+    return (f"Something went wrong ({type(e).__name__}: {e}). The previous state is kept; "
+            "try other settings, and report this if it persists.")
+
+
+@contextmanager
+def guard(what: str, store: tuple[LabState, str] | None = None):
+    """Run an action; on failure show an st.error (never a traceback) and keep the previous state.
+
+    ``store=(lab, "data_error")`` also keeps the message in LabState so it survives the next rerun.
+    Streamlit's own control flow (st.rerun, st.stop) derives from BaseException and passes through.
+    """
+    try:
+        yield
+    except Exception as e:  # noqa: BLE001 - every failure must become a message
+        from core.errors import CLWEError
+
+        if not isinstance(e, CLWEError):
+            log.exception("%s failed", what)
+        text = f"{what}: {error_text(e)}"
+        if store is not None:
+            setattr(store[0], store[1], text)
+        else:
+            st.error(text, icon="🚫")
+
+
+def show_stored_error(lab: LabState, attr: str) -> None:
+    text = getattr(lab, attr)
+    if text:
+        st.error(text, icon="🚫")
+
+
+def fmt_pct(x) -> str:
+    if x is None:
+        return "–"
+    try:
+        return f"{100 * float(x):.1f}%"
+    except (TypeError, ValueError):
+        return "–"
+
+
+def bli_p1(record, retrieval: str):
+    """P@1 of a record for a retrieval ("nn" or "csls"), or None when no gold test dictionary."""
+    bli = getattr(record, "bli", None)
+    if not bli or retrieval not in bli or bli[retrieval] is None:
+        return None
+    return bli[retrieval].p_at_1
+
+
+def run_panel(lab: LabState) -> int | None:
+    """Sidebar: the run's controls and the iteration slider. Returns the iteration to show (or None)."""
+    sb = st.sidebar
+    sb.markdown("### CLWE Lab")
+    if lab.data is not None:
+        sb.caption(f"**Data:** {lab.data.label}")
+    if lab.run is None:
+        if lab.seed_pending:
+            sb.info(lab.seed_pending)
+        return None
+    run = lab.run
+    sb.caption(f"**Seed:** {run.seed_label}, {len(run.seed.pairs):,} pairs")
+
+    learner = run.learner
+    ss = st.session_state
+    last = learner.current.iteration
+    view = min(int(ss.get("w_iter", last)), last)
+
+    c1, c2 = sb.columns(2)
+    step = c1.button("Step ▶", key="b_step", width="stretch", type="primary",
+                     help="One self-learning iteration: map with the current dictionary, induce a new one")
+    reset = c2.button("Reset ⟲", key="b_reset", width="stretch", help="Back to iteration 0 (the seed)")
+    c3, c4 = sb.columns([1, 1])
+    c3.number_input("N", min_value=1, max_value=100, step=1, key="w_run_n", label_visibility="collapsed")
+    run_n = c4.button("Run N", key="b_run_n", width="stretch")
+    converge = sb.button("Run until converged", key="b_converge", width="stretch")
+    progress_slot = sb.empty()
+
+    def progress(total: int | None):
+        bar = progress_slot.progress(0.0, text="Self-learning…")
+        start = learner.current.iteration
+
+        def callback(record):
+            done = record.iteration - start
+            frac = min(done / total, 1.0) if total else min(done / max(record.iteration, 1), 0.99)
+            p1 = bli_p1(record, "csls")
+            text = f"Iteration {record.iteration}" + (f" · P@1 (CSLS) {fmt_pct(p1)}" if p1 is not None else "")
+            bar.progress(frac, text=text)
+        return callback
+
+    with guard("Self-learning", (lab, "run_error")):
+        acted = False
+        if step:
+            lab.run_error = None
+            with st.spinner("Step…"):
+                actions.step(lab, view)
+            acted = True
+        elif run_n:
+            lab.run_error = None
+            actions.run_n(lab, view, int(ss["w_run_n"]), callback=progress(int(ss["w_run_n"])))
+            acted = True
+        elif converge:
+            lab.run_error = None
+            actions.run_until_converged(lab, view, callback=progress(None))
+            acted = True
+        elif reset:
+            lab.run_error = None
+            actions.reset(lab)
+            acted = True
+        if acted:
+            progress_slot.empty()
+            # The slider follows the newest iteration; set before the slider exists in this run.
+            ss["w_iter"] = learner.current.iteration
+
+    last = learner.current.iteration
+    if int(ss.get("w_iter", 0)) > last:
+        ss["w_iter"] = last
+    if last > 0:
+        sb.slider("Iteration shown", min_value=0, max_value=last, key="w_iter",
+                  help="Rewind to any earlier iteration; Step from there starts a new branch")
+    else:
+        ss["w_iter"] = 0
+        sb.caption("Iteration 0 (the seed's mapping). Click **Step** to self-learn.")
+    view = int(ss["w_iter"])
+    if view < last:
+        sb.warning(f"Viewing iteration {view} of {last}. Step / Run from here drops iterations {view + 1}–{last} "
+                   "(a new branch).")
+    record = learner.history[view]
+    m1, m2 = sb.columns(2)
+    m1.metric("P@1 CSLS", fmt_pct(bli_p1(record, "csls")))
+    m2.metric("P@1 NN", fmt_pct(bli_p1(record, "nn")))
+    if run.last_step_seconds is not None:
+        sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine")
+    if lab.run_error:
+        sb.error(lab.run_error, icon="🚫")
+    if getattr(record, "collapse", None):
+        sb.error(f"Collapse at iteration {view}: {record.collapse}", icon="⚠️")
+    return view
+
+
+MARK_SYMBOL = {1: "✓ correct", 0: "✗ wrong", -1: "? not in gold"}
+
+
+def pair_marks(src_idx, tgt_idx, data, gold):
+    """Correct/wrong marks of pairs against gold, and the share correct, from core.evaluate.
+
+    Returns ``(marks, precision)``; ``(None, None)`` when there is no gold dictionary.
+    """
+    from core import evaluate
+
+    if not gold:
+        return None, None
+    marks = evaluate.mark_pairs(src_idx, tgt_idx, data.src, data.tgt, gold)
+    return marks, evaluate.pair_precision(marks)
+
+
+def pairs_frame(src_idx, tgt_idx, scores, data, marks, limit: int | None = None):
+    """A table of word pairs (source, target, score, gold mark) for st.dataframe."""
+    import pandas as pd
+
+    n = len(src_idx) if limit is None else min(limit, len(src_idx))
+    frame = {"source": [data.src.words[i] for i in src_idx[:n]],
+             "target": [data.tgt.words[j] for j in tgt_idx[:n]]}
+    if scores is not None:
+        frame["score"] = [float(s) for s in scores[:n]]
+    if marks is not None:
+        frame["gold"] = [MARK_SYMBOL[int(m)] for m in marks[:n]]
+    return pd.DataFrame(frame)
+
+
+def view_record(lab: LabState):
+    """The iteration record chosen with the sidebar slider."""
+    learner = lab.run.learner
+    view = min(int(st.session_state.get("w_iter", learner.current.iteration)), learner.current.iteration)
+    return learner.history[view]

@@ -1,0 +1,99 @@
+"""Turn uploaded bytes into spaces and dictionaries through core.io.
+
+Kept free of widgets so tests can call it with bytes and a file name (AppTest cannot upload files).
+Every problem becomes a CLWEError whose message names the uploaded file, not the temporary copy.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from core import io as cio
+from core.errors import ConfigError, FileFormatError
+
+# Same as server.maxUploadSize in .streamlit/config.toml (a 200k x 300 text file is about 600 MB).
+MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+EMBEDDING_SUFFIXES = (".vec", ".txt", ".gz", ".npz", ".glove", ".w2v")
+DICTIONARY_SUFFIXES = (".txt", ".tsv", ".dic", ".dict", ".index", ".gz")
+
+
+def _suffix(filename: str) -> str:
+    # Keep ".vec.gz" etc.: core.io picks the reader from the suffix.
+    suffixes = [s.lower() for s in Path(filename).suffixes[-2:] if 1 < len(s) <= 8]
+    return "".join(suffixes)
+
+
+def _check_size(data: bytes, filename: str) -> None:
+    if len(data) == 0:
+        raise FileFormatError(filename, None, "the file is empty", "Upload a word2vec/fastText/GloVe text file")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise FileFormatError(filename, None, f"the file is {len(data) / 2**20:,.0f} MB, above the "
+                              f"{MAX_UPLOAD_BYTES / 2**20:,.0f} MB limit",
+                              "Keep the most frequent words (e.g. `clwe convert --max-vocab 200000`) and retry")
+
+
+def _with_temp_copy(data: bytes, filename: str, read):
+    """Write ``data`` to a temporary file with the upload's suffix, call ``read(path)``, clean up."""
+    fd, tmp = tempfile.mkstemp(prefix="clwe-upload-", suffix=_suffix(filename))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        try:
+            return read(tmp)
+        except FileFormatError as e:
+            raise FileFormatError(filename, e.line, e.problem, e.hint) from None
+        except UnicodeDecodeError as e:
+            raise FileFormatError(filename, None, f"not UTF-8 text ({e.reason} at byte {e.start})",
+                                  "Save the file as UTF-8 text") from None
+    finally:
+        os.unlink(tmp)
+
+
+def load_uploaded_embeddings(data: bytes, filename: str, max_vocab: int | None = None):
+    """An Embeddings from an uploaded file (word2vec/fastText/GloVe text, optionally .gz, or .npz)."""
+    _check_size(data, filename)
+    if _suffix(filename).endswith(".npy"):
+        raise FileFormatError(filename, None, "a bare .npy matrix has no words",
+                              "Upload an .npz holding 'words' and 'vectors', or a .vec text file")
+    return _with_temp_copy(data, filename, lambda p: cio.load_embeddings(p, max_vocab=max_vocab, name=filename))
+
+
+def load_uploaded_dictionary(data: bytes, filename: str) -> list[tuple[str, str]]:
+    """Translation pairs from an uploaded dictionary (``src tgt`` per line, TSV or dictd .index)."""
+    _check_size(data, filename)
+    return _with_temp_copy(data, filename, cio.load_dictionary)
+
+
+def check_usable(pairs, src, tgt, filename: str) -> None:
+    """Refuse a dictionary none of whose pairs is in the two vocabularies."""
+    cov = cio.dictionary_coverage(pairs, src, tgt)
+    if cov.n_in_vocab == 0:
+        example = ", ".join(f"{s} → {t}" for s, t in list(pairs)[:3])
+        raise ConfigError(f"{filename}: none of its {cov.n_pairs} pairs has both words in the uploaded spaces "
+                          f"(e.g. {example}). Check that the dictionary goes source → target for these two "
+                          "files and uses the same case and spelling")
+
+
+def load_uploaded_pair(src_file: tuple[bytes, str], tgt_file: tuple[bytes, str],
+                       train_file: tuple[bytes, str] | None = None, test_file: tuple[bytes, str] | None = None,
+                       max_vocab: int | None = None):
+    """Load two uploaded spaces and optional dictionaries; raise CLWEError on any problem.
+
+    Each ``*_file`` is ``(bytes, filename)``. Returns ``(src, tgt, train_pairs, test_pairs)``.
+    Nothing is kept if any part fails, so the caller's previous data stays in use.
+    """
+    src = load_uploaded_embeddings(*src_file, max_vocab=max_vocab)
+    tgt = load_uploaded_embeddings(*tgt_file, max_vocab=max_vocab)
+    if len(src) < 10 or len(tgt) < 10:
+        small = src_file[1] if len(src) < 10 else tgt_file[1]
+        raise ConfigError(f"{small} has fewer than 10 words; the lab needs real vocabularies")
+    train = test = []
+    if train_file is not None:
+        train = load_uploaded_dictionary(*train_file)
+        check_usable(train, src, tgt, train_file[1])
+    if test_file is not None:
+        test = load_uploaded_dictionary(*test_file)
+        check_usable(test, src, tgt, test_file[1])
+    return src, tgt, train, test

@@ -1,0 +1,81 @@
+"""Word inspector: a word's nearest neighbours in the other language at the chosen iteration."""
+
+import pandas as pd
+import streamlit as st
+
+from app import ui
+from app.state import lab as get_lab
+from core.similarity import csls_topk, mean_topk_similarity, topk_similarities
+
+lab = get_lab()
+st.header("Word inspector: nearest neighbours across languages")
+if lab.run is None:
+    st.info(lab.seed_pending or "No run yet: build a seed on the Seed page.")
+    st.stop()
+
+run, data = lab.run, lab.data
+record = ui.view_record(lab)
+view = record.iteration
+ss = st.session_state
+if not ss["w_insp_word"]:
+    ss["w_insp_word"] = "two" if "two" in data.src else data.src.words[min(50, len(data.src) - 1)]
+
+
+def _go(word, side):
+    # Button callback: runs before the widgets exist, so it may set their values.
+    ss["w_insp_word"] = word
+    ss["w_insp_side"] = side
+
+
+c1, c2, c3 = st.columns([3, 2, 2])
+c1.text_input("Word", key="w_insp_word")
+sides = ["source → target", "target → source"]
+c2.radio("Direction", sides, key="w_insp_side", horizontal=True)
+c3.slider("k", 3, 30, key="w_insp_k")
+word = ss["w_insp_word"].strip()
+forward = ss["w_insp_side"] == sides[0]
+query_space, other_space = (data.src, data.tgt) if forward else (data.tgt, data.src)
+if word not in query_space.index:
+    st.warning(f"'{word}' is not in the {query_space.name or 'query'} vocabulary"
+               + (" (but it is in the other one: switch direction)" if word in other_space.index else "") + ".")
+    st.stop()
+
+
+@st.cache_resource(max_entries=2, show_spinner="Computing CSLS penalties for this iteration…")
+def _mapped(token: str, forward: bool, _run, _record):
+    """Mapped, unit-length spaces (query side, other side) and the other side's CSLS penalty r.
+
+    Kept per run branch and iteration (the token); read-only so sessions never alter each other's."""
+    Xm = _record.mapping.transform_src(_run.src_norm.vectors, normalize=True)
+    Zm = _record.mapping.transform_tgt(_run.tgt_norm.vectors, normalize=True)
+    Q, O = (Xm, Zm) if forward else (Zm, Xm)
+    r_other = mean_topk_similarity(O, Q, int(_run.config.csls_k))
+    for a in (Q, O, r_other):
+        a.flags.writeable = False
+    return Q, O, r_other
+
+
+with ui.guard("Neighbours"):
+    Q, O, r_other = _mapped(lab.record_token(view), forward, run, record)
+    k = int(ss["w_insp_k"])
+    q = Q[[query_space.index[word]]]
+    nn_v, nn_i = topk_similarities(q, O, k)
+    cs_v, cs_i = csls_topk(q, O, int(run.config.csls_k), k, r_B=r_other)
+    gold = data.test + data.train
+    golds = {t for s, t in gold if s == word} if forward else {s for s, t in gold if t == word}
+    st.caption(f"Iteration {view}. Gold translations: " + (", ".join(sorted(golds)) if golds else "none in the "
+               "dictionaries") + ". Click a neighbour to look it up in the other direction.")
+    back = sides[1] if forward else sides[0]
+    cols = st.columns(2)
+    for col, title, vals, idx, tag in ((cols[0], "Nearest neighbour (cosine)", nn_v[0], nn_i[0], "nn"),
+                                       (cols[1], "CSLS (Conneau et al. 2018)", cs_v[0], cs_i[0], "csls")):
+        with col:
+            st.subheader(title)
+            found = [r + 1 for r, j in enumerate(idx) if other_space.words[j] in golds]
+            st.markdown(f"Gold translation at rank **{found[0]}**" if found else
+                        ("Gold translation not in the top " + str(k) if golds else "No gold translation known"))
+            for r, (v, j) in enumerate(zip(vals, idx)):
+                w = other_space.words[j]
+                mark = "✓ " if w in golds else ""
+                st.button(f"{r + 1}. {mark}{w}  ·  {float(v):.3f}", key=f"b_insp_{tag}_{r}", on_click=_go,
+                          args=(w, back), width="stretch", type="primary" if w in golds else "secondary")

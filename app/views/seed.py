@@ -1,0 +1,83 @@
+"""Seed: how the initial dictionary is obtained, and the settings of the mapping and retrieval."""
+
+import pandas as pd
+import streamlit as st
+
+from app import actions, charts, ui
+from app.state import NORMALIZATION_PRESETS, SEED_LABELS
+from app.state import lab as get_lab
+
+lab = get_lab()
+st.header("Seed dictionary and settings")
+if lab.data is None:
+    st.info("Load data on the Data page first.")
+    st.stop()
+
+left, right = st.columns([1, 1])
+with left:
+    st.subheader("Seed strategy")
+    strategy = st.selectbox("Strategy", list(SEED_LABELS), key="w_seed_strategy", format_func=SEED_LABELS.get)
+    if strategy == "random":
+        st.number_input("Number of pairs (drawn from the training dictionary)", 2, 20000, step=5, key="w_seed_n")
+    elif strategy == "unsupervised":
+        st.number_input("Most frequent words compared (Artetxe et al. use 4,000)", 100, 20000, step=500,
+                        key="w_seed_unsup_n")
+    elif strategy == "adversarial":
+        st.number_input("Epochs", 1, 50, step=1, key="w_seed_epochs")
+    elif strategy == "gromov-wasserstein":
+        st.number_input("Most frequent words matched", 100, 5000, step=100, key="w_seed_gw_n")
+    st.number_input("Random seed", 0, 10_000, step=1, key="w_seed_random_state")
+with right:
+    st.subheader("Mapping and retrieval")
+    st.selectbox("Normalisation", list(NORMALIZATION_PRESETS), key="w_norm")
+    c1, c2 = st.columns(2)
+    c1.selectbox("Mapping", ["procrustes", "least_squares", "multistep"], key="w_mapping",
+                 format_func={"procrustes": "Orthogonal (Procrustes)", "least_squares": "Least squares (Mikolov)",
+                              "multistep": "Multi-step (Artetxe 2018)"}.get)
+    c2.selectbox("Retrieval for induction", ["csls", "nn"], key="w_retrieval",
+                 format_func={"csls": "CSLS (Conneau et al. 2018)", "nn": "Nearest neighbour"}.get)
+    c1.selectbox("Direction", ["union", "forward", "backward"], key="w_direction")
+    c2.number_input("CSLS k", 1, 100, step=1, key="w_csls_k")
+    st.number_input("Induce among the N most frequent words (cutoff)", 100, 200_000, step=1000, key="w_cutoff")
+
+slow = strategy in ("unsupervised", "adversarial", "gromov-wasserstein")
+if st.button("Build seed and restart self-learning", key="b_build_seed", type="primary",
+             help="Replaces the current run" + (" (this strategy takes a while)" if slow else "")):
+    strat, params, settings = actions.settings_from_widgets()
+    bar = st.progress(0.0, text="Building the seed…") if strat == "adversarial" else None
+
+    def on_epoch(epoch, info=None):
+        if bar is not None:
+            n = int(st.session_state["w_seed_epochs"])
+            bar.progress(min((epoch + 1) / n, 1.0), text=f"Adversarial training: epoch {epoch + 1} of {n}")
+
+    with st.spinner(f"{SEED_LABELS[strat]}…"), ui.guard("Seed", (lab, "seed_error")):
+        actions.start_run(lab, strat, params, settings, progress=on_epoch if strat == "adversarial" else None)
+        st.rerun()
+ui.show_stored_error(lab, "seed_error")
+
+run = lab.run
+if run is None:
+    st.info(lab.seed_pending or "No seed yet: choose a strategy and click Build.")
+    st.stop()
+
+seed = run.seed
+st.subheader(f"Current seed: {run.seed_label}")
+gold = lab.data.train + lab.data.test
+marks, precision = ui.pair_marks(seed.pairs[:, 0], seed.pairs[:, 1], lab.data, gold)
+c = st.columns(3)
+c[0].metric("Seed pairs", f"{len(seed.pairs):,}")
+c[1].metric("Correct vs gold", ui.fmt_pct(precision),
+            help="Share of seed pairs whose source word is in the gold dictionary and whose target is one of "
+                 "its gold translations (pairs with a source word not in gold are not counted)")
+c[2].metric("Normalisation", " → ".join(run.config.normalize))
+
+info = seed.info or {}
+if info.get("gen_loss") or info.get("disc_loss"):
+    st.plotly_chart(charts.losses(list(info.get("gen_loss", [])), list(info.get("disc_loss", []))),
+                    width="stretch", key="seed_losses")
+    st.caption("The generator is the mapping W; the discriminator tries to tell mapped source vectors from "
+               "target vectors (Conneau et al. 2018).")
+
+df = ui.pairs_frame(seed.pairs[:, 0], seed.pairs[:, 1], seed.scores, lab.data, marks)
+st.dataframe(df, hide_index=True, width="stretch", height=420)

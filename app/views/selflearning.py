@@ -1,0 +1,54 @@
+"""Self-learning: step through the loop and watch the dictionary and BLI improve (or collapse)."""
+
+import streamlit as st
+
+from app import charts, ui
+from app.state import lab as get_lab
+
+lab = get_lab()
+st.header("Self-learning: map, induce a dictionary, repeat")
+if lab.run is None:
+    ui.show_stored_error(lab, "seed_error")
+    st.info(lab.seed_pending or "No run yet: build a seed on the Seed page.")
+    st.stop()
+
+run = lab.run
+learner = run.learner
+record = ui.view_record(lab)
+view = record.iteration
+
+if getattr(record, "collapse", None):
+    st.error(f"**The alignment probably collapsed** at iteration {view}: {record.collapse}", icon="⚠️")
+elif getattr(record, "converged", False):
+    st.success(f"Converged at iteration {view}: the objective stopped improving.", icon="✅")
+
+st.caption("Use the sidebar: **Step** runs one iteration (learn the mapping W from the current dictionary, then "
+           "induce a new dictionary from nearest neighbours in the mapped space); the slider rewinds, and "
+           "stepping from an earlier iteration starts a new branch.")
+
+rows = [{"iteration": r.iteration, "p1_nn": ui.bli_p1(r, "nn"), "p1_csls": ui.bli_p1(r, "csls"),
+         "size": int(r.dictionary_size), "objective": float(r.objective)} for r in learner.history]
+st.plotly_chart(charts.learning_curves(rows, view), width="stretch", key="learning_curves")
+
+c = st.columns(5)
+c[0].metric("Iteration", f"{view} / {learner.current.iteration}")
+c[1].metric("P@1 (CSLS)", ui.fmt_pct(ui.bli_p1(record, "csls")))
+c[2].metric("P@1 (NN)", ui.fmt_pct(ui.bli_p1(record, "nn")))
+c[3].metric("Dictionary size", f"{int(record.dictionary_size):,}")
+c[4].metric("Objective", f"{float(record.objective):.4f}")
+secs = getattr(record, "seconds", None) or {}
+if secs:
+    st.caption("Engine time for this iteration: " + ", ".join(f"{k} {v:.2f} s" for k, v in secs.items()))
+
+st.subheader(f"Dictionary at iteration {view}")
+gold = lab.data.train + lab.data.test
+with ui.guard("Marking pairs"):
+    marks, precision = ui.pair_marks(record.src_idx, record.tgt_idx, lab.data, gold)
+    label = "the seed dictionary" if view == 0 else "the induced dictionary"
+    st.caption(f"{int(record.dictionary_size):,} pairs in {label}; correct vs gold among pairs whose source word "
+               f"is in the gold dictionary: **{ui.fmt_pct(precision)}**.")
+    show = st.radio("Show", ["all", "correct", "wrong"], horizontal=True, key="w_sl_filter")
+    df = ui.pairs_frame(record.src_idx, record.tgt_idx, getattr(record, "scores", None), lab.data, marks)
+    if show != "all" and "gold" in df:
+        df = df[df["gold"].str.startswith("✓" if show == "correct" else "✗")]
+    st.dataframe(df.head(5000), hide_index=True, width="stretch", height=420)
