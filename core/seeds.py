@@ -1,0 +1,879 @@
+"""Seed dictionaries: the pairs a mapping is first fitted on, before self-learning takes over.
+
+Strategies, from most to least supervised:
+
+* ``dictionary`` -- every in-vocabulary pair of a bilingual dictionary.
+* ``random`` -- a few random pairs of a dictionary (Artetxe et al. 2017: 25 are enough to start).
+* ``identical`` -- identically spelled words (Søgaard et al. 2018).
+* ``numerals`` -- digit tokens present in both vocabularies (Artetxe et al. 2017).
+* ``unsupervised`` -- second-order similarity signatures (Artetxe et al. 2018, ACL).
+* ``adversarial`` -- a generator/discriminator game over the mapping (Conneau et al. 2018, MUSE).
+* ``gromov-wasserstein`` -- optimal transport between the two intralingual distance matrices
+  (Alvarez-Melis & Jaakkola 2018).
+
+Every strategy returns a :class:`Seed`: row indices into ``src`` and ``tgt`` (the ``Embeddings`` the
+seed was built on, already normalised), so the self-learning stepper can start from it directly.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from . import similarity
+from .errors import ConfigError
+from .io import Embeddings, pairs_to_indices
+
+__all__ = [
+    "Seed", "dictionary_seed", "random_seed", "identical_seed", "numerals_seed", "second_order_seed",
+    "adversarial_seed", "gromov_wasserstein_seed", "build_seed", "SEED_STRATEGIES",
+    "DiscriminatorParams", "discriminator_init", "discriminator_forward", "discriminator_backward",
+    "bce_with_logits", "orthogonalize", "pca_reduce", "mean_cosine_criterion",
+    "entropic_gromov_wasserstein", "sinkhorn_stabilized", "coupling_pairs",
+]
+
+NUMERAL = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True, eq=False)
+class Seed:
+    """A seed dictionary.
+
+    Parameters
+    ----------
+    pairs : ndarray of int64, shape (k, 2)
+        ``pairs[i] = (src_row, tgt_row)``, unique rows.
+    strategy : str
+        The name in :data:`SEED_STRATEGIES` that produced it.
+    scores : ndarray of float32, shape (k,), or None
+        A confidence per pair when the strategy has one (CSLS score, coupling mass...).
+    info : dict
+        Strategy-specific diagnostics (timings, training curves, sizes), JSON-friendly values.
+    """
+
+    pairs: np.ndarray
+    strategy: str
+    scores: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        pairs = np.asarray(self.pairs, dtype=np.int64).reshape(-1, 2)
+        object.__setattr__(self, "pairs", pairs)
+        if self.scores is not None:
+            scores = np.asarray(self.scores, dtype=np.float32).reshape(-1)
+            if len(scores) != len(pairs):
+                raise ValueError(f"{len(pairs)} pairs but {len(scores)} scores")
+            object.__setattr__(self, "scores", scores)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def src(self) -> np.ndarray:
+        return self.pairs[:, 0]
+
+    @property
+    def tgt(self) -> np.ndarray:
+        return self.pairs[:, 1]
+
+    def words(self, src: Embeddings, tgt: Embeddings) -> list[tuple[str, str]]:
+        """The pairs as ``(source word, target word)`` strings."""
+        return [(src.words[i], tgt.words[j]) for i, j in self.pairs]
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _rng(random_state) -> np.random.Generator:
+    return random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+
+
+def _unique_pairs(src_idx, tgt_idx, scores=None):
+    """Drop repeated (src, tgt) rows, keeping the first occurrence (and its score)."""
+    pairs = np.stack([np.asarray(src_idx, np.int64), np.asarray(tgt_idx, np.int64)], axis=1).reshape(-1, 2)
+    _, first = np.unique(pairs, axis=0, return_index=True)
+    first = np.sort(first)
+    return pairs[first], (None if scores is None else np.asarray(scores, np.float32)[first])
+
+
+def _to_indices(pairs, src: Embeddings, tgt: Embeddings) -> np.ndarray:
+    return np.asarray(pairs_to_indices(pairs, src, tgt), dtype=np.int64).reshape(-1, 2)
+
+
+def _check_n(n: int, src: Embeddings, tgt: Embeddings, what: str) -> int:
+    n = int(n)
+    if n < 2:
+        raise ConfigError(f"{what} needs at least 2 words per language, got n={n}.")
+    limit = min(len(src), len(tgt))
+    if n > limit:
+        raise ConfigError(
+            f"{what} asks for the top {n} words but the smaller vocabulary has only {limit}; "
+            f"choose n <= {limit}.")
+    return n
+
+
+# --------------------------------------------------------------------------------------------------
+# dictionary-based seeds
+
+
+def dictionary_seed(src: Embeddings, tgt: Embeddings, pairs: Iterable[tuple[str, str]]) -> Seed:
+    """Every in-vocabulary pair of a bilingual dictionary (supervised mapping, Mikolov et al. 2013).
+
+    Parameters
+    ----------
+    src, tgt : Embeddings
+        Normalised source and target spaces.
+    pairs : iterable of (str, str)
+        Dictionary entries, e.g. from :func:`core.io.load_dictionary`.
+
+    Returns
+    -------
+    Seed
+        ``info`` holds ``n_entries`` (given) and ``n_in_vocab`` (kept).
+
+    Raises
+    ------
+    ConfigError
+        When no entry has both words in the vocabularies.
+
+    References
+    ----------
+    Mikolov, Le & Sutskever (2013). Exploiting similarities among languages for machine translation.
+    """
+    pairs = list(pairs)
+    idx = _to_indices(pairs, src, tgt)
+    if len(idx) == 0:
+        raise ConfigError(
+            f"None of the {len(pairs)} dictionary entries has both words in the vocabularies "
+            f"({src.name or 'source'}: {len(src)} words, {tgt.name or 'target'}: {len(tgt)} words); "
+            "check the language direction (source first) and the case of the words.")
+    return Seed(idx, "dictionary", None, {"n_entries": len(pairs), "n_in_vocab": int(len(idx))})
+
+
+def random_seed(src: Embeddings, tgt: Embeddings, pairs: Iterable[tuple[str, str]], n: int = 25,
+                random_state=0) -> Seed:
+    """``n`` random in-vocabulary pairs of a dictionary.
+
+    Artetxe et al. (2017) show that self-learning reaches the accuracy of a full dictionary starting
+    from 25 random pairs.
+
+    Parameters
+    ----------
+    src, tgt : Embeddings
+    pairs : iterable of (str, str)
+    n : int
+        Number of pairs to draw (without replacement, among distinct in-vocabulary pairs).
+    random_state : int, Generator or None
+
+    Raises
+    ------
+    ConfigError
+        When the dictionary has fewer than ``n`` in-vocabulary pairs.
+
+    References
+    ----------
+    Artetxe, Labaka & Agirre (2017). Learning bilingual word embeddings with (almost) no bilingual
+    data. ACL.
+    """
+    n = int(n)
+    if n < 1:
+        raise ConfigError(f"A random seed needs at least 1 pair, got n={n}.")
+    pairs = list(pairs)
+    idx = _to_indices(pairs, src, tgt)
+    if len(idx) < n:
+        raise ConfigError(
+            f"Asked for {n} random seed pairs but the dictionary has only {len(idx)} in-vocabulary "
+            f"pairs; choose n <= {len(idx)} or use a larger dictionary.")
+    chosen = np.sort(_rng(random_state).choice(len(idx), size=n, replace=False))
+    return Seed(idx[chosen], "random", None, {"n_entries": len(pairs), "n_in_vocab": int(len(idx))})
+
+
+def identical_seed(src: Embeddings, tgt: Embeddings, min_length: int = 1) -> Seed:
+    """Identically spelled words of both vocabularies (Søgaard et al. 2018).
+
+    Cheap and surprisingly strong for languages sharing a script: names, numbers, loanwords.
+
+    Parameters
+    ----------
+    src, tgt : Embeddings
+    min_length : int
+        Ignore strings shorter than this (single letters are often noise).
+
+    Raises
+    ------
+    ConfigError
+        When no string is shared.
+
+    References
+    ----------
+    Søgaard, Ruder & Vulić (2018). On the limitations of unsupervised bilingual dictionary
+    induction. ACL.
+    """
+    src_idx = [i for i, w in enumerate(src.words) if len(w) >= min_length and w in tgt.index]
+    if not src_idx:
+        raise ConfigError(
+            f"No identically spelled word is shared by {src.name or 'the source'} and "
+            f"{tgt.name or 'the target'} vocabularies; use another seed strategy (e.g. 'unsupervised').")
+    tgt_idx = [tgt.index[src.words[i]] for i in src_idx]
+    return Seed(np.stack([src_idx, tgt_idx], axis=1), "identical", None, {"n_shared": len(src_idx)})
+
+
+def numerals_seed(src: Embeddings, tgt: Embeddings) -> Seed:
+    """Tokens made only of digits (``[0-9]+``) present in both vocabularies (Artetxe et al. 2017).
+
+    Raises
+    ------
+    ConfigError
+        When no numeral is shared.
+
+    References
+    ----------
+    Artetxe, Labaka & Agirre (2017). Learning bilingual word embeddings with (almost) no bilingual
+    data. ACL.
+    """
+    src_idx = [i for i, w in enumerate(src.words) if NUMERAL.fullmatch(w) and w in tgt.index]
+    if not src_idx:
+        raise ConfigError(
+            f"No digit-only token (e.g. '1990') is shared by {src.name or 'the source'} and "
+            f"{tgt.name or 'the target'} vocabularies; use another seed strategy (e.g. 'identical').")
+    tgt_idx = [tgt.index[src.words[i]] for i in src_idx]
+    return Seed(np.stack([src_idx, tgt_idx], axis=1), "numerals", None, {"n_shared": len(src_idx)})
+
+
+# --------------------------------------------------------------------------------------------------
+# retrieval between two already comparable spaces (shared by the unsupervised strategies)
+
+
+def _csls_pairs(A: np.ndarray, B: np.ndarray, csls_k: int, direction: str):
+    """CSLS nearest neighbours between rows of ``A`` and ``B`` (unit rows, same dimension).
+
+    ``direction``: ``"forward"`` (each row of A), ``"backward"`` (each row of B), ``"union"`` of both
+    (VecMap) or ``"mutual"`` (pairs found in both directions; MUSE's S2T&T2S).
+    """
+    if direction not in ("forward", "backward", "union", "mutual"):
+        raise ConfigError(f"direction must be 'forward', 'backward', 'union' or 'mutual', not {direction!r}.")
+    sim = similarity
+    r_a = sim.mean_topk_similarity(A, B, csls_k)  # computed once, used by both directions
+    r_b = sim.mean_topk_similarity(B, A, csls_k)
+    fwd_val, fwd_idx = sim.csls_topk(A, B, csls_k, 1, r_A=r_a, r_B=r_b)
+    bwd_val, bwd_idx = sim.csls_topk(B, A, csls_k, 1, r_A=r_b, r_B=r_a)
+    fwd_idx, bwd_idx = fwd_idx[:, 0], bwd_idx[:, 0]
+    fwd_val, bwd_val = fwd_val[:, 0], bwd_val[:, 0]
+    a_rows, b_rows = np.arange(len(A)), np.arange(len(B))
+    if direction == "forward":
+        return _unique_pairs(a_rows, fwd_idx, fwd_val)
+    if direction == "backward":
+        return _unique_pairs(bwd_idx, b_rows, bwd_val)
+    if direction == "mutual":
+        keep = bwd_idx[fwd_idx] == a_rows
+        return _unique_pairs(a_rows[keep], fwd_idx[keep], fwd_val[keep])
+    return _unique_pairs(np.concatenate([a_rows, bwd_idx]), np.concatenate([fwd_idx, b_rows]),
+                         np.concatenate([fwd_val, bwd_val]))
+
+
+# --------------------------------------------------------------------------------------------------
+# unsupervised: second-order similarity (VecMap)
+
+
+def second_order_seed(src: Embeddings, tgt: Embeddings, n: int = 4000, csls_k: int = 10,
+                      direction: str = "union") -> Seed:
+    """Fully unsupervised seed from second-order similarity (Artetxe et al. 2018, ACL).
+
+    If the two spaces were isometric, a word and its translation would have the same similarity
+    distribution to the rest of their vocabulary, up to the order of the other words. So for the
+    ``n`` most frequent words of each language, each row of the square-root similarity matrix
+    ``sqrt(X X^T)`` is sorted (which removes the dependence on which word is which), normalised,
+    and the sorted rows are matched across languages with CSLS. The square root (``U S U^T`` from
+    the SVD of ``X``) makes the signature invariant to the dimension and less dominated by the first
+    singular directions; VecMap found it more robust.
+
+    Parameters
+    ----------
+    src, tgt : Embeddings
+        Normalised spaces (dimensions may differ: signatures live in R^n for both).
+    n : int
+        Vocabulary cutoff for the signatures (VecMap: 4000).
+    csls_k : int
+        CSLS neighbourhood size (VecMap: 10).
+    direction : {"union", "forward", "backward", "mutual"}
+        VecMap takes the union of both directions (up to ``2 n`` pairs).
+
+    Returns
+    -------
+    Seed
+        ``scores`` are CSLS scores between signatures; ``info`` has ``n`` and ``seconds``.
+
+    References
+    ----------
+    Artetxe, Labaka & Agirre (2018). A robust self-learning method for fully unsupervised
+    cross-lingual mappings of word embeddings. ACL.
+    """
+    n = _check_n(n, src, tgt, "The unsupervised (second-order) seed")
+    sim = similarity
+    start = time.perf_counter()
+    sig_src = sim.second_order_signatures(src.vectors, n)
+    sig_tgt = sim.second_order_signatures(tgt.vectors, n)
+    pairs, scores = _csls_pairs(sig_src, sig_tgt, csls_k, direction)
+    info = {"n": n, "csls_k": csls_k, "direction": direction, "seconds": time.perf_counter() - start}
+    return Seed(pairs, "unsupervised", scores, info)
+
+
+# --------------------------------------------------------------------------------------------------
+# adversarial (MUSE): a discriminator MLP with hand-written gradients
+
+
+@dataclass(eq=False)
+class DiscriminatorParams:
+    """Weights of the MUSE discriminator: ``len(weights) - 1`` hidden leaky-ReLU layers, one logit.
+
+    ``weights[l]`` has shape (fan_in, fan_out); updated in place by training.
+    """
+
+    weights: list
+    biases: list
+    leaky: float = 0.2
+
+
+def discriminator_init(dim: int, hidden: int = 2048, n_hidden: int = 2, leaky: float = 0.2,
+                       random_state=0, dtype=np.float32) -> DiscriminatorParams:
+    """Discriminator of Conneau et al. (2018): ``n_hidden`` layers of ``hidden`` units, one logit.
+
+    Weights and biases are drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's ``nn.Linear``
+    default, which MUSE uses).
+
+    References
+    ----------
+    Conneau, Lample, Ranzato, Denoyer & Jégou (2018). Word translation without parallel data. ICLR.
+    """
+    rng = _rng(random_state)
+    sizes = [dim] + [hidden] * n_hidden + [1]
+    weights, biases = [], []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1.0 / np.sqrt(fan_in)
+        weights.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype))
+        biases.append(rng.uniform(-bound, bound, fan_out).astype(dtype))
+    return DiscriminatorParams(weights, biases, leaky)
+
+
+def discriminator_forward(params: DiscriminatorParams, x: np.ndarray, dropout: float = 0.0,
+                          random_state=None):
+    """Logits of the discriminator for a batch ``x`` (rows are vectors), and a cache for backward.
+
+    ``dropout`` is MUSE's input dropout (inverted: kept units are scaled by ``1/(1-dropout)``).
+    """
+    mask = None
+    h = x
+    if dropout > 0:
+        mask = (_rng(random_state).random(x.shape) >= dropout).astype(x.dtype) / np.asarray(1 - dropout, x.dtype)
+        h = x * mask
+    inputs, pre = [h], []
+    last = len(params.weights) - 1
+    for layer, (W, b) in enumerate(zip(params.weights, params.biases)):
+        z = h @ W + b
+        if layer == last:
+            return z[:, 0], (inputs, pre, mask)
+        pre.append(z)
+        h = np.where(z > 0, z, params.leaky * z)
+        inputs.append(h)
+    raise ValueError("a discriminator needs at least one layer")
+
+
+def discriminator_backward(params: DiscriminatorParams, cache, grad_logits: np.ndarray):
+    """Gradients of a scalar loss w.r.t. weights, biases and the input, given d loss / d logits.
+
+    Returns
+    -------
+    grad_weights, grad_biases : list of ndarray
+    grad_x : ndarray, same shape as the forward input (through the dropout mask).
+    """
+    inputs, pre, mask = cache
+    g = grad_logits.reshape(-1, 1).astype(inputs[0].dtype, copy=False)
+    n_layers = len(params.weights)
+    grad_w, grad_b = [None] * n_layers, [None] * n_layers
+    for layer in range(n_layers - 1, -1, -1):
+        grad_w[layer] = inputs[layer].T @ g
+        grad_b[layer] = g.sum(axis=0)
+        g = g @ params.weights[layer].T
+        if layer > 0:
+            g = g * np.where(pre[layer - 1] > 0, 1.0, params.leaky).astype(g.dtype)
+    if mask is not None:
+        g = g * mask
+    return grad_w, grad_b, g
+
+
+def bce_with_logits(logits: np.ndarray, targets: np.ndarray):
+    """Mean binary cross-entropy of ``sigmoid(logits)`` against (smoothed) targets, and its gradient.
+
+    Computed from logits (``softplus(z) - y z``) so that confident predictions do not overflow.
+    """
+    z = logits.astype(np.float64)
+    loss = float(np.mean(np.logaddexp(0.0, z) - targets * z))
+    grad = (0.5 * (1.0 + np.tanh(0.5 * z)) - targets) / len(z)  # sigmoid via tanh: no overflow
+    return loss, grad.astype(logits.dtype)
+
+
+def orthogonalize(W: np.ndarray, beta: float = 0.001) -> np.ndarray:
+    """One step of ``W <- (1 + beta) W - beta (W W^T) W`` (Conneau et al. 2018; Cisse et al. 2017).
+
+    Pulls ``W`` towards the orthogonal manifold after each SGD step on the generator.
+    """
+    return ((1 + beta) * W - beta * (W @ W.T) @ W).astype(W.dtype, copy=False)
+
+
+def pca_reduce(X: np.ndarray, dim: int, n_fit: int = 20000) -> np.ndarray:
+    """Project rows of ``X`` on its top ``dim`` principal directions (fitted on the first ``n_fit``
+    rows), then back to unit length. Used to give two spaces of different dimension a common one."""
+    fit = X[:n_fit].astype(np.float64)
+    mean = fit.mean(axis=0)
+    _, _, vt = np.linalg.svd(fit - mean, full_matrices=False)
+    Y = ((X - mean.astype(X.dtype)) @ vt[:dim].T.astype(X.dtype)).astype(np.float32)
+    Y /= np.maximum(np.linalg.norm(Y, axis=1, keepdims=True), 1e-12)
+    return Y
+
+
+def _common_dimension(X: np.ndarray, Z: np.ndarray, n_fit: int):
+    """Reduce the higher-dimensional of the two spaces with PCA to the other's dimension."""
+    if X.shape[1] > Z.shape[1]:
+        return pca_reduce(X, Z.shape[1], n_fit), Z, "src"
+    if Z.shape[1] > X.shape[1]:
+        return X, pca_reduce(Z, X.shape[1], n_fit), "tgt"
+    return X, Z, None
+
+
+def mean_cosine_criterion(Xm: np.ndarray, Z: np.ndarray, n: int = 10000, csls_k: int = 10) -> float:
+    """MUSE's unsupervised model-selection criterion (Conneau et al. 2018).
+
+    Mean cosine between each of the ``n`` most frequent mapped source words and its CSLS nearest
+    neighbour among the ``n`` most frequent target words. Higher means a better aligned mapping.
+    """
+    A, B = Xm[:n], Z[:n]
+    _, idx = similarity.csls_topk(A, B, csls_k, 1)
+    return float(np.mean(np.einsum("ij,ij->i", A, B[idx[:, 0]])))
+
+
+def _sgd(params: DiscriminatorParams, grad_w, grad_b, lr: float) -> None:
+    for W, b, gW, gb in zip(params.weights, params.biases, grad_w, grad_b):
+        W -= lr * gW
+        b -= lr * gb
+
+
+def adversarial_seed(src: Embeddings, tgt: Embeddings, *, n_epochs: int = 5, epoch_size: int = 64000,
+                     batch_size: int = 128, dis_steps: int = 5, hidden: int = 512, n_hidden: int = 2,
+                     leaky: float = 0.2, input_dropout: float = 0.1, smooth: float = 0.1,
+                     dis_lr: float = 0.1, map_lr: float = 0.1, beta: float = 0.001, lr_decay: float = 0.98,
+                     lr_shrink: float = 0.5, dis_most_frequent: int = 20000, criterion_n: int = 10000,
+                     seed_n: int = 10000, csls_k: int = 10, direction: str = "mutual", random_state=0,
+                     callback: Callable[[int, dict], None] | None = None) -> Seed:
+    """Adversarial seed: a generator mapping against a discriminator (Conneau et al. 2018, MUSE).
+
+    The generator is a linear map ``W`` (identity at start) applied to source vectors; the
+    discriminator, an MLP, tells mapped source vectors from target vectors. They are trained in turn
+    with SGD (``dis_steps`` discriminator batches per generator batch); after each generator step ``W``
+    is pulled back towards orthogonality (:func:`orthogonalize`). After each epoch the mapping is
+    scored with MUSE's unsupervised criterion (:func:`mean_cosine_criterion`); the best one is kept,
+    and the generator's learning rate is halved whenever the criterion drops. The seed is the set of
+    CSLS nearest neighbours (mutual by default, MUSE's S2T&T2S) of the best mapping among the
+    ``seed_n`` most frequent words. MUSE then refines with Procrustes: the self-learning stepper does.
+
+    Spaces of different dimension (the bundled English is 50-d, French and Finnish 300-d): the larger
+    space is first reduced by PCA to the smaller dimension (and rows re-normalised), and ``W`` is
+    square orthogonal in that common space. A semi-orthogonal ``W`` of shape (d1, d2) would map the
+    source into a d1-dimensional subspace of the target, and the discriminator would win at once by
+    looking at the directions the mapped vectors can never reach. The seed only consists of row
+    indices, so the reduction does not constrain the mapping learned later on full vectors.
+
+    Defaults are MUSE's except for size: MUSE trains a 2x2048 discriminator on batches of 32 for
+    5 epochs of 1,000,000 samples over the 75k most frequent words; here the discriminator is 2x512,
+    batches are 128 and epochs 64,000 samples over the 20k most frequent words, which runs in
+    minutes on two cores in NumPy.
+
+    Parameters
+    ----------
+    src, tgt : Embeddings
+        Normalised spaces.
+    n_epochs, epoch_size, batch_size : int
+        Training length: ``epoch_size // batch_size`` generator steps per epoch.
+    dis_steps : int
+        Discriminator steps per generator step (MUSE: 5).
+    hidden, n_hidden, leaky, input_dropout : discriminator architecture (MUSE: 2048, 2, 0.2, 0.1).
+    smooth : float
+        Label smoothing (MUSE: 0.1): source labelled ``1 - smooth``, target ``smooth``.
+    dis_lr, map_lr : float
+        SGD learning rates (MUSE: 0.1 and 0.1).
+    beta : float
+        Orthogonalisation strength (MUSE: 0.001).
+    lr_decay, lr_shrink : float
+        Generator learning-rate decay per epoch and shrink factor when the criterion drops.
+    dis_most_frequent : int
+        Discriminator samples come from this many most frequent words of each side.
+    criterion_n, seed_n, csls_k : int
+        Vocabulary for model selection, vocabulary for the final seed, CSLS neighbourhood.
+    direction : {"mutual", "union", "forward", "backward"}
+        How the final seed pairs are read off the best mapping.
+    random_state : int, Generator or None
+    callback : callable, optional
+        ``callback(epoch, info)`` after each epoch, ``info`` being the running dict below.
+
+    Returns
+    -------
+    Seed
+        ``info`` holds per-epoch lists ``gen_loss``, ``disc_loss``, ``disc_accuracy``, ``selection``,
+        ``map_lr``, plus ``best_epoch``, ``best_selection``, ``reduced`` ("src", "tgt" or None: which space was
+        PCA-reduced), ``W`` (the best generator, an ndarray in the common space), ``seconds``.
+
+    References
+    ----------
+    Conneau, Lample, Ranzato, Denoyer & Jégou (2018). Word translation without parallel data. ICLR.
+    """
+    if n_epochs < 1 or epoch_size < batch_size or batch_size < 1 or dis_steps < 0:
+        raise ConfigError("Adversarial training needs n_epochs >= 1, batch_size >= 1, "
+                          "epoch_size >= batch_size and dis_steps >= 0.")
+    start = time.perf_counter()
+    rng = _rng(random_state)
+    n_fit = min(len(src), len(tgt), max(dis_most_frequent, criterion_n))
+    X, Z, reduced = _common_dimension(src.vectors, tgt.vectors, n_fit)
+    dim = X.shape[1]
+    n_src, n_tgt = min(dis_most_frequent, len(src)), min(dis_most_frequent, len(tgt))
+    crit_n = min(criterion_n, len(src), len(tgt))
+
+    params = discriminator_init(dim, hidden, n_hidden, leaky, rng)
+    W = np.eye(dim, dtype=np.float32)
+    labels = np.concatenate([np.full(batch_size, 1 - smooth), np.full(batch_size, smooth)])
+    fool = np.full(batch_size, smooth)  # the generator wants mapped source taken for target
+    best_W, best_crit, best_epoch = W.copy(), -np.inf, -1
+    info = {"gen_loss": [], "disc_loss": [], "disc_accuracy": [], "selection": [], "map_lr": [],
+            "best_epoch": -1, "reduced": reduced, "dim": dim, "hidden": hidden, "batch_size": batch_size,
+            "n_epochs": n_epochs, "epoch_size": epoch_size}
+    for epoch in range(n_epochs):
+        d_losses, g_losses, d_acc = [], [], []
+        for _ in range(epoch_size // batch_size):
+            for _ in range(dis_steps):
+                xs = X[rng.integers(0, n_src, batch_size)] @ W
+                zs = Z[rng.integers(0, n_tgt, batch_size)]
+                logits, cache = discriminator_forward(params, np.concatenate([xs, zs]), input_dropout, rng)
+                loss, grad = bce_with_logits(logits, labels)
+                gw, gb, _ = discriminator_backward(params, cache, grad)
+                _sgd(params, gw, gb, dis_lr)
+                d_losses.append(loss)
+                d_acc.append(float(np.mean((logits > 0) == (labels > 0.5))))
+            rows = X[rng.integers(0, n_src, batch_size)]
+            logits, cache = discriminator_forward(params, rows @ W)  # eval mode: no dropout
+            loss, grad = bce_with_logits(logits, fool)
+            _, _, gx = discriminator_backward(params, cache, grad)
+            W = orthogonalize(W - map_lr * (rows.T @ gx), beta)
+            g_losses.append(loss)
+        crit = mean_cosine_criterion(X @ W, Z, crit_n, csls_k)
+        info["gen_loss"].append(float(np.mean(g_losses)))
+        info["disc_loss"].append(float(np.mean(d_losses)) if d_losses else float("nan"))
+        info["disc_accuracy"].append(float(np.mean(d_acc)) if d_acc else float("nan"))
+        info["selection"].append(crit)
+        info["map_lr"].append(map_lr)
+        if crit > best_crit:
+            best_W, best_crit, best_epoch = W.copy(), crit, epoch
+        elif lr_shrink < 1:
+            map_lr *= lr_shrink
+        map_lr *= lr_decay
+        info["best_epoch"] = best_epoch
+        info["seconds"] = time.perf_counter() - start
+        if callback is not None:
+            callback(epoch, info)
+    limit = min(seed_n, len(src), len(tgt))
+    pairs, scores = _csls_pairs((X[:limit] @ best_W), Z[:limit], csls_k, direction)
+    info.update({"W": best_W, "best_selection": best_crit, "seed_n": limit, "direction": direction,
+                 "seconds": time.perf_counter() - start})
+    return Seed(pairs, "adversarial", scores, info)
+
+
+# --------------------------------------------------------------------------------------------------
+# Gromov-Wasserstein: optimal transport between intralingual distance matrices
+
+
+def sinkhorn_stabilized(p: np.ndarray, q: np.ndarray, M: np.ndarray, epsilon: float, f=None, g=None,
+                        max_iter: int = 200, tol: float = 1e-5, absorb: float = 1e6):
+    """Entropic optimal transport ``argmin_T <M, T> - epsilon H(T)`` with marginals ``p``, ``q``.
+
+    Sinkhorn scaling with absorption of the scalings into dual potentials ``(f, g)`` (Schmitzer 2019;
+    Chizat et al. 2018), so that small ``epsilon`` neither overflows nor underflows. The kernel
+    ``exp((f + g - M) / epsilon)`` is rebuilt with an exact log-domain row update (one ``exp`` pass
+    of the ``n x m`` matrix), then scaled with cheap matrix-vector products until the column
+    marginal error is below ``tol`` or a scaling leaves ``[1/absorb, absorb]``. Warm-start by passing
+    the previous call's potentials.
+
+    Parameters
+    ----------
+    p, q : ndarray (n,), (m,)
+        Marginals, positive, summing to 1.
+    M : ndarray (n, m), float32
+        Cost matrix.
+    epsilon : float
+        Entropic regularisation.
+    f, g : ndarray or None
+        Initial dual potentials (zeros if None).
+    max_iter : int
+        Maximum number of scaling iterations.
+    tol : float
+        L1 error tolerated on the column marginal.
+
+    Returns
+    -------
+    T : float32 (n, m)
+        The coupling.
+    f, g : float64 (n,), (m,)
+        Dual potentials, for warm starts.
+    err : float
+        Final L1 column-marginal error.
+
+    References
+    ----------
+    Cuturi (2013). Sinkhorn distances: lightspeed computation of optimal transport. NeurIPS.
+    Schmitzer (2019). Stabilized sparse scaling algorithms for entropy regularized transport
+    problems. SIAM J. Sci. Comput.
+    """
+    n, m = M.shape
+    f = np.zeros(n) if f is None else np.asarray(f, np.float64)
+    g = np.zeros(m) if g is None else np.asarray(g, np.float64)
+    log_p, log_q = np.log(p), np.log(q)
+    eps32 = np.float32(epsilon)
+
+    def row_update(g):
+        E = (g.astype(np.float32)[None, :] - M) / eps32
+        top = E.max(axis=1, keepdims=True)
+        np.subtract(E, top, out=E)
+        np.exp(E, out=E)
+        total = E.sum(axis=1, dtype=np.float64)
+        f_new = epsilon * (log_p - top[:, 0].astype(np.float64) - np.log(total))
+        E *= (p / total).astype(np.float32)[:, None]  # = exp((f_new + g - M) / eps): rows sum to p
+        return f_new, E
+
+    def col_update(f):
+        E = (f.astype(np.float32)[:, None] - M) / eps32
+        top = E.max(axis=0, keepdims=True)
+        np.subtract(E, top, out=E)
+        np.exp(E, out=E)
+        total = E.sum(axis=0, dtype=np.float64)
+        return epsilon * (log_q - top[0].astype(np.float64) - np.log(total))
+
+    g = col_update(f)
+    f, K = row_update(g)
+    u, v = np.ones(n, np.float32), np.ones(m, np.float32)
+    p32, q32 = p.astype(np.float32), q.astype(np.float32)
+    tiny = np.float32(1e-30)
+    err = np.inf
+    for it in range(max_iter):
+        v = q32 / np.maximum(K.T @ u, tiny)
+        Kv = K @ v
+        u = p32 / np.maximum(Kv, tiny)
+        if it % 5 == 4 or it == max_iter - 1:
+            err = float(np.abs(v * (K.T @ u) - q32).sum())
+            if err < tol:
+                break
+        if u.max() > absorb or v.max() > absorb or u.min() < 1 / absorb or v.min() < 1 / absorb:
+            g = g + epsilon * np.log(v.astype(np.float64))
+            f, K = row_update(g)  # absorbs u too: the row update recomputes f exactly
+            u, v = np.ones(n, np.float32), np.ones(m, np.float32)
+    f = f + epsilon * np.log(u.astype(np.float64))
+    g = g + epsilon * np.log(v.astype(np.float64))
+    K *= u[:, None]
+    K *= v[None, :]
+    return K, f, g, err
+
+
+def _cosine_distance_product(X: np.ndarray, T: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """``(1 - X X^T) T (1 - Z Z^T)`` in O(n m d) instead of O(n m (n + m)).
+
+    Cosine distance matrices of unit rows have rank ``d + 1``, which keeps Gromov-Wasserstein
+    iterations cheap even for a few thousand words.
+    """
+    r = T.sum(axis=1)
+    c = T.sum(axis=0)
+    out = (X @ ((X.T @ T) @ Z)) @ Z.T                     # X X^T T Z Z^T
+    out -= (X @ (X.T @ r))[:, None]                       # X X^T T 1 1^T
+    out -= ((c @ Z) @ Z.T)[None, :]                       # 1 1^T T Z Z^T
+    out += np.float32(r.sum())                            # 1 1^T T 1 1^T
+    return out
+
+
+def entropic_gromov_wasserstein(X: np.ndarray, Z: np.ndarray, epsilon: float = 5e-4,
+                                epsilon_start: float = 5e-2, anneal_iter: int = 20, max_iter: int = 100,
+                                tol: float = 1e-6, sinkhorn_iter: int = 100, init_noise: float = 0.0,
+                                random_state=0, callback: Callable[[int, dict], None] | None = None):
+    """Entropic Gromov-Wasserstein coupling of two point clouds (Peyré, Cuturi & Solomon 2016).
+
+    Minimises ``sum_{ijkl} (C1_ik - C2_jl)^2 T_ij T_kl - epsilon H(T)`` over couplings ``T`` with
+    uniform marginals, where ``C1``, ``C2`` are the cosine distances inside each space divided by
+    their mean (so that two languages with different similarity ranges are comparable, as
+    Alvarez-Melis & Jaakkola do). Each iteration linearises the objective at the current coupling
+    (``tens = C1^2 p 1^T + 1 q^T C2^2 - 2 C1 T C2``) and solves the entropic transport problem for that
+    cost with :func:`sinkhorn_stabilized`. ``epsilon`` is annealed geometrically from
+    ``epsilon_start`` over ``anneal_iter`` iterations: a large ``epsilon`` first finds the coarse
+    structure, a small one then sharpens the coupling (mitigates bad local minima).
+
+    Parameters
+    ----------
+    X, Z : ndarray (n, d1), (m, d2)
+        Unit rows; dimensions may differ.
+    epsilon, epsilon_start : float
+        Final and initial entropic regularisation (relative to mean-normalised distances).
+    anneal_iter, max_iter : int
+        Iterations of the annealing phase and in total.
+    tol : float
+        Stop once the coupling moves less than ``tol`` (L1) at the final ``epsilon``.
+    sinkhorn_iter : int
+        Maximum Sinkhorn iterations per outer iteration (warm-started).
+    init_noise : float
+        Multiplicative noise on the initial product coupling (0: deterministic); uses ``random_state``.
+    random_state : int, Generator or None
+    callback : callable, optional
+        ``callback(iteration, info)`` after each outer iteration.
+
+    Returns
+    -------
+    T : float32 (n, m)
+        The coupling (sums to 1).
+    info : dict
+        ``objective`` (GW loss per iteration), ``epsilon`` per iteration, ``n_iter``, ``seconds``.
+
+    References
+    ----------
+    Peyré, Cuturi & Solomon (2016). Gromov-Wasserstein averaging of kernel and distance matrices. ICML.
+    Alvarez-Melis & Jaakkola (2018). Gromov-Wasserstein alignment of word embedding spaces. EMNLP.
+    """
+    start = time.perf_counter()
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    Z = np.ascontiguousarray(Z, dtype=np.float32)
+    n, m = len(X), len(Z)
+    p, q = np.full(n, 1.0 / n), np.full(m, 1.0 / m)
+    # mean of 1 - x_i.x_k over all pairs is 1 - |mean x|^2: no n x n matrix needed
+    s1 = float(1.0 - np.sum(X.mean(axis=0, dtype=np.float64) ** 2))
+    s2 = float(1.0 - np.sum(Z.mean(axis=0, dtype=np.float64) ** 2))
+    sq1 = np.empty(n, np.float32)
+    for lo in range(0, n, 1024):  # row sums of squared distances, in blocks
+        sq1[lo:lo + 1024] = np.square((1.0 - X[lo:lo + 1024] @ X.T) / s1).mean(axis=1)
+    sq2 = np.empty(m, np.float32)
+    for lo in range(0, m, 1024):
+        sq2[lo:lo + 1024] = np.square((1.0 - Z[lo:lo + 1024] @ Z.T) / s2).mean(axis=1)
+    const = sq1[:, None] + sq2[None, :]
+    T = np.full((n, m), 1.0 / (n * m), np.float32)
+    if init_noise > 0:
+        T *= np.exp(init_noise * _rng(random_state).standard_normal((n, m))).astype(np.float32)
+        T /= T.sum()
+    f = g = None
+    info = {"objective": [], "epsilon": [], "change": [], "n_iter": 0}
+    ratio = (epsilon / epsilon_start) ** (1.0 / max(anneal_iter - 1, 1)) if epsilon_start > epsilon else 1.0
+    for it in range(max_iter):
+        eps = max(epsilon, epsilon_start * ratio ** it) if epsilon_start > epsilon else epsilon
+        tens = const - (2.0 / (s1 * s2)) * _cosine_distance_product(X, T, Z)
+        info["objective"].append(float(np.vdot(tens, T)))
+        if f is not None:  # potentials of a larger epsilon are still a fine warm start once rescaled
+            f, g = f * (eps / info["epsilon"][-1]), g * (eps / info["epsilon"][-1])
+        T_new, f, g, _ = sinkhorn_stabilized(p, q, tens, eps, f, g, max_iter=sinkhorn_iter)
+        change = float(np.abs(T_new - T).sum())
+        T = T_new
+        info["epsilon"].append(eps)
+        info["change"].append(change)
+        info["n_iter"] = it + 1
+        if callback is not None:
+            callback(it, info)
+        if eps <= epsilon and change < tol:
+            break
+    info["seconds"] = time.perf_counter() - start
+    return T, info
+
+
+def coupling_pairs(T: np.ndarray, direction: str = "mutual"):
+    """Read a seed off a coupling: row-wise and column-wise argmax.
+
+    ``direction``: ``"forward"`` (argmax of each row), ``"backward"`` (of each column), ``"union"``
+    or ``"mutual"`` (pairs that are the argmax of both their row and their column). Scores are the
+    coupling mass times ``n`` (1 means all of a row's mass on the pair).
+    """
+    if direction not in ("forward", "backward", "union", "mutual"):
+        raise ConfigError(f"direction must be 'forward', 'backward', 'union' or 'mutual', not {direction!r}.")
+    n, m = T.shape
+    fwd, bwd = T.argmax(axis=1), T.argmax(axis=0)
+    rows, cols = np.arange(n), np.arange(m)
+    if direction == "forward":
+        src_idx, tgt_idx = rows, fwd
+    elif direction == "backward":
+        src_idx, tgt_idx = bwd, cols
+    elif direction == "mutual":
+        keep = bwd[fwd] == rows
+        src_idx, tgt_idx = rows[keep], fwd[keep]
+    else:
+        src_idx, tgt_idx = np.concatenate([rows, bwd]), np.concatenate([fwd, cols])
+    return _unique_pairs(src_idx, tgt_idx, T[src_idx, tgt_idx] * n)
+
+
+def gromov_wasserstein_seed(src: Embeddings, tgt: Embeddings, n: int = 2500, epsilon: float = 5e-4,
+                            epsilon_start: float = 5e-2, anneal_iter: int = 20, max_iter: int = 100,
+                            direction: str = "mutual", init_noise: float = 0.0, random_state=0,
+                            callback: Callable[[int, dict], None] | None = None) -> Seed:
+    """Fully unsupervised seed from Gromov-Wasserstein optimal transport (Alvarez-Melis & Jaakkola 2018).
+
+    Gromov-Wasserstein compares how words relate to each other inside each language (intralingual
+    cosine distances) instead of the vectors themselves, so it needs neither a shared space nor
+    equal dimensions. The coupling of the ``n`` most frequent words of each side, computed by
+    :func:`entropic_gromov_wasserstein`, gives the seed by :func:`coupling_pairs`.
+
+    Parameters
+    ----------
+    src, tgt : Embeddings
+        Normalised spaces.
+    n : int
+        Words per side (cost and memory grow with ``n^2``; 2,500 takes seconds to a minute).
+    epsilon, epsilon_start, anneal_iter, max_iter, init_noise, random_state, callback
+        See :func:`entropic_gromov_wasserstein`.
+    direction : {"mutual", "union", "forward", "backward"}
+
+    Returns
+    -------
+    Seed
+        ``scores`` are coupling masses times ``n``; ``info`` holds the optimisation trace.
+
+    References
+    ----------
+    Alvarez-Melis & Jaakkola (2018). Gromov-Wasserstein alignment of word embedding spaces. EMNLP.
+    Peyré, Cuturi & Solomon (2016). Gromov-Wasserstein averaging of kernel and distance matrices. ICML.
+    """
+    n = _check_n(n, src, tgt, "The Gromov-Wasserstein seed")
+    X = src.vectors[:n] / np.maximum(np.linalg.norm(src.vectors[:n], axis=1, keepdims=True), 1e-12)
+    Z = tgt.vectors[:n] / np.maximum(np.linalg.norm(tgt.vectors[:n], axis=1, keepdims=True), 1e-12)
+    T, info = entropic_gromov_wasserstein(X, Z, epsilon, epsilon_start, anneal_iter, max_iter,
+                                          init_noise=init_noise, random_state=random_state,
+                                          callback=callback)
+    pairs, scores = coupling_pairs(T, direction)
+    info.update({"n": n, "direction": direction, "final_epsilon": epsilon})
+    return Seed(pairs, "gromov-wasserstein", scores, info)
+
+
+# --------------------------------------------------------------------------------------------------
+# registry
+
+
+SEED_STRATEGIES: dict[str, Callable[..., Seed]] = {
+    "dictionary": dictionary_seed,
+    "random": random_seed,
+    "identical": identical_seed,
+    "numerals": numerals_seed,
+    "unsupervised": second_order_seed,
+    "adversarial": adversarial_seed,
+    "gromov-wasserstein": gromov_wasserstein_seed,
+}
+
+
+def build_seed(strategy: str, src: Embeddings, tgt: Embeddings, **kw) -> Seed:
+    """Build a seed with the named strategy of :data:`SEED_STRATEGIES`.
+
+    Keyword arguments go to the strategy (e.g. ``pairs=`` for ``dictionary`` and ``random``).
+    """
+    if strategy not in SEED_STRATEGIES:
+        raise ConfigError(f"Unknown seed strategy {strategy!r}; choose one of {', '.join(SEED_STRATEGIES)}.")
+    fn = SEED_STRATEGIES[strategy]
+    if strategy in ("dictionary", "random") and kw.get("pairs") is None:
+        raise ConfigError(f"The {strategy!r} seed needs a bilingual dictionary (pairs=[(src, tgt), ...]).")
+    return fn(src, tgt, **kw)
