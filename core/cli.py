@@ -6,6 +6,7 @@ Every subcommand turns a user-fixable problem into one line on stderr and exit s
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,19 @@ def cmd_convert(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate_bli
+    from .io import load_dictionary
+
+    src = load_embeddings(args.src, max_vocab=args.max_vocab)
+    tgt = load_embeddings(args.tgt, max_vocab=args.max_vocab)
+    result = evaluate_bli(src, tgt, load_dictionary(args.dictionary), retrieval=args.retrieval)
+    print(json.dumps({"n": result.n, "coverage": round(result.coverage, 6), "p@1": round(result.p_at_1, 6),
+                      "p@5": round(result.p_at_5, 6), "p@10": round(result.p_at_10, 6),
+                      "mrr": round(result.mrr, 6), "retrieval": args.retrieval}))
+    return 0
+
+
 def cmd_app(args) -> int:
     import subprocess
 
@@ -44,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", help="output path (.vec, or .vec.gz for gzip)")
     p.add_argument("--max-vocab", type=int, default=None, help="keep only the N most frequent words")
     p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("evaluate", help="bilingual lexicon induction between two mapped spaces (one JSON line)")
+    p.add_argument("--src", required=True, help="mapped source space (" + SPACE_HELP + ")")
+    p.add_argument("--tgt", required=True, help="mapped target space, same dimension")
+    p.add_argument("--dictionary", required=True, help="gold pairs: 'src tgt' per line, TSV or dictd .index")
+    p.add_argument("--retrieval", choices=("csls", "nn", "isf"), default="csls")
+    p.add_argument("--max-vocab", type=int, default=None, help="retrieve among the N most frequent words")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("app", help="start the Streamlit lab (extra arguments go to streamlit run)")
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER)
