@@ -1,0 +1,201 @@
+"""The Streamlit app through streamlit.testing.v1.AppTest: every page, on the bundled en-fr pair.
+
+AppTest cannot upload files, so the upload path is covered twice: app.uploads is called with bytes and a
+file name (tests/test_app_uploads.py), and here a tiny script runs the app's own error guard around
+actions.load_upload with bad bytes, to check the st.error and that the previous run survives.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py")
+TIMEOUT = 120
+
+
+def _metric(at, label):
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r} among {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def _percent(text):
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)%", text)
+    assert m, f"not a percentage: {text!r}"
+    return float(m.group(1))
+
+
+def _clean(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture(scope="module")
+def opened():
+    """One session opened on the default page (a fresh AppTest is costly: it loads and aligns)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _clean(at)
+    return at
+
+
+def test_default_pair_opens_with_a_chart(opened):
+    at = opened
+    lab = at.session_state["lab"]
+    assert lab.data.label == "en-fr" and lab.run is not None
+    assert not at.error, [e.value for e in at.error]
+    assert at.header[0].value.startswith("Self-learning")
+    assert len(at.get("plotly_chart")) >= 1  # the learning curves, with no click
+    _percent(_metric(at, "P@1 CSLS"))
+
+
+def test_two_steps_then_rewind_changes_the_dictionary():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    _clean(at)
+    assert _metric(at, "Iteration") == "0 / 0"
+    at.button(key="b_step").click().run()
+    at.button(key="b_step").click().run()
+    _clean(at)
+    assert _metric(at, "Iteration") == "2 / 2"
+    p1 = _percent(_metric(at, "P@1 (CSLS)"))
+    assert 0.0 <= p1 <= 100.0
+    table_at_2 = at.dataframe[0].value
+    size_at_2 = _metric(at, "Dictionary size")
+
+    at.slider(key="w_iter").set_value(0).run()
+    _clean(at)
+    assert _metric(at, "Iteration") == "0 / 2"
+    assert at.warning and "Viewing iteration 0 of 2" in at.warning[0].value
+    table_at_0 = at.dataframe[0].value
+    assert size_at_2 != _metric(at, "Dictionary size") or not table_at_0.equals(table_at_2)
+
+    # Step from the rewound iteration: a branch replaces iterations 1-2.
+    at.button(key="b_step").click().run()
+    _clean(at)
+    assert _metric(at, "Iteration") == "1 / 1"
+
+
+def test_widget_change_and_other_session_keep_runs():
+    a = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    b = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    a.button(key="b_step").click().run()
+    uid = a.session_state["lab"].run.uid
+    # A setting changed without clicking Build does not touch the run.
+    a.switch_page("views/seed.py").run()
+    a.selectbox(key="w_seed_strategy").set_value("numerals").run()
+    _clean(a)
+    assert a.session_state["lab"].run.uid == uid
+    assert a.session_state["lab"].run.learner.current.iteration == 1
+    # Session b never saw a's step.
+    b.run()
+    assert b.session_state["lab"].run.uid != uid
+    assert b.session_state["lab"].run.learner.current.iteration == 0
+
+
+def test_data_page_shows_sizes_and_coverage(opened):
+    at = opened
+    at.switch_page("views/data.py").run()
+    _clean(at)
+    assert _metric(at, "Source words (en)") == "20,000"
+    assert _metric(at, "Target dimensions") == 300
+    cov = at.dataframe[0].value
+    assert list(cov["dictionary"]) == ["train", "test"] and (cov["pairs in both vocabularies"] > 0).all()
+
+
+def test_seed_page_table_and_share_correct(opened):
+    at = opened
+    at.switch_page("views/seed.py").run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    assert int(_metric(at, "Seed pairs").replace(",", "")) > 100
+    _percent(_metric(at, "Correct vs gold"))
+    table = at.dataframe[0].value
+    assert {"source", "target", "gold"} <= set(table.columns)
+
+
+def test_build_a_random_seed(opened):
+    at = opened
+    at.switch_page("views/seed.py").run()
+    at.selectbox(key="w_seed_strategy").set_value("random").run()
+    at.number_input(key="w_seed_n").set_value(50).run()
+    at.button(key="b_build_seed").click().run()
+    _clean(at)
+    run = at.session_state["lab"].run
+    assert run.seed.strategy == "random" and len(run.seed.pairs) == 50
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne", "umap"])
+def test_projection_renders(opened, method):
+    at = opened
+    at.switch_page("views/projections.py").run()
+    at.slider(key="w_proj_n").set_value(10)
+    at.text_input(key="w_proj_search").set_value("dog")
+    at.radio(key="w_proj_method").set_value(method).run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    after = json.loads(charts[1].proto.spec)
+    words = [w for trace in after["data"] if trace.get("mode", "").startswith("markers") for w in trace["text"]]
+    assert "dog" in words and "chien" in words   # searched word and its gold translation
+    assert len(words) >= 20
+
+
+def test_similarity_chart_has_three_curves(opened):
+    at = opened
+    at.switch_page("views/similarity.py").run()
+    _clean(at)
+    assert [at.text_input(key=f"w_sim_word_{k}").value for k in range(3)] == ["two", "deux", "chien"]
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(fig["data"]) == 3
+    scores = at.dataframe[0].value["second-order similarity"]
+    assert len(scores) == 3 and scores.between(-1, 1).all()
+
+
+def test_inspector_neighbours_and_click_goes_back(opened):
+    at = opened
+    at.switch_page("views/inspector.py").run()
+    at.text_input(key="w_insp_word").set_value("dog").run()
+    _clean(at)
+    assert at.subheader[0].value.startswith("Nearest neighbour")
+    first = at.button(key="b_insp_csls_0")
+    target_word = first.label.split(".", 1)[1].split("·")[0].replace("✓", "").strip()
+    first.click().run()
+    _clean(at)
+    assert at.text_input(key="w_insp_word").value == target_word
+    assert at.radio(key="w_insp_side").value == "target → source"
+
+
+def test_analysis_by_band(opened):
+    at = opened
+    at.switch_page("views/analysis.py").run()
+    _clean(at)
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def _bad_upload_script():
+    import streamlit as st
+
+    from app import actions, ui
+    from app.state import init_session
+
+    lab = init_session()
+    actions.ensure_default(lab)
+    if st.button("upload", key="b_up"):
+        with ui.guard("Loading the uploads", (lab, "data_error")):
+            actions.load_upload(lab, (b"hello world\nnot a vector\n", "bad.vec"), (b"", "empty.vec"), None, None,
+                                1000)
+    ui.show_stored_error(lab, "data_error")
+    st.write(lab.run.uid if lab.run else "no run")
+
+
+def test_bad_upload_shows_error_and_keeps_previous_run():
+    at = AppTest.from_function(_bad_upload_script, default_timeout=TIMEOUT).run()
+    _clean(at)
+    uid = at.session_state["lab"].run.uid
+    at.button(key="b_up").click().run()
+    _clean(at)
+    assert at.error and "bad.vec" in at.error[0].value
+    assert "Traceback" not in at.error[0].value
+    assert at.session_state["lab"].run.uid == uid and at.session_state["lab"].data.label == "en-fr"
