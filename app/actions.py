@@ -103,6 +103,9 @@ def start_run(lab: LabState, strategy: str, params: dict, settings: dict, progre
     data = lab.data
     if data is None:
         raise ConfigError("no data loaded: pick a pair on the Data page first")
+    settings = dict(settings)
+    # A cutoff above both vocabularies means "all words": cap it instead of refusing.
+    settings["cutoff"] = min(int(settings.get("cutoff", 20000)), max(len(data.src), len(data.tgt)))
     config = align_config(settings)
     steps = tuple(config.normalize)
     src_n = loaders.normalized(data.src, steps)

@@ -37,7 +37,8 @@ def learning_curves(rows: list[dict], view: int | None = None) -> go.Figure:
         for col in (1, 2, 3):
             fig.add_vline(x=view, line=dict(color="#444", dash="dash", width=1), row=1, col=col)
     fig.update_xaxes(title_text="iteration", dtick=1 if len(it) <= 15 else None)
-    fig.update_layout(**LAYOUT, height=380)
+    fig.update_layout(**{**LAYOUT, "legend": dict(orientation="h", yanchor="bottom", y=1.14, xanchor="left", x=0),
+                         "margin": dict(l=60, r=20, t=100, b=50)}, height=420)
     fig.update_annotations(font_size=17)
     return fig
 

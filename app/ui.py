@@ -63,6 +63,14 @@ def fmt_pct(x) -> str:
         return "–"
 
 
+def fmt_num(x, digits: int = 4) -> str:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if x != x else f"{x:.{digits}f}"
+
+
 def bli_p1(record, retrieval: str):
     """P@1 of a record for a retrieval ("nn" or "csls"), or None when no gold test dictionary."""
     bli = getattr(record, "bli", None)
@@ -171,7 +179,7 @@ def pair_marks(src_idx, tgt_idx, data, gold):
     """
     from core import evaluate
 
-    if not gold:
+    if not gold or not hasattr(evaluate, "mark_pairs"):  # no gold, or an engine without the helper
         return None, None
     marks = evaluate.mark_pairs(src_idx, tgt_idx, data.src, data.tgt, gold)
     return marks, evaluate.pair_precision(marks)

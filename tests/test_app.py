@@ -28,6 +28,14 @@ def _percent(text):
     return float(m.group(1))
 
 
+def _new_app():
+    """A fresh session on en-fr cut to 5,000 words per side, so that steps take about a second."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["w_max_vocab"] = 5000
+    at.session_state["w_cutoff"] = 5000
+    return at.run()
+
+
 def _clean(at):
     assert not at.exception, [e.value for e in at.exception]
 
@@ -35,7 +43,7 @@ def _clean(at):
 @pytest.fixture(scope="module")
 def opened():
     """One session opened on the default page (a fresh AppTest is costly: it loads and aligns)."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = _new_app()
     _clean(at)
     return at
 
@@ -51,7 +59,7 @@ def test_default_pair_opens_with_a_chart(opened):
 
 
 def test_two_steps_then_rewind_changes_the_dictionary():
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = _new_app()
     _clean(at)
     assert _metric(at, "Iteration") == "0 / 0"
     at.button(key="b_step").click().run()
@@ -77,8 +85,8 @@ def test_two_steps_then_rewind_changes_the_dictionary():
 
 
 def test_widget_change_and_other_session_keep_runs():
-    a = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    b = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    a = _new_app()
+    b = _new_app()
     a.button(key="b_step").click().run()
     uid = a.session_state["lab"].run.uid
     # A setting changed without clicking Build does not touch the run.
@@ -97,8 +105,8 @@ def test_data_page_shows_sizes_and_coverage(opened):
     at = opened
     at.switch_page("views/data.py").run()
     _clean(at)
-    assert _metric(at, "Source words (en)") == "20,000"
-    assert _metric(at, "Target dimensions") == 300
+    assert _metric(at, "Source words (en)") == "5,000"
+    assert _metric(at, "Target dimensions") == "300"
     cov = at.dataframe[0].value
     assert list(cov["dictionary"]) == ["train", "test"] and (cov["pairs in both vocabularies"] > 0).all()
 
@@ -191,7 +199,9 @@ def _bad_upload_script():
 
 
 def test_bad_upload_shows_error_and_keeps_previous_run():
-    at = AppTest.from_function(_bad_upload_script, default_timeout=TIMEOUT).run()
+    at = AppTest.from_function(_bad_upload_script, default_timeout=TIMEOUT)
+    at.session_state["w_max_vocab"] = 5000
+    at.run()
     _clean(at)
     uid = at.session_state["lab"].run.uid
     at.button(key="b_up").click().run()

@@ -35,7 +35,8 @@ c[0].metric("Iteration", f"{view} / {learner.current.iteration}")
 c[1].metric("P@1 (CSLS)", ui.fmt_pct(ui.bli_p1(record, "csls")))
 c[2].metric("P@1 (NN)", ui.fmt_pct(ui.bli_p1(record, "nn")))
 c[3].metric("Dictionary size", f"{int(record.dictionary_size):,}")
-c[4].metric("Objective", f"{float(record.objective):.4f}")
+c[4].metric("Objective", ui.fmt_num(record.objective),
+            help="Mean similarity of the induced pairs under the previous mapping (none at iteration 0)")
 secs = getattr(record, "seconds", None) or {}
 if secs:
     st.caption("Engine time for this iteration: " + ", ".join(f"{k} {v:.2f} s" for k, v in secs.items()))

@@ -1,0 +1,103 @@
+"""One real browser: start `streamlit run`, open the lab in headless Chromium, click Step, read P@1.
+
+Marked ``browser``; needs Debian's /usr/bin/chromium (``.ci/run`` installs it). Prints the measured times
+(first chart after opening, chart update after a Step click) and saves screenshots under tmp_path.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+HEADLESS_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = _free_port()
+    log = open(tmp_path / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _metric_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
+def test_step_in_a_real_browser(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            t0 = time.monotonic()
+            page.goto(server)
+            # First chart: the learning curves of the default page, with no click.
+            page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+            first_chart = time.monotonic() - t0
+            page.get_by_text("Iteration", exact=True).first.wait_for(timeout=30_000)
+            assert _metric_value(page, "Iteration") == "0 / 0"
+            page.screenshot(path=str(tmp_path / "opened.png"), full_page=True)
+
+            t1 = time.monotonic()
+            page.get_by_role("button", name="Step ▶").click()
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                        .some(m => m.innerText.includes('Iteration') && m.innerText.includes('1 / 1'))""",
+                timeout=60_000)
+            step_update = time.monotonic() - t1
+            p1 = _metric_value(page, "P@1 (CSLS)")
+            assert re.fullmatch(r"\d+(\.\d+)?%", p1), p1
+            engine = page.get_by_text(re.compile(r"Last step: [\d.]+ s in the engine")).inner_text()
+            page.screenshot(path=str(tmp_path / "after_step.png"), full_page=True)
+            print(f"\nfirst chart {first_chart:.2f} s; step click -> update {step_update:.2f} s ({engine}); "
+                  f"P@1 CSLS {p1}; screenshots in {tmp_path}")
+        finally:
+            browser.close()
