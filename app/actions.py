@@ -199,3 +199,30 @@ def run_until_converged(lab: LabState, from_iteration: int, callback=None) -> No
 
 def reset(lab: LabState) -> None:
     lab.run.learner.rewind(0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Analysis
+
+
+def seed_size_curve(lab: LabState, sizes, retrieval: str, callback=None) -> list[tuple[int, float]]:
+    """P@1 of the mapping learned from N random training pairs (no self-learning), for each N (F8).
+
+    Orchestrates core only: ``random_seed`` draws the N pairs, ``SelfLearning``'s record 0 fits the
+    mapping on them and evaluates it on the test dictionary with the current run's settings.
+    """
+    from core.seeds import random_seed
+    from core.selflearning import SelfLearning
+
+    data, run = lab.data, lab.run
+    if not data.train or not data.test:
+        raise ConfigError("BLI against seed size needs both a training and a test dictionary")
+    available = len(cio.pairs_to_indices(data.train, data.src, data.tgt))
+    out = []
+    for k, n in enumerate(s for s in sizes if s <= available):
+        seed = random_seed(run.src_norm, run.tgt_norm, data.train, n=n, random_state=run.config.random_state)
+        rec = SelfLearning(data.src, data.tgt, seed.pairs, run.config, gold_test=data.test).history[0]
+        out.append((n, rec.bli[retrieval].p_at_1))
+        if callback is not None:
+            callback(k, n)
+    return out

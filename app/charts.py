@@ -69,7 +69,8 @@ def projection(coords, words: list[str], langs: list[str], lang_names: tuple[str
                         size=[18 if highlight[k] else 9 for k in idx],
                         line=dict(color=["#000" if highlight[k] else color for k in idx],
                                   width=[3 if highlight[k] else 0 for k in idx]))))
-    fig.update_layout(**LAYOUT, title=title, height=560)
+    fig.update_layout(**{**LAYOUT, "legend": dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0)},
+                      title=title, height=600)
     fig.update_xaxes(showticklabels=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, zeroline=False, scaleanchor="x", scaleratio=1)
     return fig

@@ -65,7 +65,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_run_n": 5,
     "w_sl_filter": "all",
     "w_proj_method": "pca",
-    "w_proj_n": 60,
+    "w_proj_n": 40,
     "w_proj_search": "",
     "w_proj_links": "gold (test dictionary)",
     "w_proj_labels": True,
@@ -79,6 +79,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_insp_word": "",
     "w_insp_side": "source → target",
     "w_insp_k": 10,
+    "w_an_sizes": [25, 100, 250, 500, 1000, 2500],
 }
 
 

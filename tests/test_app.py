@@ -209,3 +209,15 @@ def test_bad_upload_shows_error_and_keeps_previous_run():
     assert at.error and "bad.vec" in at.error[0].value
     assert "Traceback" not in at.error[0].value
     assert at.session_state["lab"].run.uid == uid and at.session_state["lab"].data.label == "en-fr"
+
+
+def test_bli_against_seed_size(opened):
+    at = opened
+    at.switch_page("views/analysis.py").run()
+    at.multiselect(key="w_an_sizes").set_value([25, 250]).run()
+    at.button(key="b_seed_sizes").click().run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    fig = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert fig["data"][0]["x"] == [25, 250]
+    assert all(0 <= y <= 1 for y in fig["data"][0]["y"])

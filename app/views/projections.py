@@ -60,7 +60,7 @@ with ui.guard("Translation links"):
     if mode.startswith("gold"):
         bli = (getattr(record, "bli", None) or {}).get(run.config.retrieval)
         rank = {w.src: w.gold_rank for w in bli.per_word} if bli is not None else {}
-        for s, t in gold:
+        for s, t in data.test:   # only test pairs are evaluated at every iteration
             i, j = data.src.index.get(s), data.tgt.index.get(t)
             if i in src_pos and j in tgt_pos:
                 ok = None if s not in rank else rank[s] == 1
@@ -103,11 +103,11 @@ with ui.guard("Projection"):
     with left:
         st.plotly_chart(charts.projection(before, words, langs, names, highlight, links,
                                           "Before mapping", bool(ss["w_proj_labels"])),
-                        width="stretch", key="proj_before")
+                        width="stretch", key="proj_before", theme=None)
         st.caption(f"Normalised monolingual spaces ({before_note}).")
     with right:
         st.plotly_chart(charts.projection(after, words, langs, names, highlight, links,
                                           f"After mapping (iteration {view})", bool(ss["w_proj_labels"])),
-                        width="stretch", key="proj_after")
+                        width="stretch", key="proj_after", theme=None)
         st.caption("Both spaces mapped into the shared space by the iteration's W, one joint projection. "
                    "Lines: green = translated correctly at this iteration, red = wrong, grey = not evaluated.")

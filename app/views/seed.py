@@ -75,7 +75,7 @@ c[2].metric("Normalisation", " → ".join(run.config.normalize))
 info = seed.info or {}
 if info.get("gen_loss") or info.get("disc_loss"):
     st.plotly_chart(charts.losses(list(info.get("gen_loss", [])), list(info.get("disc_loss", []))),
-                    width="stretch", key="seed_losses")
+                    width="stretch", key="seed_losses", theme=None)
     st.caption("The generator is the mapping W; the discriminator tries to tell mapped source vectors from "
                "target vectors (Conneau et al. 2018).")
 

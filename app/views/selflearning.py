@@ -28,7 +28,7 @@ st.caption("Use the sidebar: **Step** runs one iteration (learn the mapping W fr
 
 rows = [{"iteration": r.iteration, "p1_nn": ui.bli_p1(r, "nn"), "p1_csls": ui.bli_p1(r, "csls"),
          "size": int(r.dictionary_size), "objective": float(r.objective)} for r in learner.history]
-st.plotly_chart(charts.learning_curves(rows, view), width="stretch", key="learning_curves")
+st.plotly_chart(charts.learning_curves(rows, view), width="stretch", key="learning_curves", theme=None)
 
 c = st.columns(5)
 c[0].metric("Iteration", f"{view} / {learner.current.iteration}")

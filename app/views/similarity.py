@@ -70,7 +70,7 @@ with ui.guard("Similarity profiles"):
     if missing:
         st.warning("Not in the vocabulary: " + ", ".join(missing))
     if curves:
-        st.plotly_chart(charts.similarity_curves(curves), width="stretch", key="sim_curves")
+        st.plotly_chart(charts.similarity_curves(curves), width="stretch", key="sim_curves", theme=None)
     if len(curves) >= 2:
         rows = [{"word A": a, "word B": b, "second-order similarity": round(distribution_similarity(pa, pb), 4)}
                 for (a, pa), (b, pb) in itertools.combinations(curves, 2)]
