@@ -7,6 +7,7 @@ once the new object is complete.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import time
@@ -97,15 +98,30 @@ def seed_kwargs(strategy: str, data: DataSet, params: dict, callback=None) -> di
 
 def start_run(lab: LabState, strategy: str, params: dict, settings: dict, progress=None) -> None:
     """Normalise, build the seed, and start a SelfLearning run at iteration 0 (the seed's mapping)."""
-    from core.seeds import build_seed
-    from core.selflearning import SelfLearning
-
     data = lab.data
     if data is None:
         raise ConfigError("no data loaded: pick a pair on the Data page first")
     settings = dict(settings)
     # A cutoff above both vocabularies means "all words": cap it instead of refusing.
     settings["cutoff"] = min(int(settings.get("cutoff", 20000)), max(len(data.src), len(data.tgt)))
+    if progress is None and data.kind != "upload":
+        # Same data and settings as an earlier start: copy the prepared iteration 0 (fast first chart).
+        seed, learner = _fresh_copy(data.key, data, strategy, tuple(sorted(params.items())),
+                                    tuple(sorted(settings.items())))
+    else:
+        seed, learner = _initial(data, strategy, params, settings, progress)
+    # The engine's own normalised spaces are the "before mapping" picture (no second copy).
+    lab.run = RunState(new_uid(), seed, SEED_LABELS.get(strategy, strategy), learner.config, learner,
+                       learner.src, learner.tgt)
+    lab.seed_error = lab.run_error = lab.seed_pending = None
+    st.session_state["w_iter"] = 0
+
+
+def _initial(data: DataSet, strategy: str, params: dict, settings: dict, progress=None):
+    """Build the seed on the normalised spaces and a SelfLearning run holding iteration 0."""
+    from core.seeds import build_seed
+    from core.selflearning import SelfLearning
+
     config = align_config(settings)
     steps = tuple(config.normalize)
     src_n = loaders.normalized(data.src, steps)
@@ -114,10 +130,17 @@ def start_run(lab: LabState, strategy: str, params: dict, settings: dict, progre
     if len(seed.pairs) < 2:
         raise ConfigError(f"the {SEED_LABELS.get(strategy, strategy)} seed found only {len(seed.pairs)} pair(s) "
                           "for these spaces; pick another strategy (e.g. a random dictionary seed)")
-    learner = SelfLearning(data.src, data.tgt, seed.pairs, config, gold_test=data.test or None)
-    lab.run = RunState(new_uid(), seed, SEED_LABELS.get(strategy, strategy), config, learner, src_n, tgt_n)
-    lab.seed_error = lab.run_error = lab.seed_pending = None
-    st.session_state["w_iter"] = 0
+    return seed, SelfLearning(data.src, data.tgt, seed.pairs, config, gold_test=data.test or None)
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _template(key: str, _data: DataSet, strategy: str, params: tuple, settings: tuple):
+    # Private: never handed out, only deep-copied (see _fresh_copy), so no two sessions share a run.
+    return _initial(_data, strategy, dict(params), dict(settings))
+
+
+def _fresh_copy(key: str, data: DataSet, strategy: str, params: tuple, settings: tuple):
+    return copy.deepcopy(_template(key, data, strategy, params, settings))
 
 
 def settings_from_widgets() -> tuple[str, dict, dict]:

@@ -107,13 +107,18 @@ def run_panel(lab: LabState) -> int | None:
     converge = sb.button("Run until converged", key="b_converge", width="stretch")
     progress_slot = sb.empty()
 
-    def progress(total: int | None):
-        bar = progress_slot.progress(0.0, text="Self-learning…")
+    def progress(total: int):
+        box = progress_slot.container()
+        bar = box.progress(0.0, text="Self-learning…")
+        # Any click reruns the script, which interrupts the run between two iterations (records are
+        # only appended once complete); this button makes that visible.
+        box.button("Stop", key="b_stop", width="stretch")
         start = learner.current.iteration
 
         def callback(record):
+            ss["w_iter"] = record.iteration   # an interrupted run still shows its newest iteration
             done = record.iteration - start
-            frac = min(done / total, 1.0) if total else min(done / max(record.iteration, 1), 0.99)
+            frac = min(done / total, 1.0)
             p1 = bli_p1(record, "csls")
             text = f"Iteration {record.iteration}" + (f" · P@1 (CSLS) {fmt_pct(p1)}" if p1 is not None else "")
             bar.progress(frac, text=text)
@@ -132,7 +137,7 @@ def run_panel(lab: LabState) -> int | None:
             acted = True
         elif converge:
             lab.run_error = None
-            actions.run_until_converged(lab, view, callback=progress(None))
+            actions.run_until_converged(lab, view, callback=progress(max(run.config.max_iter - view, 1)))
             acted = True
         elif reset:
             lab.run_error = None

@@ -38,8 +38,13 @@ c[3].metric("Dictionary size", f"{int(record.dictionary_size):,}")
 c[4].metric("Objective", ui.fmt_num(record.objective),
             help="Mean similarity of the induced pairs under the previous mapping (none at iteration 0)")
 secs = getattr(record, "seconds", None) or {}
+notes = []
+if getattr(record, "keep_prob", None) is not None and view > 0:
+    notes.append(f"stochastic induction kept each candidate with probability {float(record.keep_prob):.2f}")
 if secs:
-    st.caption("Engine time for this iteration: " + ", ".join(f"{k} {v:.2f} s" for k, v in secs.items()))
+    notes.append("engine time " + ", ".join(f"{k} {v:.2f} s" for k, v in secs.items()))
+if notes:
+    st.caption("This iteration: " + "; ".join(notes) + ".")
 
 st.subheader(f"Dictionary at iteration {view}")
 gold = lab.data.train + lab.data.test
