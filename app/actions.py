@@ -249,3 +249,16 @@ def seed_size_curve(lab: LabState, sizes, retrieval: str, callback=None) -> list
         if callback is not None:
             callback(k, n)
     return out
+
+
+def isomorphism(lab: LabState, n: int, k: int):
+    """Isomorphism report and per-pair neighbourhood overlap of the normalised spaces (F9)."""
+    from core import isomorphism as iso
+
+    data, run = lab.data, lab.run
+    pairs = data.train + data.test
+    if not pairs:
+        raise ConfigError("isomorphism diagnostics compare translation pairs: load a dictionary first")
+    report = iso.isomorphism_report(run.src_norm, run.tgt_norm, pairs, n=n, k=k)
+    overlap = iso.neighbourhood_overlap(run.src_norm, run.tgt_norm, pairs, k=k, n=n)
+    return report, overlap

@@ -252,3 +252,17 @@ def test_collapse_banner(opened):
     _clean(at)
     assert any("collapsed" in e.value and "all hubs" in e.value for e in at.error)
     at.button(key="b_reset").click().run()
+
+
+def test_isomorphism_diagnostics(opened):
+    at = opened
+    at.switch_page("views/analysis.py").run()
+    at.number_input(key="w_iso_n").set_value(200).run()
+    at.button(key="b_iso").click().run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    report = at.dataframe[-3].value if len(at.dataframe) >= 3 else None
+    assert report is not None and len(report) == 4
+    assert all(v != "–" for v in report["value"])
+    at.selectbox(key="w_iso_word").set_value("two").run()
+    assert any("two →" in m.value for m in at.markdown)
