@@ -1,0 +1,215 @@
+"""Seed strategies: each one must start an alignment that succeeds on an isomorphic control pair."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import seeds, similarity
+from core.errors import ConfigError
+from core.io import Embeddings, load_embeddings
+from core.normalize import normalize
+from core.synthetic import synthetic_pair
+
+N_WORDS = 2000
+N_NUMERALS = 40
+
+
+def _norm(emb: Embeddings) -> Embeddings:
+    return emb.with_vectors(normalize(emb.vectors, ("unit", "center", "unit")))
+
+
+@pytest.fixture(scope="module")
+def control():
+    """English (real GloVe structure) and a rotated, noised copy of it as the 'foreign' language.
+
+    Target words are prefixed (so that spelling gives nothing away) except every 20th word; rows
+    100..139 of both spaces are renamed to the same digit strings, for the numerals seed.
+    """
+    en = load_embeddings("en", max_vocab=N_WORDS)
+    numerals = {100 + i: str(1900 + i) for i in range(N_NUMERALS)}
+    src_words = tuple(numerals.get(i, w) for i, w in enumerate(en.words))
+    en = _norm(Embeddings(src_words, en.vectors, "en"))
+    src, tgt, _ = synthetic_pair(en, noise=0.05, rotation=True, random_state=0)
+    tgt_words = tuple(w if (i % 20 == 0 or w.isdigit()) else f"xx_{w}" for i, w in enumerate(tgt.words))
+    tgt = _norm(Embeddings(tgt_words, tgt.vectors, "xx"))
+    gold = list(zip(src.words, tgt.words))
+    return src, tgt, gold
+
+
+def _procrustes(Xd: np.ndarray, Zd: np.ndarray) -> np.ndarray:
+    u, _, vt = np.linalg.svd(Xd.T.astype(np.float64) @ Zd.astype(np.float64))
+    return (u @ vt).astype(np.float32)
+
+
+def p_at_1_after_procrustes(src, tgt, gold, seed, n_iter=5):
+    """Procrustes on the seed, then a few self-learning steps (Artetxe et al. 2017), CSLS P@1 on gold.
+
+    Self-learning is the engine's job; this 10-line version only checks that the seed is a good start.
+    """
+    X, Z = src.vectors, tgt.vectors
+    pairs = seed.pairs
+    for _ in range(n_iter):
+        Xm = X @ _procrustes(X[pairs[:, 0]], Z[pairs[:, 1]])
+        _, fwd = similarity.csls_topk(Xm, Z, 10, 1)
+        pairs = np.stack([np.arange(len(X)), fwd[:, 0]], axis=1)
+    Xm = X @ _procrustes(X[pairs[:, 0]], Z[pairs[:, 1]])
+    rows = np.array([src.index[s] for s, _ in gold])
+    want = np.array([tgt.index[t] for _, t in gold])
+    _, pred = similarity.csls_topk(Xm[rows], Z, 10, 1)
+    return float(np.mean(pred[:, 0] == want))
+
+
+def seed_precision(seed, src, tgt):
+    return float(np.mean([tgt.words[j].removeprefix("xx_") == src.words[i] for i, j in seed.pairs]))
+
+
+# ------------------------------------------------------------------ each strategy leads to alignment
+
+
+def test_dictionary_seed_aligns(control):
+    src, tgt, gold = control
+    seed = seeds.build_seed("dictionary", src, tgt, pairs=gold[::4] + [("nope", "rien")])
+    assert seed.strategy == "dictionary" and len(seed) == len(gold[::4])
+    assert seed.info["n_entries"] == len(gold[::4]) + 1
+    assert p_at_1_after_procrustes(src, tgt, gold, seed, n_iter=0) >= 0.95
+
+
+def test_random_seed_25_pairs_aligns(control):
+    src, tgt, gold = control
+    seed = seeds.build_seed("random", src, tgt, pairs=gold, n=25, random_state=3)
+    assert len(seed) == 25 and seed_precision(seed, src, tgt) == 1.0
+    assert p_at_1_after_procrustes(src, tgt, gold, seed) >= 0.95
+
+
+def test_identical_seed_aligns(control):
+    src, tgt, gold = control
+    seed = seeds.build_seed("identical", src, tgt)
+    shared = {w for w in src.words if w in tgt.index}
+    assert len(seed) == len(shared) and {src.words[i] for i in seed.src} == shared
+    assert p_at_1_after_procrustes(src, tgt, gold, seed) >= 0.95
+
+
+def test_numerals_seed_aligns(control):
+    src, tgt, gold = control
+    seed = seeds.build_seed("numerals", src, tgt)
+    assert len(seed) == N_NUMERALS
+    assert all(src.words[i].isdigit() and src.words[i] == tgt.words[j] for i, j in seed.pairs)
+    assert p_at_1_after_procrustes(src, tgt, gold, seed) >= 0.95
+
+
+def test_unsupervised_seed_aligns(control):
+    src, tgt, gold = control
+    seed = seeds.build_seed("unsupervised", src, tgt, n=1000)
+    assert seed.strategy == "unsupervised" and seed.scores is not None and len(seed.scores) == len(seed)
+    assert seed.pairs[:, 0].max() < 1000 and seed.pairs[:, 1].max() < 1000
+    assert seed_precision(seed, src, tgt) > 0.8
+    assert p_at_1_after_procrustes(src, tgt, gold, seed) >= 0.95
+
+
+def test_gromov_wasserstein_seed_aligns(control):
+    src, tgt, gold = control
+    seen = []
+    seed = seeds.build_seed("gromov-wasserstein", src, tgt, n=600, max_iter=40,
+                            callback=lambda it, info: seen.append(it))
+    assert seen and seen[-1] == seed.info["n_iter"] - 1
+    assert seed_precision(seed, src, tgt) > 0.8
+    assert p_at_1_after_procrustes(src, tgt, gold, seed) >= 0.95
+
+
+# ------------------------------------------------------------------ determinism and errors
+
+
+def test_seeded_strategies_are_deterministic(control):
+    src, tgt, gold = control
+    a = seeds.random_seed(src, tgt, gold, n=30, random_state=7)
+    b = seeds.random_seed(src, tgt, gold, n=30, random_state=7)
+    c = seeds.random_seed(src, tgt, gold, n=30, random_state=8)
+    assert np.array_equal(a.pairs, b.pairs) and not np.array_equal(a.pairs, c.pairs)
+    small_s, small_t = src.head(300), tgt.head(300)
+    g1 = seeds.gromov_wasserstein_seed(small_s, small_t, n=200, max_iter=5, init_noise=0.5, random_state=1)
+    g2 = seeds.gromov_wasserstein_seed(small_s, small_t, n=200, max_iter=5, init_noise=0.5, random_state=1)
+    assert np.array_equal(g1.pairs, g2.pairs)
+
+
+def test_config_errors_say_what_is_wrong(control):
+    src, tgt, gold = control
+    other = Embeddings(tuple(f"zz{i}" for i in range(50)), np.eye(50, dtype=np.float32), "zz")
+    with pytest.raises(ConfigError, match="identically spelled"):
+        seeds.identical_seed(src, other)
+    with pytest.raises(ConfigError, match="digit-only"):
+        seeds.numerals_seed(other, tgt)
+    with pytest.raises(ConfigError, match="None of the 2 dictionary entries"):
+        seeds.dictionary_seed(src, tgt, [("nope", "rien"), ("xx_the", "the")])
+    with pytest.raises(ConfigError, match="only 10 in-vocabulary pairs"):
+        seeds.random_seed(src, tgt, gold[:10], n=25)
+    with pytest.raises(ConfigError, match="only 2000"):
+        seeds.second_order_seed(src, tgt, n=5000)
+    with pytest.raises(ConfigError, match="only 2000"):
+        seeds.gromov_wasserstein_seed(src, tgt, n=2001)
+    with pytest.raises(ConfigError, match="Unknown seed strategy"):
+        seeds.build_seed("telepathy", src, tgt)
+    with pytest.raises(ConfigError, match="needs a bilingual dictionary"):
+        seeds.build_seed("random", src, tgt)
+    assert set(seeds.SEED_STRATEGIES) == {"dictionary", "random", "identical", "numerals", "unsupervised",
+                                          "adversarial", "gromov-wasserstein"}
+
+
+# ------------------------------------------------------------------ the adversarial game
+
+
+def _loss_of(params, x, y):
+    logits, _ = seeds.discriminator_forward(params, x)
+    return seeds.bce_with_logits(logits, y)[0]
+
+
+def test_discriminator_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    params = seeds.discriminator_init(6, hidden=7, n_hidden=2, random_state=0, dtype=np.float64)
+    x = rng.standard_normal((9, 6))
+    y = np.where(rng.random(9) > 0.5, 0.9, 0.1)
+    logits, cache = seeds.discriminator_forward(params, x)
+    _, grad = seeds.bce_with_logits(logits, y)
+    grad_w, grad_b, grad_x = seeds.discriminator_backward(params, cache, grad)
+    h = 1e-6
+    for analytic, array in [(grad_w[0], params.weights[0]), (grad_w[1], params.weights[1]),
+                            (grad_w[2], params.weights[2]), (grad_b[0], params.biases[0]),
+                            (grad_b[2], params.biases[2])]:
+        numeric = np.zeros_like(array)
+        for i in np.ndindex(array.shape):
+            old = array[i]
+            array[i] = old + h
+            up = _loss_of(params, x, y)
+            array[i] = old - h
+            down = _loss_of(params, x, y)
+            array[i] = old
+            numeric[i] = (up - down) / (2 * h)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+    numeric_x = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        up = _loss_of(params, x, y)
+        x[i] = old - h
+        down = _loss_of(params, x, y)
+        x[i] = old
+        numeric_x[i] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad_x, numeric_x, rtol=1e-5, atol=1e-8)
+
+
+def test_dropout_gradient_goes_through_the_same_mask():
+    params = seeds.discriminator_init(5, hidden=4, n_hidden=1, random_state=1, dtype=np.float64)
+    x = np.random.default_rng(2).standard_normal((3, 5))
+    _, cache = seeds.discriminator_forward(params, x, dropout=0.5, random_state=3)
+    _, _, gx = seeds.discriminator_backward(params, cache, np.ones(3))
+    mask = cache[2]
+    assert np.all(gx[mask == 0] == 0) and np.any(mask == 0)
+
+
+def test_orthogonalize_pulls_towards_orthogonal():
+    rng = np.random.default_rng(0)
+    W = np.linalg.qr(rng.standard_normal((8, 8)))[0] + 0.05 * rng.standard_normal((8, 8))
+    before = np.linalg.norm(W @ W.T - np.eye(8))
+    for _ in range(200):
+        W = seeds.orthogonalize(W, beta=0.01)
+    assert np.linalg.norm(W @ W.T - np.eye(8)) < 0.1 * before
