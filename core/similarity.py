@@ -280,3 +280,87 @@ def distribution_similarity(sig_a, sig_b):
     den = np.where(den == 0, 1.0, den)
     out = num / den
     return float(out) if np.ndim(out) == 0 else out.astype(np.float32)
+
+
+class ColumnTopK:
+    """Running exact top-k of every column of a matrix seen in row batches (with row indices).
+
+    The first batch is transposed once (in cache-sized column chunks) and reduced row-wise; afterwards
+    only entries above a column's current k-th best can matter, and those are found from per-column
+    maxima over blocks of ``row_block`` rows (one vectorised reduction), so the per-batch cost after the
+    first is a single read of the batch plus work proportional to the (few) improving entries.
+
+    Parameters
+    ----------
+    n_cols : int
+    k : int
+    """
+
+    def __init__(self, n_cols: int, k: int, row_block: int = 16):
+        self.k = k
+        self.values = np.full((n_cols, k), -np.inf, np.float32)
+        self.indices = np.zeros((n_cols, k), np.int64)
+        self.row_block = row_block
+        self.seen = 0
+
+    def update(self, S: np.ndarray, row_offset: int) -> None:
+        """Merge batch ``S`` (rows ``row_offset ...``, all columns) into the running top-k."""
+        b, n = S.shape
+        if b == 0:
+            return
+        k = self.k
+        if self.seen == 0 and b >= k:
+            T = np.empty((n, b), np.float32)
+            for c in range(0, n, 512):   # chunked: a plain strided transpose thrashes the cache
+                T[c:c + 512] = S[:, c:c + 512].T
+            v, ix = _topk_rows(T, k)
+            self.values[:] = v
+            self.indices[:] = ix + row_offset
+            self.seen = b
+            return
+        self.seen += b
+        R = self.row_block
+        thr = self.values[:, -1]
+        nfull = b // R
+        cands_r, cands_c = [], []
+        if nfull:
+            cbm = S[: nfull * R].reshape(nfull, R, n).max(axis=1)
+            blk, col = np.nonzero(cbm > thr)
+            if blk.size:
+                rows = blk[:, None] * R + np.arange(R)
+                cands_r.append(rows.ravel())
+                cands_c.append(np.repeat(col, R))
+        if nfull * R < b:
+            tail = S[nfull * R:]
+            col = np.flatnonzero(tail.max(axis=0) > thr)
+            if col.size:
+                t = b - nfull * R
+                cands_r.append(np.tile(np.arange(nfull * R, b), col.size))
+                cands_c.append(np.repeat(col, t))
+        if not cands_r:
+            return
+        r = np.concatenate(cands_r)
+        c = np.concatenate(cands_c)
+        v = S[r, c]
+        keep = v > thr[c]
+        if keep.any():
+            self._merge(r[keep] + row_offset, c[keep], v[keep])
+
+    def _merge(self, rows, cols, vals):
+        # Dense merge: affected columns x (k old + up to `width` new), then a row-wise top-k.
+        k = self.k
+        order = np.argsort(cols, kind="stable")
+        rows, cols, vals = rows[order], cols[order], vals[order]
+        U, starts, counts = np.unique(cols, return_index=True, return_counts=True)
+        width = int(counts.max())
+        pos = np.arange(len(cols)) - np.repeat(starts, counts)
+        dv = np.full((len(U), k + width), -np.inf, np.float32)
+        di = np.zeros((len(U), k + width), np.int64)
+        dv[:, :k] = self.values[U]
+        di[:, :k] = self.indices[U]
+        slot = np.repeat(np.arange(len(U)), counts)
+        dv[slot, k + pos] = vals
+        di[slot, k + pos] = rows
+        v, ix = _topk_rows(dv, k)
+        self.values[U] = v
+        self.indices[U] = np.take_along_axis(di, ix, axis=1)

@@ -1,0 +1,417 @@
+"""Self-learning (Artetxe, Labaka & Agirre 2017, ACL; 2018, ACL) as an inspectable stepper.
+
+Each :meth:`SelfLearning.step` induces a dictionary from the current mapping (with VecMap's stochastic
+dictionary induction schedule) and fits a new mapping to it; every step is kept as an immutable
+:class:`IterationRecord`, so a user (or the app) can look at any iteration, rewind to it and branch.
+As in VecMap, the loop uses the plain orthogonal mapping and the multi-step refinements (whitening,
+re-weighting, de-whitening; Artetxe et al. 2018, AAAI) run once after convergence (:meth:`finalize`).
+
+Collapse detection: a run that ends with a low objective, a dictionary that keeps changing and few mutual
+nearest neighbours has probably not found an alignment (MUSE and VecMap report such runs as
+success, then score ~0%). :func:`diagnose_collapse` puts that into a sentence.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Callable
+
+import numpy as np
+
+from .errors import ConfigError
+from .evaluate import BLIResult, evaluate_bli
+from .induction import InducedDictionary, induce_dictionary, resolve_cutoff
+from .io import Embeddings
+from .mapping import MIN_PAIRS, Mapping, fit_mapping
+from .normalize import normalize as normalize_vectors
+
+# Collapse thresholds, calibrated on bundled en-fr / fi-fr against random-seed and shuffled-target runs
+# (see bench/calibrate_collapse.py): the margin of the objective over the same spaces under a random
+# rotation, the mutual-NN share and the final dictionary churn.
+COLLAPSE_MIN_MARGIN = 0.05
+COLLAPSE_MIN_MUTUAL = 0.10
+COLLAPSE_MAX_CHURN = 0.25
+
+
+@dataclass(frozen=True)
+class AlignConfig:
+    """Everything needed to reproduce a self-learning run (defaults: VecMap's unsupervised mode, with a
+    shorter stochastic interval so a run fits an interactive session).
+
+    Attributes
+    ----------
+    normalize : tuple of str
+        Normalisation steps applied to both spaces first (see :mod:`core.normalize`).
+    mapping : {"procrustes", "least_squares", "multistep"}
+        Mapping fitted in every self-learning step.
+    final_mapping : {"multistep", "procrustes", "least_squares"}
+        Mapping fitted once on the final dictionary (:meth:`SelfLearning.finalize`).
+    retrieval, csls_k, direction, cutoff, mutual : see :func:`core.induction.induce_dictionary`
+    stochastic_initial, stochastic_multiplier, stochastic_interval : float, float, int
+        Stochastic dictionary induction: keep probability starts at ``stochastic_initial`` and is
+        multiplied by ``stochastic_multiplier`` whenever the objective has not improved by
+        ``threshold`` for ``stochastic_interval`` iterations; at 1.0 such a stall means convergence.
+    threshold : float
+    max_iter : int
+        Safety stop for :meth:`SelfLearning.run_until_converged`.
+    random_state : int
+    whiten, src_reweight, trg_reweight, src_dewhiten, trg_dewhiten, dim_reduction
+        Parameters of the final multi-step mapping (VecMap's preset).
+    """
+
+    normalize: tuple = ("unit", "center", "unit")
+    mapping: str = "procrustes"
+    final_mapping: str = "multistep"
+    retrieval: str = "csls"
+    csls_k: int = 10
+    direction: str = "union"
+    cutoff: int = 20000
+    mutual: bool = False
+    stochastic_initial: float = 0.1
+    stochastic_multiplier: float = 2.0
+    stochastic_interval: int = 3
+    threshold: float = 1e-6
+    max_iter: int = 100
+    random_state: int = 0
+    whiten: bool = True
+    src_reweight: float = 0.5
+    trg_reweight: float = 0.5
+    src_dewhiten: str | None = "src"
+    trg_dewhiten: str | None = "trg"
+    dim_reduction: int = 0
+    inv_temperature: float = 30.0
+    batch_size: int = 1024
+
+    def __post_init__(self):
+        object.__setattr__(self, "normalize", tuple(self.normalize))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["normalize"] = list(self.normalize)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AlignConfig":
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ConfigError(f"unknown alignment settings: {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+    def final_kwargs(self) -> dict:
+        if self.final_mapping != "multistep":
+            return {}
+        return dict(whiten=self.whiten, src_reweight=self.src_reweight, trg_reweight=self.trg_reweight,
+                    src_dewhiten=self.src_dewhiten, trg_dewhiten=self.trg_dewhiten,
+                    dim_reduction=self.dim_reduction)
+
+
+@dataclass(frozen=True, eq=False)
+class IterationRecord:
+    """One self-learning iteration: the dictionary induced from the previous mapping and the mapping
+    fitted to it. Record 0 holds the seed dictionary and the mapping learned from it.
+
+    ``objective`` is VecMap's (mean best cosine, see :class:`core.induction.InducedDictionary`) of the
+    previous mapping (nan for record 0); ``seconds`` has one entry per phase ("induce", "map",
+    "evaluate"); ``bli`` holds {"nn": BLIResult, "csls": BLIResult} of this record's mapping when a gold
+    test dictionary is attached; ``collapse`` is None or a sentence saying why the alignment
+    probably failed.
+    """
+
+    iteration: int
+    mapping: Mapping
+    src_idx: np.ndarray
+    tgt_idx: np.ndarray
+    scores: np.ndarray
+    objective: float
+    dictionary_size: int
+    keep_prob: float
+    seconds: dict
+    bli: dict | None = None
+    converged: bool = False
+    collapse: str | None = None
+    mutual_ratio: float = float("nan")
+    churn: float = float("nan")
+    next_keep_prob: float = 1.0
+    best_objective: float = -np.inf
+    last_improvement: int = 0
+    forward: np.ndarray | None = field(default=None, repr=False)
+    diagnostics: dict = field(default_factory=dict)
+
+
+def _unit_rows(M: np.ndarray) -> np.ndarray:
+    n = np.sqrt(np.einsum("ij,ij->i", M, M))
+    n[n < 1e-12] = 1.0
+    return M / n[:, None]
+
+
+class SelfLearning:
+    """Step-by-step self-learning alignment.
+
+    Parameters
+    ----------
+    src, tgt : Embeddings
+        The two spaces (raw; ``config.normalize`` is applied here -- use ``("none",)`` for spaces that
+        are normalised already).
+    seed_pairs : int64 array (k, 2)
+        Seed dictionary as (source row, target row) indices (:mod:`core.seeds`).
+    config : AlignConfig
+    gold_test : list of (str, str) or None
+        Held-out dictionary: when given every record carries BLI scores (NN and CSLS).
+
+    Examples
+    --------
+    >>> sl = SelfLearning(src, tgt, seed.pairs, AlignConfig())      # doctest: +SKIP
+    >>> last = sl.run_until_converged(callback=print)                # doctest: +SKIP
+    >>> final = sl.finalize()                                        # doctest: +SKIP
+    """
+
+    def __init__(self, src: Embeddings, tgt: Embeddings, seed_pairs, config: AlignConfig | None = None,
+                 gold_test=None):
+        self.config = config or AlignConfig()
+        cfg = self.config
+        self.src = src.with_vectors(normalize_vectors(src.vectors, cfg.normalize))
+        self.tgt = tgt.with_vectors(normalize_vectors(tgt.vectors, cfg.normalize))
+        self.gold_test = None if gold_test is None else list(gold_test)
+        seed = np.asarray(seed_pairs, dtype=np.int64)
+        if seed.ndim != 2 or seed.shape[1] != 2:
+            raise ConfigError(f"seed pairs must be an (k, 2) array of indices, got shape {seed.shape}")
+        if len(seed) and (seed.min() < 0 or seed[:, 0].max() >= len(src) or seed[:, 1].max() >= len(tgt)):
+            raise ConfigError("seed pairs index words outside the vocabularies; build them with core.seeds")
+        n_unique = len({(int(a), int(b)) for a, b in seed})
+        if n_unique < MIN_PAIRS:
+            raise ConfigError(f"self-learning needs at least {MIN_PAIRS} distinct seed pairs, got {n_unique}; "
+                              "use a larger seed dictionary, or the identical/numerals/unsupervised seeds")
+        self._check_config(cfg)
+        self.seed_pairs = seed
+        self.final: Mapping | None = None
+        self.history: list[IterationRecord] = [self._initial_record(seed)]
+
+    # ----------------------------------------------------------------- helpers
+    def _check_config(self, cfg: AlignConfig) -> None:
+        resolve_cutoff(cfg.cutoff, len(self.src), len(self.tgt))
+        if not 0 < cfg.stochastic_initial <= 1:
+            raise ConfigError(f"stochastic_initial must be in (0, 1], got {cfg.stochastic_initial}")
+        if cfg.stochastic_multiplier <= 1 and cfg.stochastic_initial < 1:
+            raise ConfigError("stochastic_multiplier must be > 1, or the keep probability never reaches 1")
+        if cfg.stochastic_interval < 1:
+            raise ConfigError("stochastic_interval must be >= 1")
+        if cfg.retrieval not in ("nn", "csls", "isf"):
+            raise ConfigError(f"unknown retrieval '{cfg.retrieval}'; use nn, csls or isf")
+        if cfg.direction not in ("forward", "backward", "union"):
+            raise ConfigError(f"unknown direction '{cfg.direction}'; use forward, backward or union")
+
+    def _fit(self, method, src_idx, tgt_idx, **kw) -> Mapping:
+        X = self.src.vectors[src_idx].astype(np.float64)
+        Z = self.tgt.vectors[tgt_idx].astype(np.float64)
+        return fit_mapping(method, X, Z, **kw)
+
+    def _mapped_cut(self, mapping: Mapping):
+        ns, nt = resolve_cutoff(self.config.cutoff, len(self.src), len(self.tgt))
+        return (mapping.transform_src(self.src.vectors[:ns], normalize=True),
+                mapping.transform_tgt(self.tgt.vectors[:nt], normalize=True))
+
+    def _bli(self, mapping: Mapping) -> dict | None:
+        if not self.gold_test:
+            return None
+        Xm, Zm = self._mapped_full(mapping)
+        return {r: evaluate_bli(Xm, Zm, self.gold_test, retrieval=r, csls_k=self.config.csls_k,
+                                batch_size=self.config.batch_size) for r in ("nn", "csls")}
+
+    def _mapped_full(self, mapping: Mapping):
+        return (self.src.with_vectors(mapping.transform_src(self.src.vectors, normalize=True)),
+                self.tgt.with_vectors(mapping.transform_tgt(self.tgt.vectors, normalize=True)))
+
+    def _initial_record(self, seed: np.ndarray) -> IterationRecord:
+        cfg = self.config
+        t0 = time.perf_counter()
+        mapping = self._fit(cfg.mapping, seed[:, 0], seed[:, 1])
+        xs = mapping.transform_src(self.src.vectors[seed[:, 0]], normalize=True)
+        zs = mapping.transform_tgt(self.tgt.vectors[seed[:, 1]], normalize=True)
+        scores = np.einsum("ij,ij->i", xs, zs).astype(np.float32)
+        t1 = time.perf_counter()
+        bli = self._bli(mapping)
+        t2 = time.perf_counter()
+        n_unique = len({(int(a), int(b)) for a, b in seed})
+        return IterationRecord(0, mapping, seed[:, 0].copy(), seed[:, 1].copy(), scores, float("nan"),
+                               n_unique, cfg.stochastic_initial,
+                               {"induce": 0.0, "map": t1 - t0, "evaluate": t2 - t1}, bli,
+                               next_keep_prob=cfg.stochastic_initial, best_objective=-np.inf,
+                               last_improvement=0)
+
+    # ----------------------------------------------------------------- public API
+    @property
+    def current(self) -> IterationRecord:
+        """The latest record."""
+        return self.history[-1]
+
+    def step(self) -> IterationRecord:
+        """One iteration: induce a dictionary from the current mapping, then fit a new mapping to it."""
+        cfg = self.config
+        prev = self.current
+        it = prev.iteration + 1
+        keep_prob = prev.next_keep_prob
+        rng = np.random.default_rng([cfg.random_state, it])
+        t0 = time.perf_counter()
+        Xm, Zm = self._mapped_cut(prev.mapping)
+        D = induce_dictionary(Xm, Zm, retrieval=cfg.retrieval, k=cfg.csls_k, direction=cfg.direction,
+                              cutoff=0, mutual=cfg.mutual, keep_prob=keep_prob, random_state=rng,
+                              batch_size=cfg.batch_size, inv_temperature=cfg.inv_temperature)
+        t1 = time.perf_counter()
+        # VecMap's schedule: a stall of `stochastic_interval` iterations doubles the keep probability,
+        # and a stall at keep probability 1 ends the run.
+        best, last = prev.best_objective, prev.last_improvement
+        if D.objective - best >= cfg.threshold:
+            best, last = D.objective, it
+        converged = False
+        next_kp = keep_prob
+        if it - last >= cfg.stochastic_interval:
+            if keep_prob >= 1.0:
+                converged = True
+            next_kp = min(1.0, keep_prob * cfg.stochastic_multiplier)
+            last = it
+        if len(D.src) < MIN_PAIRS:
+            raise ConfigError("dictionary induction returned fewer than 2 pairs; raise the cutoff "
+                              "or switch off mutual nearest neighbours")
+        mapping = self._fit(cfg.mapping, D.src, D.tgt)
+        t2 = time.perf_counter()
+        bli = self._bli(mapping)
+        t3 = time.perf_counter()
+        churn = float("nan")
+        if D.forward is not None and prev.forward is not None and len(prev.forward) == len(D.forward):
+            churn = float(np.mean(D.forward != prev.forward))
+        rec = IterationRecord(it, mapping, D.src, D.tgt, D.scores, D.objective, D.n_unique, keep_prob,
+                              {"induce": t1 - t0, "map": t2 - t1, "evaluate": t3 - t2}, bli, converged,
+                              None, D.mutual_ratio, churn, next_kp, best, last, D.forward)
+        self.history.append(rec)
+        self.final = None
+        return rec
+
+    def run(self, n: int, callback: Callable[[IterationRecord], None] | None = None) -> IterationRecord:
+        """Run ``n`` steps (stops early at convergence); ``callback(record)`` after each."""
+        for _ in range(n):
+            rec = self.step()
+            if callback is not None:
+                callback(rec)
+            if rec.converged:
+                break
+        return self.current
+
+    def run_until_converged(self, callback: Callable[[IterationRecord], None] | None = None
+                            ) -> IterationRecord:
+        """Step until the schedule converges or ``config.max_iter`` iterations; the last record gets the
+        collapse diagnosis."""
+        while not self.current.converged and self.current.iteration < self.config.max_iter:
+            rec = self.step()
+            if callback is not None:
+                callback(rec)
+        return self.diagnose()
+
+    def diagnose(self) -> IterationRecord:
+        """Attach the collapse diagnosis to the current record (replacing it) and return it."""
+        rec = self.current
+        if rec.iteration == 0:
+            return rec
+        sentence, diag = diagnose_collapse(self.history, self._null_objective())
+        rec = replace(rec, collapse=sentence, diagnostics=diag)
+        self.history[-1] = rec
+        return rec
+
+    def _null_objective(self) -> float:
+        """The objective of the same spaces under a random orthogonal mapping (what chance looks like
+        for these spaces and this cutoff)."""
+        cfg = self.config
+        d = self.current.mapping.dim
+        rng = np.random.default_rng([cfg.random_state, 9_999])
+        Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+        m = self.current.mapping
+        nul = Mapping(m.Wx @ Q.astype(np.float32), m.Wz, "random")
+        Xm, Zm = self._mapped_cut(nul)
+        D = induce_dictionary(Xm, Zm, retrieval=cfg.retrieval, k=cfg.csls_k, direction="union",
+                              cutoff=0, batch_size=cfg.batch_size)
+        return D.objective
+
+    def rewind(self, iteration: int, **config_changes) -> None:
+        """Truncate the history to ``iteration``; the next step branches from there. Keyword arguments
+        change the configuration of the branch (e.g. ``retrieval="nn"``; not ``normalize``)."""
+        if not 0 <= iteration < len(self.history):
+            raise ConfigError(f"cannot rewind to iteration {iteration}: the history has iterations "
+                              f"0..{len(self.history) - 1}")
+        if "normalize" in config_changes and tuple(config_changes["normalize"]) != self.config.normalize:
+            raise ConfigError("normalisation cannot change within a run; start a new SelfLearning")
+        if config_changes:
+            new = replace(self.config, **config_changes)
+            self._check_config(new)
+            self.config = new
+        del self.history[iteration + 1:]
+        rec = self.history[-1]
+        if rec.converged or rec.collapse is not None:
+            self.history[-1] = replace(rec, converged=False, collapse=None,
+                                       next_keep_prob=rec.next_keep_prob)
+        self.final = None
+
+    def finalize(self) -> Mapping:
+        """The final mapping (``config.final_mapping``, by default VecMap's multi-step preset) fitted on
+        the current dictionary."""
+        cfg = self.config
+        rec = self.current
+        self.final = self._fit(cfg.final_mapping, rec.src_idx, rec.tgt_idx, **cfg.final_kwargs())
+        return self.final
+
+    def mapped(self, iteration: int | None = None, final: bool | None = None) -> tuple[Embeddings, Embeddings]:
+        """Mapped spaces (unit rows) of a record; by default the final mapping when :meth:`finalize`
+        ran after the last step, else the current record's."""
+        if iteration is None and (final or (final is None and self.final is not None)):
+            if self.final is None:
+                self.finalize()
+            return self._mapped_full(self.final)
+        rec = self.current if iteration is None else self.history[iteration]
+        return self._mapped_full(rec.mapping)
+
+    def evaluate(self, pairs, mapping: Mapping | None = None, retrieval: str = "csls") -> BLIResult:
+        """BLI of a mapping (default: final if finalized, else current) on a gold dictionary."""
+        mapping = mapping or self.final or self.current.mapping
+        Xm, Zm = self._mapped_full(mapping)
+        return evaluate_bli(Xm, Zm, pairs, retrieval=retrieval, csls_k=self.config.csls_k,
+                            batch_size=self.config.batch_size)
+
+
+def diagnose_collapse(history: list[IterationRecord], null_objective: float,
+                      min_margin: float = COLLAPSE_MIN_MARGIN, min_mutual: float = COLLAPSE_MIN_MUTUAL,
+                      max_churn: float = COLLAPSE_MAX_CHURN) -> tuple[str | None, dict]:
+    """Decide whether a finished run probably failed to align the spaces.
+
+    Signals: (a) the final objective barely above ``null_objective`` (the same spaces under a random
+    rotation); (b) few mutual nearest neighbours; (c) the dictionary still changing at the end.
+    A failed alignment shows (a) and at least one of (b), (c); a clear (a) alone is also reported.
+
+    Returns
+    -------
+    (sentence or None, diagnostics dict)
+    """
+    last = history[-1]
+    recent = [r for r in history[-5:] if r.iteration > 0]
+    churn = float(np.nanmean([r.churn for r in recent])) if recent and not all(
+        np.isnan(r.churn) for r in recent) else float("nan")
+    objs = np.array([r.objective for r in recent], float)
+    margin = float(last.objective - null_objective)
+    diag = {"objective": float(last.objective), "null_objective": float(null_objective),
+            "margin": margin, "mutual_ratio": float(last.mutual_ratio), "churn": churn,
+            "objective_std": float(np.std(objs)) if len(objs) else float("nan")}
+    reasons = []
+    low = margin < min_margin
+    if low:
+        reasons.append(f"the objective ({last.objective:.3f}) is only {margin:+.3f} above what a random "
+                       f"rotation of the same spaces gives ({null_objective:.3f})")
+    if not np.isnan(last.mutual_ratio) and last.mutual_ratio < min_mutual:
+        reasons.append(f"only {100 * last.mutual_ratio:.1f}% of the words are mutual nearest neighbours")
+    if not np.isnan(churn) and churn > max_churn:
+        reasons.append(f"{100 * churn:.0f}% of the induced translations still change from one "
+                       "iteration to the next")
+    if low or len(reasons) >= 2:
+        return ("The alignment probably failed: " + "; ".join(reasons) + ". The spaces may be too "
+                "different (non-isomorphic) for this seed -- try a larger or different seed dictionary, "
+                "identical strings or numerals, or check that the languages are the ones you meant.",
+                diag)
+    return None, diag
