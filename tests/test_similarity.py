@@ -1,0 +1,71 @@
+import numpy as np
+
+from core.normalize import unit_length
+from core.similarity import (ColumnTopK, csls_topk, distribution_similarity, mean_topk_similarity,
+                             second_order_signatures, sorted_similarity_profile, topk_similarities)
+
+
+def _unit(n, d, seed):
+    return unit_length(np.random.default_rng(seed).standard_normal((n, d)))
+
+
+def test_topk_exact_against_sort():
+    A, B = _unit(300, 16, 0), _unit(5000, 16, 1)
+    S = A @ B.T
+    for k in (1, 3, 10, 64):
+        v, i = topk_similarities(A, B, k, batch_size=77)
+        ref = -np.sort(-S, axis=1)[:, :k]
+        assert np.allclose(v, ref, atol=1e-6)
+        assert np.allclose(np.take_along_axis(S, i, 1), v, atol=1e-6)
+        assert v.dtype == np.float32 and i.dtype == np.int64
+
+
+def test_column_topk_accumulator():
+    rng = np.random.default_rng(3)
+    S = rng.standard_normal((1000, 700)).astype(np.float32)
+    acc = ColumnTopK(700, 10)
+    for i in range(0, 1000, 128):
+        acc.update(np.ascontiguousarray(S[i:i + 128]), i)
+    ref = -np.sort(-S, axis=0)[:10].T
+    assert np.allclose(acc.values, ref)
+    assert np.allclose(np.take_along_axis(S.T, acc.indices, 1), acc.values)
+
+
+def test_csls_beats_nn_on_a_hub():
+    # Every query is closest (by cosine) to one hub; CSLS penalises the hub and finds the true target.
+    rng = np.random.default_rng(0)
+    d, n = 32, 50
+    T = unit_length(rng.standard_normal((n, d)))
+    hub_dir = unit_length(rng.standard_normal((1, d)))[0]
+    Q = unit_length(T + 1.2 * hub_dir)          # queries drift towards the hub direction
+    B = np.vstack([T, unit_length((hub_dir + 0.01 * rng.standard_normal(d))[None])])
+    _, nn = topk_similarities(Q, B, 1)
+    _, cs = csls_topk(Q, B, k_neighbors=5, topk=1)
+    truth = np.arange(n)
+    nn_acc = np.mean(nn[:, 0] == truth)
+    cs_acc = np.mean(cs[:, 0] == truth)
+    assert np.mean(nn[:, 0] == n) > 0.5      # the hub wins NN for most queries
+    assert cs_acc > nn_acc + 0.3
+
+
+def test_mean_topk():
+    A, B = _unit(50, 8, 2), _unit(400, 8, 3)
+    r = mean_topk_similarity(A, B, 5)
+    ref = (-np.sort(-(A @ B.T), axis=1)[:, :5]).mean(axis=1)
+    assert np.allclose(r, ref, atol=1e-6)
+
+
+def test_profiles_and_signatures():
+    X = _unit(500, 10, 4)
+    p = sorted_similarity_profile(X, rows=[0, 5])
+    assert p.shape == (2, 500) and np.all(np.diff(p, axis=1) <= 0)
+    assert np.isclose(p[0, 0], 1, atol=1e-5)           # itself first
+    Q = np.linalg.qr(np.random.default_rng(5).standard_normal((10, 10)))[0].astype(np.float32)
+    s1 = second_order_signatures(X, 200)
+    s2 = second_order_signatures(X @ Q, 200)              # signatures ignore rotations
+    assert s1.shape == (200, 200) and s1.dtype == np.float32
+    assert np.allclose(s1, s2, atol=1e-4)
+    assert np.allclose(distribution_similarity(s1, s2), 1, atol=1e-4)
+    other = second_order_signatures(_unit(500, 10, 6) * np.linspace(0.1, 3, 10).astype(np.float32), 200)
+    assert distribution_similarity(s1[0], other[0]) < 0.999
+    assert isinstance(distribution_similarity(p[0], p[1][:300]), float)
