@@ -213,9 +213,13 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
     fwd = fwd_val = None
     if fwd_needed:
         col_off_c = None if tgt_stat is None else tgt_stat.astype(np.float32)
-        best_c, _, fwd, fwd_val = _scan(X, ZT, stat=None, retrieve=True, col_offset=col_off_c, **common)
+        stat_c = stat if (src_stat is None and retrieval == "csls") else None
+        best_c, stat_c, fwd, fwd_val = _scan(X, ZT, stat=stat_c, retrieve=True, col_offset=col_off_c,
+                                             **common)
         if src_best is None:
             src_best = best_c
+        if src_stat is None:
+            src_stat = stat_c
     # Full scores: CSLS subtracts the row's own r-term too (does not change the argmax).
     if retrieval == "csls":
         if fwd is not None and src_stat is not None:
