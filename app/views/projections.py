@@ -46,6 +46,13 @@ missing = [w for w, hit in found if not hit]
 if missing:
     st.warning(f"Not in either vocabulary: {', '.join(missing)}")
 src_rows = list(dict.fromkeys(src_rows))
+mode = ss["w_proj_links"]
+# Show each plotted source word's partners too, so that every source word can have its line.
+plotted = set(src_rows)
+if mode.startswith("gold"):
+    tgt_rows += [data.tgt.index[t] for s, t in data.test if data.src.index.get(s) in plotted and t in data.tgt.index]
+elif mode.startswith("induced"):
+    tgt_rows += [int(j) for i, j in zip(record.src_idx, record.tgt_idx) if int(i) in plotted]
 tgt_rows = list(dict.fromkeys(tgt_rows))
 words = [data.src.words[i] for i in src_rows] + [data.tgt.words[j] for j in tgt_rows]
 langs = ["src"] * len(src_rows) + ["tgt"] * len(tgt_rows)
@@ -55,7 +62,6 @@ highlight = [w in searched for w in words]
 src_pos = {i: k for k, i in enumerate(src_rows)}
 tgt_pos = {j: len(src_rows) + k for k, j in enumerate(tgt_rows)}
 links = []
-mode = ss["w_proj_links"]
 with ui.guard("Translation links"):
     if mode.startswith("gold"):
         bli = (getattr(record, "bli", None) or {}).get(run.config.retrieval)
