@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
-from .similarity import DEFAULT_BATCH, _topk_rows
+from .similarity import DEFAULT_BATCH, ColumnTopK, _topk_rows
 
 RETRIEVALS = ("nn", "csls", "isf")
 DIRECTIONS = ("forward", "backward", "union")
@@ -146,10 +146,118 @@ def _scan(A, BT, *, stat, k, beta, retrieve, scale, col_offset, m, keep_prob, rn
     return best, rstat, ridx, rval
 
 
+def _pick(v, ix, keep_prob, rng):
+    """Row-wise argmax over a random subset of kept candidates: the g-th best, g ~ Geometric(p)."""
+    if keep_prob >= 1.0:
+        return ix[:, 0], v[:, 0]
+    g = np.minimum(rng.geometric(keep_prob, size=len(v)), v.shape[1]) - 1
+    rows = np.arange(len(v))
+    return ix[rows, g], v[rows, g]
+
+
+def _two_pass(X, Z, *, csls, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size):
+    """NN/CSLS induction in two passes over the similarities (one for plain NN).
+
+    Pass 1 (CSLS only) reduces every source batch both ways: row top-k (r_src, forward objective) and a
+    running column top-k (r_tgt, backward objective). Pass 2 multiplies augmented matrices whose product
+    *is* the CSLS matrix, ``[2x, -r_src, 1] . [z, 1, -r_tgt]``, and takes row and running column maxima.
+    """
+    ns, nt = len(X), len(Z)
+    m = 1 if keep_prob >= 1.0 else STOCHASTIC_CANDIDATES
+    ZT = np.ascontiguousarray(Z.T)
+    buf = np.empty((min(batch_size, ns), nt), np.float32)
+    src_best = tgt_best = r_src = r_tgt = None
+    if csls:
+        kk = min(k, nt, ns)
+        r_src = np.empty(ns, np.float64)
+        src_best = np.empty(ns, np.float32)
+        cols = ColumnTopK(nt, kk)
+        for i in range(0, ns, batch_size):
+            j = min(i + batch_size, ns)
+            S = buf[: j - i]
+            np.matmul(X[i:j], ZT, out=S)
+            v, _ = _topk_rows(S, kk)
+            src_best[i:j] = v[:, 0]
+            r_src[i:j] = v.mean(axis=1, dtype=np.float64)
+            cols.update(S, i)
+        r_tgt = cols.values.mean(axis=1, dtype=np.float64)
+        tgt_best = cols.values[:, 0].copy()
+        Xa = np.hstack([2 * X, -r_src[:, None].astype(np.float32), np.ones((ns, 1), np.float32)])
+        ZaT = np.ascontiguousarray(np.hstack([Z, np.ones((nt, 1), np.float32),
+                                              -r_tgt[:, None].astype(np.float32)]).T)
+    else:
+        Xa, ZaT = X, ZT
+    fwd = np.empty(ns, np.int64) if fwd_needed else None
+    fwd_val = np.empty(ns, np.float32) if fwd_needed else None
+    best2 = np.empty(ns, np.float32)
+    colacc = ColumnTopK(nt, min(m, ns)) if (bwd_needed or not csls) else None
+    for i in range(0, ns, batch_size):
+        j = min(i + batch_size, ns)
+        S = buf[: j - i]
+        np.matmul(Xa[i:j], ZaT, out=S)
+        if fwd_needed or not csls:
+            if m == 1:
+                a = S.argmax(axis=1)
+                v = S[np.arange(j - i), a]
+                ix, val = a, v
+            else:
+                vv, ii = _topk_rows(S, min(m, nt))
+                v = vv[:, 0]
+                ix, val = _pick(vv, ii, keep_prob, rng)
+            best2[i:j] = v
+            if fwd_needed:
+                fwd[i:j], fwd_val[i:j] = ix, val
+        if colacc is not None:
+            colacc.update(S, i)
+    bwd = bwd_val = None
+    if colacc is not None:
+        if bwd_needed:
+            bwd, bwd_val = _pick(colacc.values, colacc.indices, keep_prob, rng)
+        if not csls:
+            tgt_best = colacc.values[:, 0].copy()
+    if not csls:
+        src_best = best2
+    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+
+
+def _three_pass(X, Z, *, retrieval, stat, fwd_needed, bwd_needed, common):
+    """Generic induction in three passes (any retrieval, including the inverted softmax)."""
+    XT, ZT = np.ascontiguousarray(X.T), np.ascontiguousarray(Z.T)
+    # A: source-side statistic, only needed by backward retrieval with CSLS/ISF.
+    src_stat = src_best = None
+    if bwd_needed and stat is not None:
+        src_best, src_stat, _, _ = _scan(X, ZT, stat=stat, retrieve=False, col_offset=None, **common)
+    # B: target rows -- target statistic, backward objective, backward retrieval.
+    tgt_stat = tgt_best = bwd = bwd_val = None
+    if bwd_needed or stat is not None:
+        col_off_b = None if src_stat is None else src_stat.astype(np.float32)
+        tgt_best, tgt_stat, bwd, bwd_val = _scan(Z, XT, stat=stat if (fwd_needed or retrieval == "csls") else None,
+                                                 retrieve=bwd_needed, col_offset=col_off_b, **common)
+    # C: forward retrieval (and the forward objective when A did not run).
+    fwd = fwd_val = None
+    if fwd_needed:
+        col_off_c = None if tgt_stat is None else tgt_stat.astype(np.float32)
+        stat_c = stat if (src_stat is None and retrieval == "csls") else None
+        best_c, stat_c, fwd, fwd_val = _scan(X, ZT, stat=stat_c, retrieve=True, col_offset=col_off_c,
+                                             **common)
+        if src_best is None:
+            src_best = best_c
+        if src_stat is None:
+            src_stat = stat_c
+    # Full scores: CSLS subtracts the row's own r-term too (does not change the argmax).
+    if retrieval == "csls":
+        if fwd is not None and src_stat is not None:
+            fwd_val = (fwd_val - src_stat).astype(np.float32)
+        if bwd is not None and tgt_stat is not None:
+            bwd_val = (bwd_val - tgt_stat).astype(np.float32)
+
+    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+
+
 def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: str = "union",
                       cutoff: int | None = 20000, mutual: bool = False, keep_prob: float = 1.0,
                       random_state=None, batch_size: int = DEFAULT_BATCH,
-                      inv_temperature: float = 30.0) -> InducedDictionary:
+                      inv_temperature: float = 30.0, fast: bool = True) -> InducedDictionary:
     """Induce a dictionary from mapped embeddings (Artetxe, Labaka & Agirre 2018, ACL; Conneau et al.
     2018, ICLR; Smith et al. 2017, ICLR).
 
@@ -190,7 +298,6 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
         raise ConfigError(f"mapped spaces differ in dimension ({Xm.shape[1]} vs {Zm.shape[1]})")
     ns, nt = resolve_cutoff(cutoff, len(Xm), len(Zm))
     X, Z = Xm[:ns], Zm[:nt]
-    XT, ZT = np.ascontiguousarray(X.T), np.ascontiguousarray(Z.T)
     rng = np.random.default_rng(random_state)
     fwd_needed = mutual or direction in ("forward", "union")
     bwd_needed = mutual or direction in ("backward", "union")
@@ -199,33 +306,14 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
     common = dict(k=min(k, max(ns, nt)), beta=inv_temperature, scale=scale, m=STOCHASTIC_CANDIDATES,
                   keep_prob=keep_prob, rng=rng, batch_size=batch_size)
 
-    # A: source-side statistic, only needed by backward retrieval with CSLS/ISF.
-    src_stat = src_best = None
-    if bwd_needed and stat is not None:
-        src_best, src_stat, _, _ = _scan(X, ZT, stat=stat, retrieve=False, col_offset=None, **common)
-    # B: target rows -- target statistic, backward objective, backward retrieval.
-    tgt_stat = tgt_best = bwd = bwd_val = None
-    if bwd_needed or stat is not None:
-        col_off_b = None if src_stat is None else src_stat.astype(np.float32)
-        tgt_best, tgt_stat, bwd, bwd_val = _scan(Z, XT, stat=stat if fwd_needed else None,
-                                                 retrieve=bwd_needed, col_offset=col_off_b, **common)
-    # C: forward retrieval (and the forward objective when A did not run).
-    fwd = fwd_val = None
-    if fwd_needed:
-        col_off_c = None if tgt_stat is None else tgt_stat.astype(np.float32)
-        stat_c = stat if (src_stat is None and retrieval == "csls") else None
-        best_c, stat_c, fwd, fwd_val = _scan(X, ZT, stat=stat_c, retrieve=True, col_offset=col_off_c,
-                                             **common)
-        if src_best is None:
-            src_best = best_c
-        if src_stat is None:
-            src_stat = stat_c
-    # Full scores: CSLS subtracts the row's own r-term too (does not change the argmax).
-    if retrieval == "csls":
-        if fwd is not None and src_stat is not None:
-            fwd_val = (fwd_val - src_stat).astype(np.float32)
-        if bwd is not None and tgt_stat is not None:
-            bwd_val = (bwd_val - tgt_stat).astype(np.float32)
+    if retrieval in ("nn", "csls") and fast:
+        src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = _two_pass(
+            X, Z, csls=retrieval == "csls", k=k, fwd_needed=fwd_needed, bwd_needed=bwd_needed,
+            keep_prob=keep_prob, rng=rng, batch_size=batch_size)
+    else:
+        src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = _three_pass(
+            X, Z, retrieval=retrieval, stat=stat, fwd_needed=fwd_needed, bwd_needed=bwd_needed,
+            common=common)
 
     mutual_ratio = float("nan")
     if fwd is not None and bwd is not None:

@@ -67,3 +67,15 @@ def test_stochastic_is_seeded_and_random():
     assert 0.2 < hit < 0.4
     full = induce_dictionary(X, Z, keep_prob=1.0, cutoff=0)
     assert np.isclose(a.objective, full.objective)   # objective measured before dropout
+
+
+@pytest.mark.parametrize("retrieval", ["nn", "csls"])
+@pytest.mark.parametrize("direction", ["forward", "backward", "union"])
+def test_two_pass_fast_path_equals_three_pass_reference(retrieval, direction):
+    X, Z = _pair(n=700, noise=0.5, seed=4)
+    Z = Z[:650]
+    a = induce_dictionary(X, Z, retrieval=retrieval, direction=direction, cutoff=0, batch_size=64)
+    b = induce_dictionary(X, Z, retrieval=retrieval, direction=direction, cutoff=0, fast=False)
+    assert np.array_equal(a.src, b.src) and np.array_equal(a.tgt, b.tgt)
+    assert np.allclose(a.scores, b.scores, atol=1e-5)
+    assert np.isclose(a.objective, b.objective, atol=1e-6)
