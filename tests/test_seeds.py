@@ -213,3 +213,39 @@ def test_orthogonalize_pulls_towards_orthogonal():
     for _ in range(200):
         W = seeds.orthogonalize(W, beta=0.01)
     assert np.linalg.norm(W @ W.T - np.eye(8)) < 0.1 * before
+
+
+def test_adversarial_game_records_curves_and_keeps_an_aligned_start():
+    """The game, on a control pair with no rotation (identity is the answer): whatever the
+    discriminator learns, selection by MUSE's criterion must keep a generator whose seed aligns.
+    (A random rotation is beyond this test's budget; the real-data runs are in the seeds report.)"""
+    en = load_embeddings("en", max_vocab=N_WORDS)
+    src, tgt, gold = synthetic_pair(_norm(en), noise=0.05, rotation=False, random_state=1)
+    tgt = _norm(tgt)
+    calls = []
+    kw = dict(n_epochs=2, epoch_size=4096, batch_size=64, dis_steps=2, hidden=32, criterion_n=1000,
+              seed_n=1500, random_state=5, callback=lambda epoch, info: calls.append(epoch))
+    seed = seeds.build_seed("adversarial", src, tgt, **kw)
+    info = seed.info
+    assert calls == [0, 1]
+    for key in ("gen_loss", "disc_loss", "disc_accuracy", "selection", "map_lr"):
+        assert len(info[key]) == 2 and np.all(np.isfinite(info[key])), key
+    assert info["best_epoch"] in (0, 1) and info["selection"][info["best_epoch"]] == max(info["selection"])
+    W = info["W"]
+    assert np.allclose(W @ W.T, np.eye(W.shape[0]), atol=1e-2)  # kept (nearly) orthogonal
+    assert seed.pairs[:, 0].max() < 1500 and seed_precision(seed, src, tgt) > 0.9
+    assert p_at_1_after_procrustes(src, tgt, gold, seed) >= 0.95
+    again = seeds.build_seed("adversarial", src, tgt, **{**kw, "callback": None})
+    assert np.array_equal(again.pairs, seed.pairs) and again.info["selection"] == info["selection"]
+
+
+def test_adversarial_reduces_the_larger_space_with_pca():
+    en = load_embeddings("en", max_vocab=600)
+    src = _norm(en)
+    rng = np.random.default_rng(0)
+    wide = src.with_vectors(normalize(np.concatenate(
+        [src.vectors, 0.1 * rng.standard_normal((len(src), 14)).astype(np.float32)], axis=1), ("unit",)))
+    seed = seeds.adversarial_seed(src, wide, n_epochs=1, epoch_size=256, batch_size=64, dis_steps=1,
+                                  hidden=8, random_state=0)
+    assert seed.info["reduced"] == "tgt" and seed.info["dim"] == 50 and seed.info["W"].shape == (50, 50)
+    assert len(seed) > 0
