@@ -17,6 +17,7 @@ seed was built on, already normalised), so the self-learning stepper can start f
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -288,9 +289,11 @@ def second_order_seed(src: Embeddings, tgt: Embeddings, n: int = 4000, csls_k: i
     distribution to the rest of their vocabulary, up to the order of the other words. So for the
     ``n`` most frequent words of each language, each row of the square-root similarity matrix
     ``sqrt(X X^T)`` is sorted (which removes the dependence on which word is which), normalised,
-    and the sorted rows are matched across languages with CSLS. The square root (``U S U^T`` from
-    the SVD of ``X``) makes the signature invariant to the dimension and less dominated by the first
-    singular directions; VecMap found it more robust.
+    and the sorted rows are matched across languages with CSLS. The square root ``U S U^T`` (from
+    the SVD ``X = U S V^T``) is, like ``X X^T``, unchanged by any rotation of ``X``, and its flatter
+    spectrum makes the signatures less dominated by the first singular directions; Artetxe et al.
+    found it worked better. The signatures are computed by
+    :func:`core.similarity.second_order_signatures`, shared with the app's similarity view.
 
     Parameters
     ----------
@@ -314,10 +317,9 @@ def second_order_seed(src: Embeddings, tgt: Embeddings, n: int = 4000, csls_k: i
     cross-lingual mappings of word embeddings. ACL.
     """
     n = _check_n(n, src, tgt, "The unsupervised (second-order) seed")
-    sim = similarity
     start = time.perf_counter()
-    sig_src = sim.second_order_signatures(src.vectors, n)
-    sig_tgt = sim.second_order_signatures(tgt.vectors, n)
+    sig_src = similarity.second_order_signatures(src.vectors, n)
+    sig_tgt = similarity.second_order_signatures(tgt.vectors, n)
     pairs, scores = _csls_pairs(sig_src, sig_tgt, csls_k, direction)
     info = {"n": n, "csls_k": csls_k, "direction": direction, "seconds": time.perf_counter() - start}
     return Seed(pairs, "unsupervised", scores, info)
@@ -456,10 +458,45 @@ def mean_cosine_criterion(Xm: np.ndarray, Z: np.ndarray, n: int = 10000, csls_k:
     return float(np.mean(np.einsum("ij,ij->i", A, B[idx[:, 0]])))
 
 
+def _single_thread_blas():
+    """Small matrix products (batches of a few hundred rows) run fastest on one BLAS thread; on a
+    busy machine a multi-threaded BLAS makes them 10x slower. threadpoolctl ships with
+    scikit-learn; without it this is a no-op."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _sgd(params: DiscriminatorParams, grad_w, grad_b, lr: float) -> None:
     for W, b, gW, gb in zip(params.weights, params.biases, grad_w, grad_b):
         W -= lr * gW
         b -= lr * gb
+
+
+def _adversarial_epoch(X, Z, W, params, n_steps, dis_steps, batch_size, n_src, n_tgt, labels, fool,
+                       input_dropout, dis_lr, map_lr, beta, rng, d_losses, g_losses, d_acc):
+    """One epoch of the MUSE game; returns the new generator, appends to the loss lists."""
+    for _ in range(n_steps):
+        for _ in range(dis_steps):
+            xs = X[rng.integers(0, n_src, batch_size)] @ W
+            zs = Z[rng.integers(0, n_tgt, batch_size)]
+            logits, cache = discriminator_forward(params, np.concatenate([xs, zs]), input_dropout, rng)
+            loss, grad = bce_with_logits(logits, labels)
+            gw, gb, _ = discriminator_backward(params, cache, grad)
+            _sgd(params, gw, gb, dis_lr)
+            d_losses.append(loss)
+            d_acc.append(float(np.mean((logits > 0) == (labels > 0.5))))
+        rows = X[rng.integers(0, n_src, batch_size)]
+        logits, cache = discriminator_forward(params, rows @ W)  # eval mode: no dropout (as MUSE)
+        loss, grad = bce_with_logits(logits, fool)
+        _, _, gx = discriminator_backward(params, cache, grad)
+        W = orthogonalize(W - map_lr * (rows.T @ gx), beta)
+        g_losses.append(loss)
+        if not np.isfinite(loss):
+            break
+    return W
 
 
 def adversarial_seed(src: Embeddings, tgt: Embeddings, *, n_epochs: int = 5, epoch_size: int = 64000,
@@ -555,22 +592,10 @@ def adversarial_seed(src: Embeddings, tgt: Embeddings, *, n_epochs: int = 5, epo
             "n_epochs": n_epochs, "epoch_size": epoch_size}
     for epoch in range(n_epochs):
         d_losses, g_losses, d_acc = [], [], []
-        for _ in range(epoch_size // batch_size):
-            for _ in range(dis_steps):
-                xs = X[rng.integers(0, n_src, batch_size)] @ W
-                zs = Z[rng.integers(0, n_tgt, batch_size)]
-                logits, cache = discriminator_forward(params, np.concatenate([xs, zs]), input_dropout, rng)
-                loss, grad = bce_with_logits(logits, labels)
-                gw, gb, _ = discriminator_backward(params, cache, grad)
-                _sgd(params, gw, gb, dis_lr)
-                d_losses.append(loss)
-                d_acc.append(float(np.mean((logits > 0) == (labels > 0.5))))
-            rows = X[rng.integers(0, n_src, batch_size)]
-            logits, cache = discriminator_forward(params, rows @ W)  # eval mode: no dropout
-            loss, grad = bce_with_logits(logits, fool)
-            _, _, gx = discriminator_backward(params, cache, grad)
-            W = orthogonalize(W - map_lr * (rows.T @ gx), beta)
-            g_losses.append(loss)
+        with _single_thread_blas():
+            W = _adversarial_epoch(X, Z, W, params, epoch_size // batch_size, dis_steps, batch_size,
+                                   n_src, n_tgt, labels, fool, input_dropout, dis_lr, map_lr, beta, rng,
+                                   d_losses, g_losses, d_acc)
         if not np.all(np.isfinite(W)) or not all(np.all(np.isfinite(w)) for w in params.weights):
             info["diverged"] = f"epoch {epoch}: the game diverged (non-finite weights); lower dis_lr or map_lr"
             break
@@ -776,8 +801,7 @@ def entropic_gromov_wasserstein(X: np.ndarray, Z: np.ndarray, epsilon: float = 5
         eps = max(epsilon, epsilon_start * ratio ** it) if epsilon_start > epsilon else epsilon
         tens = const - (2.0 / (s1 * s2)) * _cosine_distance_product(X, T, Z)
         info["objective"].append(float(np.vdot(tens, T)))
-        if f is not None:  # potentials of a larger epsilon are still a fine warm start once rescaled
-            f, g = f * (eps / info["epsilon"][-1]), g * (eps / info["epsilon"][-1])
+        # warm start: dual potentials are in cost units, nearly independent of epsilon
         T_new, f, g, _ = sinkhorn_stabilized(p, q, tens, eps, f, g, max_iter=sinkhorn_iter)
         change = float(np.abs(T_new - T).sum())
         T = T_new
