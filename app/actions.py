@@ -178,7 +178,7 @@ def ensure_default(lab: LabState) -> None:
         try:
             start_run(lab, strategy, params, settings)
         except Exception as e:
-            lab.seed_error = _message(e)
+            lab.seed_error = f"Seed: {_message(e)}"
 
 
 def _message(e: Exception) -> str:

@@ -45,13 +45,13 @@ def guard(what: str, store: tuple[LabState, str] | None = None):
         if store is not None:
             setattr(store[0], store[1], text)
         else:
-            st.error(text, icon="🚫")
+            st.error(text, icon=":material/error:")
 
 
 def show_stored_error(lab: LabState, attr: str) -> None:
     text = getattr(lab, attr)
     if text:
-        st.error(text, icon="🚫")
+        st.error(text, icon=":material/error:")
 
 
 def fmt_pct(x) -> str:
@@ -86,7 +86,10 @@ def run_panel(lab: LabState) -> int | None:
     if lab.data is not None:
         sb.caption(f"**Data:** {lab.data.label}")
     if lab.run is None:
-        if lab.seed_pending:
+        if lab.seed_error:
+            sb.error(lab.seed_error, icon=":material/error:")
+            sb.info("Pick another seed strategy on the Seed page.")
+        elif lab.seed_pending:
             sb.info(lab.seed_pending)
         return None
     run = lab.run
@@ -168,9 +171,9 @@ def run_panel(lab: LabState) -> int | None:
     if run.last_step_seconds is not None:
         sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine")
     if lab.run_error:
-        sb.error(lab.run_error, icon="🚫")
+        sb.error(lab.run_error, icon=":material/error:")
     if getattr(record, "collapse", None):
-        sb.error(f"Collapse at iteration {view}: {record.collapse}", icon="⚠️")
+        sb.error(f"Collapse at iteration {view}: {record.collapse}", icon=":material/warning:")
     return view
 
 

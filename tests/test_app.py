@@ -108,8 +108,8 @@ def test_data_page_shows_sizes_and_coverage(opened):
     _clean(at)
     assert _metric(at, "Source words (en)") == "5,000"
     assert _metric(at, "Target dimensions") == "300"
-    cov = at.dataframe[0].value
-    assert list(cov["dictionary"]) == ["train", "test"] and (cov["pairs in both vocabularies"] > 0).all()
+    cov = at.table[0].value
+    assert list(cov.index) == ["train", "test"] and (cov["pairs in both vocabularies"] > 0).all()
 
 
 def test_seed_page_table_and_share_correct(opened):

@@ -43,10 +43,10 @@ def _wait_healthy(url: str, proc, timeout: float = 60.0) -> None:
     raise TimeoutError("streamlit did not become healthy")
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     port = _free_port()
-    log = open(tmp_path / "streamlit.log", "wb")
+    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
@@ -62,6 +62,12 @@ def server(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def _wait_idle(page, timeout: float = 60_000) -> None:
+    """Until the script has finished its rerun (the status widget is gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
 def _metric_value(page, label: str) -> str:
@@ -96,8 +102,74 @@ def test_step_in_a_real_browser(server, tmp_path):
             p1 = _metric_value(page, "P@1 (CSLS)")
             assert re.fullmatch(r"\d+(\.\d+)?%", p1), p1
             engine = page.get_by_text(re.compile(r"Last step: [\d.]+ s in the engine")).inner_text()
+            page.mouse.move(1590, 990)   # no tooltip over the sidebar in the screenshot
             page.screenshot(path=str(tmp_path / "after_step.png"), full_page=True)
             print(f"\nfirst chart {first_chart:.2f} s; step click -> update {step_update:.2f} s ({engine}); "
                   f"P@1 CSLS {p1}; screenshots in {tmp_path}")
+        finally:
+            browser.close()
+
+
+def _vec(words, dim=5, seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = [w + " " + " ".join(f"{x:.4f}" for x in rng.normal(size=dim)) for w in words]
+    return f"{len(words)} {dim}\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
+def test_uploads_in_a_real_browser(server, tmp_path):
+    """Through st.file_uploader itself: a broken file gives an error and keeps the run; good files load."""
+    from playwright.sync_api import sync_playwright
+
+    good_src, good_tgt = tmp_path / "mini_src.vec", tmp_path / "mini_tgt.vec"
+    good_src.write_text(_vec([f"s{i}" for i in range(40)]))
+    good_tgt.write_text(_vec([f"t{i}" for i in range(40)], seed=1))
+    bad = tmp_path / "broken.vec"
+    bad.write_text("3 5\nfoo 1 2 3\n")
+    train = tmp_path / "train.txt"
+    train.write_text("\n".join(f"s{i} t{i}" for i in range(30)) + "\n")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(server)
+            page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+            page.get_by_role("link", name="Data").click()
+            page.get_by_text("Upload files", exact=True).click()
+
+            def uploader(label):
+                return page.locator('[data-testid="stFileUploader"]', has_text=label).locator('input[type="file"]')
+
+            def upload(label, path):
+                uploader(label).set_input_files(str(path))
+                page.locator('[data-testid="stFileUploader"]', has_text=label).get_by_text(path.name).wait_for(
+                    timeout=30_000)
+                _wait_idle(page)
+
+            uploader("Source embeddings").wait_for(state="attached", timeout=30_000)
+            upload("Source embeddings", bad)
+            upload("Target embeddings", good_tgt)
+            page.get_by_role("button", name="Load uploaded files").click()
+            alert = page.locator('[data-testid="stAlertContentError"]', has_text="broken.vec")
+            try:
+                alert.wait_for(timeout=30_000)
+            finally:
+                page.screenshot(path=str(tmp_path / "bad_upload.png"), full_page=True)
+            assert "line" in alert.inner_text() and "Traceback" not in page.content()
+            assert "en-fr" in page.locator('[data-testid="stSidebar"]').inner_text()   # previous data kept
+
+            upload("Source embeddings", good_src)
+            upload("Training dictionary", train)
+            page.get_by_role("button", name="Load uploaded files").click()
+            try:
+                page.get_by_text("Loaded: upload: mini_src.vec → mini_tgt.vec").wait_for(timeout=60_000)
+            finally:
+                page.screenshot(path=str(tmp_path / "good_upload.png"), full_page=True)
+            cov = page.locator('[data-testid="stTable"]').first.inner_text()
+            assert "30" in cov   # the 30 training pairs were read
+            page.screenshot(path=str(tmp_path / "good_upload.png"), full_page=True)
         finally:
             browser.close()

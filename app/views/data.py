@@ -61,7 +61,7 @@ else:
                     step=10_000, key="w_up_max_vocab")
     if st.button("Load uploaded files", key="b_load_upload", type="primary"):
         if up_src is None or up_tgt is None:
-            st.error("Upload both a source and a target embedding file.", icon="🚫")
+            st.error("Upload both a source and a target embedding file.", icon=":material/error:")
         else:
             def as_pair(f):
                 return None if f is None else (f.getvalue(), f.name)
@@ -96,7 +96,7 @@ for split, cv in cov.items():
         rows.append({"dictionary": split, "pairs": cv.n_pairs, "pairs in both vocabularies": cv.n_in_vocab,
                      "source words": cv.n_src_words, "source words covered": cv.n_src_covered,
                      "coverage": ui.fmt_pct(cv.ratio)})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.table(pd.DataFrame(rows).set_index("dictionary"))
 if not data.test:
     st.warning("No test dictionary: P@1 cannot be measured, and correct/wrong marks are unavailable.")
 with st.expander("First words of each space"):

@@ -18,9 +18,9 @@ record = ui.view_record(lab)
 view = record.iteration
 
 if getattr(record, "collapse", None):
-    st.error(f"**The alignment probably collapsed** at iteration {view}: {record.collapse}", icon="⚠️")
+    st.error(f"**The alignment probably collapsed** at iteration {view}: {record.collapse}", icon=":material/warning:")
 elif getattr(record, "converged", False):
-    st.success(f"Converged at iteration {view}: the objective stopped improving.", icon="✅")
+    st.success(f"Converged at iteration {view}: the objective stopped improving.", icon=":material/check_circle:")
 
 st.caption("Use the sidebar: **Step** runs one iteration (learn the mapping W from the current dictionary, then "
            "induce a new dictionary from nearest neighbours in the mapped space); the slider rewinds, and "
