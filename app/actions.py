@@ -154,7 +154,7 @@ def settings_from_widgets() -> tuple[str, dict, dict]:
     elif strategy == "unsupervised":
         params.update(n=int(ss["w_seed_unsup_n"]), csls_k=int(ss["w_csls_k"]))
     elif strategy == "adversarial":
-        params.update(epochs=int(ss["w_seed_epochs"]), n_epochs=int(ss["w_seed_epochs"]))
+        params.update(n_epochs=int(ss["w_seed_epochs"]), epoch_size=int(ss["w_seed_epoch_size"]))
     elif strategy == "gromov-wasserstein":
         params["n"] = int(ss["w_seed_gw_n"])
     settings = {"normalize": NORMALIZATION_PRESETS[ss["w_norm"]], "retrieval": ss["w_retrieval"],

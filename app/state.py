@@ -54,6 +54,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_seed_n": 25,
     "w_seed_unsup_n": 4000,
     "w_seed_epochs": 5,
+    "w_seed_epoch_size": 64000,
     "w_seed_gw_n": 1000,
     "w_seed_random_state": 0,
     "w_norm": "unit, center, unit (VecMap)",

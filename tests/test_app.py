@@ -266,3 +266,19 @@ def test_isomorphism_diagnostics(opened):
     assert all(v != "–" for v in report["value"])
     at.selectbox(key="w_iso_word").set_value("two").run()
     assert any("two →" in m.value for m in at.markdown)
+
+
+def test_adversarial_seed_plots_losses(opened):
+    at = opened
+    at.switch_page("views/seed.py").run()
+    at.selectbox(key="w_seed_strategy").set_value("adversarial").run()
+    at.number_input(key="w_seed_epochs").set_value(2)
+    at.number_input(key="w_seed_epoch_size").set_value(2000).run()
+    at.button(key="b_build_seed").click().run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    run = at.session_state["lab"].run
+    assert run.seed.strategy == "adversarial"
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in fig["data"]] == ["generator (mapping W)", "discriminator"]
+    assert len(fig["data"][0]["y"]) == 2

@@ -24,6 +24,8 @@ with left:
                         key="w_seed_unsup_n")
     elif strategy == "adversarial":
         st.number_input("Epochs", 1, 50, step=1, key="w_seed_epochs")
+        st.number_input("Samples per epoch (fewer = faster, noisier)", 1000, 1_000_000, step=1000,
+                        key="w_seed_epoch_size")
     elif strategy == "gromov-wasserstein":
         st.number_input("Most frequent words matched", 100, 5000, step=100, key="w_seed_gw_n")
     st.number_input("Random seed", 0, 10_000, step=1, key="w_seed_random_state")
@@ -77,7 +79,14 @@ if info.get("gen_loss") or info.get("disc_loss"):
     st.plotly_chart(charts.losses(list(info.get("gen_loss", [])), list(info.get("disc_loss", []))),
                     width="stretch", key="seed_losses", theme=None)
     st.caption("The generator is the mapping W; the discriminator tries to tell mapped source vectors from "
-               "target vectors (Conneau et al. 2018).")
+               "target vectors (Conneau et al. 2018). MUSE keeps the epoch whose mapping scores best on the "
+               "unsupervised selection criterion (mean CSLS cosine of induced pairs).")
+    per_epoch = {k: info[k] for k in ("gen_loss", "disc_loss", "disc_accuracy", "selection")
+                 if isinstance(info.get(k), list)}
+    if per_epoch:
+        frame = pd.DataFrame(per_epoch)
+        frame.index = frame.index + 1
+        st.dataframe(frame.rename_axis("epoch"), width="stretch")
 
 df = ui.pairs_frame(seed.pairs[:, 0], seed.pairs[:, 1], seed.scores, lab.data, marks)
 st.dataframe(df, hide_index=True, width="stretch", height=420)
