@@ -76,7 +76,7 @@ def projection(coords, words: list[str], langs: list[str], lang_names: tuple[str
     return fig
 
 
-def similarity_curves(curves: list[tuple[str, object]], colors=None) -> go.Figure:
+def similarity_curves(curves: list[tuple[str, object]], colors=None, y_title: str = "cosine similarity") -> go.Figure:
     """Sorted intralingual similarity curves, one per word (the post's "two / due / cane" figure)."""
     palette = colors or [SRC_COLOR, TGT_COLOR, OK_COLOR, "#CC79A7", "#E69F00"]
     fig = go.Figure()
@@ -85,7 +85,7 @@ def similarity_curves(curves: list[tuple[str, object]], colors=None) -> go.Figur
                                    name=label, line=dict(width=3, color=palette[k % len(palette)])))
     fig.update_layout(**LAYOUT, height=480,
                       xaxis_title="neighbour rank (within its own language)",
-                      yaxis_title="cosine similarity")
+                      yaxis_title=y_title)
     fig.update_xaxes(type="log")
     return fig
 

@@ -77,6 +77,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_sim_word_2": "chien",
     "w_sim_lang_2": "target",
     "w_sim_n": 4000,
+    "w_sim_curve": "sorted cosine similarities",
     "w_insp_word": "",
     "w_insp_side": "source → target",
     "w_insp_k": 10,

@@ -160,6 +160,10 @@ def test_similarity_chart_has_three_curves(opened):
     assert len(fig["data"]) == 3
     scores = at.dataframe[0].value["second-order similarity"]
     assert len(scores) == 3 and scores.between(-1, 1).all()
+    assert any("point of view" in m.value for m in at.markdown)
+    at.radio(key="w_sim_curve").set_value("normalised second-order signatures").run()
+    _clean(at)
+    assert len(json.loads(at.get("plotly_chart")[0].proto.spec)["data"]) == 3
 
 
 def test_inspector_neighbours_and_click_goes_back(opened):

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app import charts, loaders, ui
 from app.state import lab as get_lab
-from core.similarity import distribution_similarity, sorted_similarity_profile
+from core.similarity import distribution_similarity, second_order_signatures, sorted_similarity_profile
 
 lab = get_lab()
 st.header("Similarity distributions: translations look alike from inside their language")
@@ -30,12 +30,12 @@ if ss.get("sim_data_key") != data.key:
             ss[f"w_sim_word_{k}"], ss[f"w_sim_lang_{k}"] = w, side
 
 st.markdown(
-    "Take one word, compute its cosine similarity to every word **of its own language**, and sort. "
-    "The curve says how crowded the word's neighbourhood is: a number like *two* has many close neighbours "
-    "(other numbers), a concrete noun fewer. Translations play the same role in both languages, so their "
-    "curves are alike even though the two spaces share no coordinates; an unrelated word's curve differs. "
-    "This second-order similarity needs no dictionary, which is how Artetxe et al. (2018) build a fully "
-    "unsupervised seed: pair words whose similarity distributions match.")
+    "Take one word, compute its cosine similarity to every word **of its own language**, and sort. The curve "
+    "says how crowded the word's neighbourhood is: *two* has many close neighbours (the other numbers), a "
+    "concrete noun fewer. A word and its translation play the same role in their languages, so their curves "
+    "tend to be alike even though the two spaces share no coordinates, while an unrelated word's curve differs. "
+    "Comparing these curves needs no dictionary: Artetxe et al. (2018) normalise them over the most frequent "
+    "words and pair words whose curves match, which gives a fully unsupervised seed.")
 
 cols = st.columns(3)
 for k in range(3):
@@ -43,7 +43,14 @@ for k in range(3):
     cols[k].radio("Language", ["source", "target"], key=f"w_sim_lang_{k}", horizontal=True,
                   format_func=lambda s: f"{data.src.name or 'source'}" if s == "source" else f"{data.tgt.name or 'target'}",
                   label_visibility="collapsed")
-st.slider("Compare with N random words of each language", 500, 20000, step=500, key="w_sim_n")
+c1, c2 = st.columns([2, 3])
+c1.slider("N most frequent words of each language", 500, 5000, step=250, key="w_sim_n")
+c2.radio("Curves", ["sorted cosine similarities", "normalised second-order signatures"], key="w_sim_curve",
+         horizontal=True, help="The post plots each word's sorted cosine similarities. The unsupervised seed "
+                               "compares normalised signatures (Artetxe et al. 2018): the square root of the "
+                               "similarity matrix of the N most frequent words, rows sorted, then unit length, "
+                               "centred and unit length again over the N words.")
+n_top = int(ss["w_sim_n"])
 
 
 def _space(side):
@@ -54,26 +61,57 @@ def _space(side):
     return loaders.normalized(data.src if side == "source" else data.tgt, ("unit",))
 
 
-curves, missing = [], []
-with ui.guard("Similarity profiles"):
-    for k in range(3):
-        word, side = ss[f"w_sim_word_{k}"].strip(), ss[f"w_sim_lang_{k}"]
-        if not word:
-            continue
-        space = _space(side)
-        if word not in space.index:
-            missing.append(f"'{word}' ({space.name or side})")
-            continue
-        profile = sorted_similarity_profile(space.vectors, rows=[space.index[word]],
-                                            n_sample=min(int(ss["w_sim_n"]), len(space)), random_state=0)[0]
-        curves.append((f"{word} ({space.name or side})", profile))
-    if missing:
-        st.warning("Not in the vocabulary: " + ", ".join(missing))
+@st.cache_resource(max_entries=2, show_spinner="Second-order signatures of the most frequent words…")
+def _signatures(key: str, side: str, n: int, _space):
+    """Signatures of the n most frequent words of one side (read-only, n x n float32)."""
+    sig = second_order_signatures(_space.vectors, n)
+    sig.flags.writeable = False
+    return sig
+
+
+steps = "+".join(lab.run.config.normalize) if lab.run is not None else "unit"
+words, missing, beyond = [], [], []
+for k in range(3):
+    word, side = ss[f"w_sim_word_{k}"].strip(), ss[f"w_sim_lang_{k}"]
+    if not word:
+        continue
+    space = _space(side)
+    if word not in space.index:
+        missing.append(f"'{word}' ({space.name or side})")
+        continue
+    words.append((f"{word} ({space.name or side})", side, space, space.index[word]))
+if missing:
+    st.warning("Not in the vocabulary: " + ", ".join(missing))
+
+with ui.guard("Similarity distributions"):
+    sigs = {}
+    for label, side, space, row in words:
+        if row < n_top:
+            sigs[label] = _signatures(f"{data.key}:{steps}", side, min(n_top, len(space)), space)[row]
+        else:
+            beyond.append(label)
+    if ss["w_sim_curve"].startswith("sorted"):
+        curves = [(label, sorted_similarity_profile(space.vectors, rows=[row], n_sample=min(n_top, len(space)),
+                                                    random_state=0)[0]) for label, side, space, row in words]
+        y_title = "cosine similarity"
+    else:
+        curves = [(label, sigs[label]) for label, *_ in words if label in sigs]
+        y_title = "normalised signature value"
     if curves:
-        st.plotly_chart(charts.similarity_curves(curves), width="stretch", key="sim_curves", theme=None)
-    if len(curves) >= 2:
-        rows = [{"word A": a, "word B": b, "second-order similarity": round(distribution_similarity(pa, pb), 4)}
-                for (a, pa), (b, pb) in itertools.combinations(curves, 2)]
+        st.plotly_chart(charts.similarity_curves(curves, y_title=y_title), width="stretch", key="sim_curves",
+                        theme=None)
+    if beyond:
+        st.warning(f"{', '.join(beyond)}: beyond the {n_top:,} most frequent words, so no signature; raise N.")
+    labels = [w[0] for w in words if w[0] in sigs]
+    if len(labels) >= 2:
+        rows = [{"word A": a, "word B": b, "second-order similarity": round(distribution_similarity(sigs[a], sigs[b]), 3)}
+                for a, b in itertools.combinations(labels, 2)]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        st.caption("Second-order similarity: cosine of the two sorted similarity curves "
-                   "(core.similarity.distribution_similarity). Higher means more alike distributions.")
+        if len(labels) == 3:
+            a, b, c = labels
+            closer = b if rows[0]["second-order similarity"] > rows[1]["second-order similarity"] else c
+            st.markdown(f"From **{a}**'s point of view, **{closer}** has the more alike distribution.")
+        st.caption("Second-order similarity: cosine of two normalised signatures "
+                   "(core.similarity.second_order_signatures, distribution_similarity), what the unsupervised "
+                   "seed ranks candidate translations by. Raw sorted curves all look alike (cosines near 1); the "
+                   "normalisation over the N words brings out the differences.")
