@@ -247,3 +247,39 @@ def test_adversarial_reduces_the_larger_space_with_pca():
                                   hidden=8, random_state=0)
     assert seed.info["reduced"] == "tgt" and seed.info["dim"] == 50 and seed.info["W"].shape == (50, 50)
     assert len(seed) > 0
+
+
+# ------------------------------------------------------------------ optimal transport pieces
+
+
+def test_sinkhorn_marginals_and_small_epsilon_limit():
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(0)
+    n = 40
+    M = rng.random((n, n)).astype(np.float32)
+    p = q = np.full(n, 1.0 / n)
+    T, f, g, err = seeds.sinkhorn_stabilized(p, q, M, 3e-3, max_iter=20000, tol=1e-6)
+    assert err < 1e-6
+    np.testing.assert_allclose(T.sum(axis=1), p, atol=1e-5)
+    np.testing.assert_allclose(T.sum(axis=0), q, atol=1e-5)
+    rows, cols = linear_sum_assignment(M)
+    assert np.array_equal(T.argmax(axis=1)[rows], cols)      # entropic OT -> the optimal assignment
+    assert float(np.sum(T * M)) == pytest.approx(M[rows, cols].mean(), rel=1e-2)
+    # a much smaller epsilon does not overflow (the absorption keeps scalings bounded)
+    T2, *_ = seeds.sinkhorn_stabilized(p, q, M, 1e-5, f, g, max_iter=500)
+    assert np.all(np.isfinite(T2)) and T2.sum() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_gromov_wasserstein_recovers_a_permutation_of_the_same_cloud():
+    rng = np.random.default_rng(1)
+    X = normalize(rng.standard_normal((120, 8)).astype(np.float32), ("unit",))
+    perm = rng.permutation(120)
+    T, info = seeds.entropic_gromov_wasserstein(X, X[perm] @ np.linalg.qr(rng.standard_normal((8, 8)))[0]
+                                                .astype(np.float32), max_iter=60)
+    pairs, scores = seeds.coupling_pairs(T, "forward")
+    assert np.mean(perm[pairs[:, 1]] == pairs[:, 0]) > 0.95
+    assert info["objective"][-1] < info["objective"][0]
+    mutual, _ = seeds.coupling_pairs(T, "mutual")
+    union, _ = seeds.coupling_pairs(T, "union")
+    assert len(mutual) <= 120 <= len(union)
