@@ -155,68 +155,80 @@ def _pick(v, ix, keep_prob, rng):
     return ix[rows, g], v[rows, g]
 
 
-def _two_pass(X, Z, *, csls, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size):
-    """NN/CSLS induction in two passes over the similarities (one for plain NN).
+def _retrieve_rows(A, BT, k_cand, keep_prob, rng, batch_size, col_acc=False):
+    """Row-wise retrieval over ``A @ BT`` (augmented matrices: the product is the score).
 
-    Pass 1 (CSLS only) reduces every source batch both ways: row top-k (r_src, forward objective) and a
-    running column top-k (r_tgt, backward objective). Pass 2 multiplies augmented matrices whose product
-    *is* the CSLS matrix, ``[2x, -r_src, 1] . [z, 1, -r_tgt]``, and takes row and running column maxima.
+    Deterministic: row argmax, plus the running column argmax when ``col_acc`` (backward direction
+    for free). Stochastic: each row's top ``k_cand`` and the g-th best, g ~ Geometric(keep_prob).
+    Returns (best score per row, picked column, picked score, ColumnTopK or None).
+    """
+    n, nb = len(A), BT.shape[1]
+    best = np.empty(n, np.float32)
+    idx = np.empty(n, np.int64)
+    val = np.empty(n, np.float32)
+    acc = ColumnTopK(nb, 1) if col_acc else None
+    buf = np.empty((min(batch_size, max(n, 1)), nb), np.float32)
+    for i in range(0, n, batch_size):
+        j = min(i + batch_size, n)
+        S = buf[: j - i]
+        np.matmul(A[i:j], BT, out=S)
+        if keep_prob >= 1.0:
+            a = S.argmax(axis=1)
+            best[i:j] = val[i:j] = S[np.arange(j - i), a]
+            idx[i:j] = a
+        else:
+            v, ix = _topk_rows(S, min(k_cand, nb))
+            best[i:j] = v[:, 0]
+            idx[i:j], val[i:j] = _pick(v, ix, keep_prob, rng)
+        if acc is not None:
+            acc.update(S, i)
+    return best, idx, val, acc
+
+
+def _two_pass(X, Z, *, csls, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size):
+    """NN/CSLS induction with the CSLS matrix computed directly by one augmented product.
+
+    CSLS(x, z) = 2 x.z - r_src(x) - r_tgt(z) = [2x, -r_src, 1] . [z, 1, -r_tgt], so after the r-terms
+    (one row top-k pass per side) a single pass gives the forward argmax by rows and the backward
+    argmax as a running column maximum (:class:`ColumnTopK` with k=1). Plain NN needs that pass only.
+    Stochastic induction picks from each row's top candidates instead, so the backward direction gets
+    its own pass over the target rows.
     """
     ns, nt = len(X), len(Z)
-    m = 1 if keep_prob >= 1.0 else STOCHASTIC_CANDIDATES
-    ZT = np.ascontiguousarray(Z.T)
-    buf = np.empty((min(batch_size, ns), nt), np.float32)
-    src_best = tgt_best = r_src = r_tgt = None
+    XT, ZT = np.ascontiguousarray(X.T), np.ascontiguousarray(Z.T)
+    common = dict(k=min(k, ns, nt), beta=1.0, scale=1.0, m=0, keep_prob=1.0, rng=rng,
+                  batch_size=batch_size, col_offset=None, retrieve=False)
+    src_best = tgt_best = None
     if csls:
-        kk = min(k, nt, ns)
-        r_src = np.empty(ns, np.float64)
-        src_best = np.empty(ns, np.float32)
-        cols = ColumnTopK(nt, kk)
-        for i in range(0, ns, batch_size):
-            j = min(i + batch_size, ns)
-            S = buf[: j - i]
-            np.matmul(X[i:j], ZT, out=S)
-            v, _ = _topk_rows(S, kk)
-            src_best[i:j] = v[:, 0]
-            r_src[i:j] = v.mean(axis=1, dtype=np.float64)
-            cols.update(S, i)
-        r_tgt = cols.values.mean(axis=1, dtype=np.float64)
-        tgt_best = cols.values[:, 0].copy()
-        Xa = np.hstack([2 * X, -r_src[:, None].astype(np.float32), np.ones((ns, 1), np.float32)])
-        ZaT = np.ascontiguousarray(np.hstack([Z, np.ones((nt, 1), np.float32),
-                                              -r_tgt[:, None].astype(np.float32)]).T)
+        src_best, r_src, _, _ = _scan(X, ZT, stat="topk", **common)
+        tgt_best, r_tgt, _, _ = _scan(Z, XT, stat="topk", **common)
+        one_s, one_t = np.ones((ns, 1), np.float32), np.ones((nt, 1), np.float32)
+        Xa = np.hstack([2 * X, -r_src[:, None].astype(np.float32), one_s])
+        Za = np.hstack([Z, one_t, -r_tgt[:, None].astype(np.float32)])
+        XbT = np.ascontiguousarray(np.hstack([X, one_s, -r_src[:, None].astype(np.float32)]).T)
+        Zb = np.hstack([2 * Z, -r_tgt[:, None].astype(np.float32), one_t])
     else:
-        Xa, ZaT = X, ZT
-    fwd = np.empty(ns, np.int64) if fwd_needed else None
-    fwd_val = np.empty(ns, np.float32) if fwd_needed else None
-    best2 = np.empty(ns, np.float32)
-    colacc = ColumnTopK(nt, min(m, ns)) if (bwd_needed or not csls) else None
-    for i in range(0, ns, batch_size):
-        j = min(i + batch_size, ns)
-        S = buf[: j - i]
-        np.matmul(Xa[i:j], ZaT, out=S)
-        if fwd_needed or not csls:
-            if m == 1:
-                a = S.argmax(axis=1)
-                v = S[np.arange(j - i), a]
-                ix, val = a, v
-            else:
-                vv, ii = _topk_rows(S, min(m, nt))
-                v = vv[:, 0]
-                ix, val = _pick(vv, ii, keep_prob, rng)
-            best2[i:j] = v
-            if fwd_needed:
-                fwd[i:j], fwd_val[i:j] = ix, val
-        if colacc is not None:
-            colacc.update(S, i)
-    bwd = bwd_val = None
-    if colacc is not None:
-        if bwd_needed:
-            bwd, bwd_val = _pick(colacc.values, colacc.indices, keep_prob, rng)
+        Xa, Za, XbT, Zb = X, Z, XT, Z
+    ZaT = np.ascontiguousarray(Za.T)
+    fwd = fwd_val = bwd = bwd_val = None
+    stochastic = keep_prob < 1.0
+    if fwd_needed or not csls or not stochastic:
+        best, f_idx, f_val, acc = _retrieve_rows(Xa, ZaT, STOCHASTIC_CANDIDATES, keep_prob, rng,
+                                                 batch_size, col_acc=(bwd_needed or not csls) and not stochastic)
+        if fwd_needed:
+            fwd, fwd_val = f_idx, f_val
         if not csls:
-            tgt_best = colacc.values[:, 0].copy()
-    if not csls:
-        src_best = best2
+            src_best = best
+        if acc is not None:
+            if bwd_needed:
+                bwd, bwd_val = acc.indices[:, 0].copy(), acc.values[:, 0].copy()
+            if not csls:
+                tgt_best = acc.values[:, 0].copy()
+    if stochastic and (bwd_needed or not csls):
+        best, b_idx, b_val, _ = _retrieve_rows(Zb, XbT, STOCHASTIC_CANDIDATES, keep_prob, rng, batch_size)
+        bwd, bwd_val = b_idx, b_val
+        if not csls:
+            tgt_best = best
     return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
 
 

@@ -391,14 +391,16 @@ def diagnose_collapse(history: list[IterationRecord], null_objective: float,
     (sentence or None, diagnostics dict)
     """
     last = history[-1]
+    # Churn only means something between deterministic steps (keep probability 1).
+    det = [r for r in history if r.iteration > 0 and r.keep_prob >= 1.0]
+    churn = float(det[-1].churn) if len(det) >= 2 else float("nan")
     recent = [r for r in history[-5:] if r.iteration > 0]
-    churn = float(np.nanmean([r.churn for r in recent])) if recent and not all(
-        np.isnan(r.churn) for r in recent) else float("nan")
     objs = np.array([r.objective for r in recent], float)
     margin = float(last.objective - null_objective)
     diag = {"objective": float(last.objective), "null_objective": float(null_objective),
             "margin": margin, "mutual_ratio": float(last.mutual_ratio), "churn": churn,
-            "objective_std": float(np.std(objs)) if len(objs) else float("nan")}
+            "objective_std": float(np.std(objs)) if len(objs) else float("nan"),
+            "converged": bool(last.converged), "keep_prob": float(last.keep_prob)}
     reasons = []
     low = margin < min_margin
     if low:

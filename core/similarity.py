@@ -285,10 +285,10 @@ def distribution_similarity(sig_a, sig_b):
 class ColumnTopK:
     """Running exact top-k of every column of a matrix seen in row batches (with row indices).
 
-    The first batch is transposed once (in cache-sized column chunks) and reduced row-wise; afterwards
-    only entries above a column's current k-th best can matter, and those are found from per-column
-    maxima over blocks of ``row_block`` rows (one vectorised reduction), so the per-batch cost after the
-    first is a single read of the batch plus work proportional to the (few) improving entries.
+    Per batch: per-column maxima over blocks of ``row_block`` rows (one vectorised reduction); only
+    blocks whose maximum beats both the column's current k-th best and the batch's own k-th largest
+    block maximum (a lower bound of the batch's k-th best) can hold new top-k entries, so the rest of
+    the work is proportional to the few candidate blocks. ``k == 1`` (running argmax) needs no merge.
 
     Parameters
     ----------
@@ -308,43 +308,42 @@ class ColumnTopK:
         b, n = S.shape
         if b == 0:
             return
-        k = self.k
-        if self.seen == 0 and b >= k:
-            T = np.empty((n, b), np.float32)
-            for c in range(0, n, 512):   # chunked: a plain strided transpose thrashes the cache
-                T[c:c + 512] = S[:, c:c + 512].T
-            v, ix = _topk_rows(T, k)
-            self.values[:] = v
-            self.indices[:] = ix + row_offset
-            self.seen = b
-            return
-        self.seen += b
-        R = self.row_block
-        thr = self.values[:, -1]
+        k, R = self.k, self.row_block
         nfull = b // R
-        cands_r, cands_c = [], []
+        parts = []
         if nfull:
-            cbm = S[: nfull * R].reshape(nfull, R, n).max(axis=1)
-            blk, col = np.nonzero(cbm > thr)
-            if blk.size:
-                rows = blk[:, None] * R + np.arange(R)
-                cands_r.append(rows.ravel())
-                cands_c.append(np.repeat(col, R))
+            parts.append(S[: nfull * R].reshape(nfull, R, n).max(axis=1))
         if nfull * R < b:
-            tail = S[nfull * R:]
-            col = np.flatnonzero(tail.max(axis=0) > thr)
-            if col.size:
-                t = b - nfull * R
-                cands_r.append(np.tile(np.arange(nfull * R, b), col.size))
-                cands_c.append(np.repeat(col, t))
-        if not cands_r:
+            parts.append(S[nfull * R:].max(axis=0)[None])
+        cbm = parts[0] if len(parts) == 1 else np.concatenate(parts)   # (blocks, n) block maxima
+        nblk = len(cbm)
+        old = self.values[:, -1]
+        self.seen += b
+        if k == 1:
+            m = cbm.max(axis=0)
+            cols = np.flatnonzero(m > old)
+            if cols.size:
+                blk = (cbm[:, cols] == m[cols]).argmax(axis=0)      # first block holding the max
+                rows = np.minimum(blk[None, :] * R + np.arange(R)[:, None], b - 1)
+                r = rows[S[rows, cols].argmax(axis=0), np.arange(cols.size)]
+                self.values[cols, 0] = m[cols]
+                self.indices[cols, 0] = r + row_offset
             return
-        r = np.concatenate(cands_r)
-        c = np.concatenate(cands_c)
-        v = S[r, c]
-        keep = v > thr[c]
+        # Lower bound from this batch: its k-th largest block maximum (k blocks reach it, each holding
+        # an entry at least that large); only blocks reaching both bounds can hold new top-k entries.
+        lower = np.partition(cbm, nblk - k, axis=0)[nblk - k] if nblk >= k else np.full(n, -np.inf, np.float32)
+        thr = np.maximum(old, lower)
+        blk, col = np.nonzero((cbm >= thr) & (cbm > old))
+        if not blk.size:
+            return
+        rows = blk[:, None] * R + np.arange(R)
+        valid = rows < b
+        rows = np.minimum(rows, b - 1)
+        cols = np.broadcast_to(col[:, None], rows.shape)
+        v = S[rows, cols]
+        keep = valid & (v > old[cols]) & (v >= thr[cols])
         if keep.any():
-            self._merge(r[keep] + row_offset, c[keep], v[keep])
+            self._merge(rows[keep] + row_offset, cols[keep], v[keep])
 
     def _merge(self, rows, cols, vals):
         # Dense merge: affected columns x (k old + up to `width` new), then a row-wise top-k.
