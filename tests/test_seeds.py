@@ -265,7 +265,7 @@ def test_sinkhorn_marginals_and_small_epsilon_limit():
     np.testing.assert_allclose(T.sum(axis=0), q, atol=1e-5)
     rows, cols = linear_sum_assignment(M)
     assert np.array_equal(T.argmax(axis=1)[rows], cols)      # entropic OT -> the optimal assignment
-    assert float(np.sum(T * M)) == pytest.approx(M[rows, cols].mean(), rel=1e-2)
+    assert M[rows, cols].mean() <= float(np.sum(T * M)) < 1.05 * M[rows, cols].mean()
     # a much smaller epsilon does not overflow (the absorption keeps scalings bounded)
     T2, *_ = seeds.sinkhorn_stabilized(p, q, M, 1e-5, f, g, max_iter=500)
     assert np.all(np.isfinite(T2)) and T2.sum() == pytest.approx(1.0, abs=1e-3)
