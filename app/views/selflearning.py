@@ -53,8 +53,8 @@ with ui.guard("Marking pairs"):
     label = "the seed dictionary" if view == 0 else "the induced dictionary"
     st.caption(f"{int(record.dictionary_size):,} pairs in {label}; correct vs gold among pairs whose source word "
                f"is in the gold dictionary: **{ui.fmt_pct(precision)}**.")
-    show = st.radio("Show", ["all", "correct", "wrong"], horizontal=True, key="w_sl_filter")
     df = ui.pairs_frame(record.src_idx, record.tgt_idx, getattr(record, "scores", None), lab.data, marks)
+    show = st.radio("Show", ["all", "correct", "wrong"], horizontal=True, key="w_sl_filter") if marks is not None else "all"
     if show != "all" and "gold" in df:
         df = df[df["gold"].str.startswith("✓" if show == "correct" else "✗")]
     st.dataframe(df.head(5000), hide_index=True, width="stretch", height=420)
