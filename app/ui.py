@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from app import actions
+from app import actions, charts
 from app.state import LabState
 
 log = logging.getLogger("clwe.app")
@@ -79,6 +79,12 @@ def bli_p1(record, retrieval: str):
     return bli[retrieval].p_at_1
 
 
+def history_rows(history) -> list[dict]:
+    """Per-iteration numbers of a run, as the learning-curve chart takes them."""
+    return [{"iteration": r.iteration, "p1_nn": bli_p1(r, "nn"), "p1_csls": bli_p1(r, "csls"),
+             "size": int(r.dictionary_size), "objective": float(r.objective)} for r in history]
+
+
 def run_panel(lab: LabState) -> int | None:
     """Sidebar: the run's controls and the iteration slider. Returns the iteration to show (or None)."""
     sb = st.sidebar
@@ -109,6 +115,7 @@ def run_panel(lab: LabState) -> int | None:
     run_n = c4.button("Run N", key="b_run_n", width="stretch")
     converge = sb.button("Run until converged", key="b_converge", width="stretch")
     progress_slot = sb.empty()
+    live = st.empty()   # main area, above the page
 
     def progress(total: int):
         box = progress_slot.container()
@@ -119,6 +126,9 @@ def run_panel(lab: LabState) -> int | None:
         start = learner.current.iteration
 
         def callback(record):
+            # Live chart at the top of the page while the run goes on (the page below is redrawn after).
+            live.plotly_chart(charts.learning_curves(history_rows(learner.history), record.iteration),
+                              width="stretch", theme=None)
             ss["w_iter"] = record.iteration   # an interrupted run still shows its newest iteration
             done = record.iteration - start
             frac = min(done / total, 1.0)
@@ -147,10 +157,11 @@ def run_panel(lab: LabState) -> int | None:
             actions.reset(lab)
             acted = True
         if acted:
-            progress_slot.empty()
             # The slider follows the newest iteration; set before the slider exists in this run.
             ss["w_iter"] = learner.current.iteration
 
+    progress_slot.empty()   # also after a failure: no stale bar or live chart
+    live.empty()
     last = learner.current.iteration
     if int(ss.get("w_iter", 0)) > last:
         ss["w_iter"] = last

@@ -26,9 +26,7 @@ st.caption("Use the sidebar: **Step** runs one iteration (learn the mapping W fr
            "induce a new dictionary from nearest neighbours in the mapped space); the slider rewinds, and "
            "stepping from an earlier iteration starts a new branch.")
 
-rows = [{"iteration": r.iteration, "p1_nn": ui.bli_p1(r, "nn"), "p1_csls": ui.bli_p1(r, "csls"),
-         "size": int(r.dictionary_size), "objective": float(r.objective)} for r in learner.history]
-st.plotly_chart(charts.learning_curves(rows, view), width="stretch", key="learning_curves", theme=None)
+st.plotly_chart(charts.learning_curves(ui.history_rows(learner.history), view), width="stretch", key="learning_curves", theme=None)
 
 c = st.columns(5)
 c[0].metric("Iteration", f"{view} / {learner.current.iteration}")
