@@ -159,7 +159,9 @@ def settings_from_widgets() -> tuple[str, dict, dict]:
         params["n"] = int(ss["w_seed_gw_n"])
     settings = {"normalize": NORMALIZATION_PRESETS[ss["w_norm"]], "retrieval": ss["w_retrieval"],
                 "csls_k": int(ss["w_csls_k"]), "direction": ss["w_direction"], "cutoff": int(ss["w_cutoff"]),
-                "mapping": ss["w_mapping"], "random_state": rs}
+                "mapping": ss["w_mapping"], "random_state": rs,
+                "stochastic_initial": float(ss["w_keep_prob"]), "stochastic_interval": int(ss["w_stoch_interval"]),
+                "max_iter": int(ss["w_max_iter"])}
     return strategy, params, settings
 
 

@@ -1,6 +1,5 @@
 """Word inspector: a word's nearest neighbours in the other language at the chosen iteration."""
 
-import pandas as pd
 import streamlit as st
 
 from app import ui

@@ -41,6 +41,14 @@ with right:
     c1.selectbox("Direction", ["union", "forward", "backward"], key="w_direction")
     c2.number_input("CSLS k", 1, 100, step=1, key="w_csls_k")
     st.number_input("Induce among the N most frequent words (cutoff)", 100, 200_000, step=1000, key="w_cutoff")
+    c1, c2, c3 = st.columns(3)
+    c1.number_input("Initial keep probability", 0.01, 1.0, step=0.05, key="w_keep_prob",
+                    help="Stochastic dictionary induction (Artetxe et al. 2018): each candidate pair is kept with this "
+                         "probability, doubled whenever the objective stalls. 1.0 = deterministic.")
+    c2.number_input("Stall interval", 1, 50, step=1, key="w_stoch_interval",
+                    help="Iterations without improvement before the keep probability doubles (or, at 1.0, the run "
+                         "has converged)")
+    c3.number_input("Max iterations", 1, 500, step=5, key="w_max_iter", help="Safety stop of Run until converged")
 
 slow = strategy in ("unsupervised", "adversarial", "gromov-wasserstein")
 if st.button("Build seed and restart self-learning", key="b_build_seed", type="primary",
@@ -67,12 +75,14 @@ seed = run.seed
 st.subheader(f"Current seed: {run.seed_label}")
 gold = lab.data.train + lab.data.test
 marks, precision = ui.pair_marks(seed.pairs[:, 0], seed.pairs[:, 1], lab.data, gold)
-c = st.columns(3)
+c = st.columns([1, 1, 2])
 c[0].metric("Seed pairs", f"{len(seed.pairs):,}")
 c[1].metric("Correct vs gold", ui.fmt_pct(precision),
             help="Share of seed pairs whose source word is in the gold dictionary and whose target is one of "
                  "its gold translations (pairs with a source word not in gold are not counted)")
-c[2].metric("Normalisation", " → ".join(run.config.normalize))
+c[2].markdown(f"**Settings of this run**  \nnormalisation {' → '.join(run.config.normalize)}; "
+              f"{run.config.mapping} mapping; {run.config.retrieval.upper()} retrieval (k={run.config.csls_k}), "
+              f"{run.config.direction} direction, cutoff {run.config.cutoff:,}")
 
 info = seed.info or {}
 if info.get("gen_loss") or info.get("disc_loss"):
