@@ -212,20 +212,27 @@ def neighbourhood_overlap(src: Embeddings, tgt: Embeddings, pairs, k: int = 10,
     return out
 
 
-def isomorphism_report(src: Embeddings, tgt: Embeddings, pairs, n: int = 1000, k: int = 10) -> dict:
+def isomorphism_report(src: Embeddings, tgt: Embeddings, pairs, n: int = 1000, k: int = 10,
+                       max_eigen_n: int = 2000) -> dict:
     """All diagnostics on the first ``n`` one-to-one pairs.
+
+    The eigenvector similarity needs a dense eigendecomposition (cubic in the number of pairs), so it
+    uses at most ``max_eigen_n`` pairs (reported as ``eigenvector_n_pairs``).
 
     Returns
     -------
     dict
-        ``n_pairs``, ``eigenvector_similarity`` (lower = more isomorphic), ``relational_similarity``
-        (higher), ``singular_value_gap`` (lower), ``neighbourhood_overlap`` (mean Jaccard, higher).
+        ``n_pairs``, ``eigenvector_similarity`` (lower = more isomorphic), ``eigenvector_n_pairs``,
+        ``relational_similarity`` (higher), ``singular_value_gap`` (lower), ``neighbourhood_overlap``
+        (mean Jaccard, higher).
     """
     idx = aligned_pairs(src, tgt, pairs, n, min_pairs=k + 2)
     overlap = neighbourhood_overlap(src, tgt, idx, k, n)
+    n_eigen = min(len(idx), max_eigen_n)
     return {
         "n_pairs": int(len(idx)),
-        "eigenvector_similarity": eigenvector_similarity(src, tgt, idx, n, k),
+        "eigenvector_similarity": eigenvector_similarity(src, tgt, idx[:n_eigen], n_eigen, k),
+        "eigenvector_n_pairs": int(n_eigen),
         "relational_similarity": relational_similarity(src, tgt, idx, n),
         "singular_value_gap": singular_value_gap(src, tgt, idx, n),
         "neighbourhood_overlap": float(np.mean([o.jaccard for o in overlap])),
