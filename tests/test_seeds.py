@@ -283,3 +283,14 @@ def test_gromov_wasserstein_recovers_a_permutation_of_the_same_cloud():
     mutual, _ = seeds.coupling_pairs(T, "mutual")
     union, _ = seeds.coupling_pairs(T, "union")
     assert len(mutual) <= 120 <= len(union)
+
+
+def test_second_order_directions_are_consistent(control):
+    src, tgt, _ = control
+    sets = {d: {tuple(p) for p in seeds.second_order_seed(src, tgt, n=300, direction=d).pairs}
+            for d in ("forward", "backward", "union", "mutual")}
+    assert sets["union"] == sets["forward"] | sets["backward"]
+    assert sets["mutual"] == sets["forward"] & sets["backward"]
+    assert len(sets["forward"]) == 300 and {i for i, _ in sets["forward"]} == set(range(300))
+    with pytest.raises(ConfigError, match="direction must be"):
+        seeds.second_order_seed(src, tgt, n=300, direction="sideways")
