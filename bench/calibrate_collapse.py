@@ -21,7 +21,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", nargs="+", default=["en-fr", "fi-fr"])
     ap.add_argument("--cutoff", type=int, default=10000)
-    ap.add_argument("--max-iter", type=int, default=30)
+    ap.add_argument("--max-iter", type=int, default=15)
     args = ap.parse_args(argv)
     for pair in args.pairs:
         s, t = pair.split("-")

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from core.errors import ConfigError
+from core.io import Embeddings, load_embeddings
+from core.selflearning import AlignConfig, IterationRecord, SelfLearning
+from core.synthetic import synthetic_pair
+
+N = 1500
+
+
+@pytest.fixture(scope="module")
+def good():
+    src, tgt, gold = synthetic_pair(load_embeddings("en", max_vocab=N), noise=0.35, drop=0.1, random_state=1)
+    rng = np.random.default_rng(0)
+    seed_words = [gold[i][0] for i in rng.choice(len(gold), 20, replace=False)]
+    seed = np.array([(src.index[w], tgt.index[w]) for w in seed_words], np.int64)
+    return src, tgt, gold, seed
+
+
+def _config(**kw):
+    base = dict(cutoff=N, stochastic_initial=0.25, stochastic_interval=2, max_iter=40, random_state=3)
+    base.update(kw)
+    return AlignConfig(**base)
+
+
+def test_converges_on_rotated_noised_pair_without_collapse(good):
+    src, tgt, gold, seed = good
+    sl = SelfLearning(src, tgt, seed, _config(), gold_test=gold[:300])
+    first = sl.current
+    assert first.iteration == 0 and first.dictionary_size == 20 and np.isnan(first.objective)
+    assert first.bli["csls"].p_at_1 < 0.9
+    seen = []
+    last = sl.run_until_converged(callback=seen.append)
+    assert last.converged and last.iteration < 40
+    assert [r.iteration for r in seen] == list(range(1, last.iteration + 1))
+    assert last.bli["csls"].p_at_1 >= 0.95, last.bli["csls"].p_at_1
+    assert last.collapse is None, last.diagnostics
+    assert set(last.seconds) == {"induce", "map", "evaluate"}
+    # the schedule: keep probability 0.25 -> 0.5 -> 1.0, never decreasing
+    kps = [r.keep_prob for r in sl.history[1:]]
+    assert kps[0] == 0.25 and kps[-1] == 1.0 and all(a <= b for a, b in zip(kps, kps[1:]))
+    Xm, Zm = sl.mapped()
+    assert Xm.words == src.words and Xm.dim == Zm.dim == src.dim
+    final = sl.finalize()
+    assert final.method == "multistep"
+    assert sl.evaluate(gold[:300], final).p_at_1 >= 0.95
+
+
+def test_deterministic_and_rewind_branches(good):
+    src, tgt, _, seed = good
+    a = SelfLearning(src, tgt, seed, _config())
+    b = SelfLearning(src, tgt, seed, _config())
+    a.run(4)
+    b.run(4)
+    for ra, rb in zip(a.history, b.history):
+        assert np.array_equal(ra.src_idx, rb.src_idx) and np.array_equal(ra.tgt_idx, rb.tgt_idx)
+        assert np.array_equal(ra.mapping.Wx, rb.mapping.Wx)
+        assert ra.objective == rb.objective or (np.isnan(ra.objective) and np.isnan(rb.objective))
+    rec3 = a.history[3]
+    a.rewind(2)
+    assert len(a.history) == 3 and a.current.iteration == 2
+    again = a.step()
+    assert again.iteration == 3 and np.array_equal(again.tgt_idx, rec3.tgt_idx)  # replay is exact
+    a.rewind(1, retrieval="nn", stochastic_initial=1.0)
+    branch = a.step()
+    assert branch.iteration == 2 and a.config.retrieval == "nn"
+    assert isinstance(branch, IterationRecord)
+    with pytest.raises(Exception):
+        branch.objective = 0.0        # records are immutable
+    with pytest.raises(ConfigError):
+        a.rewind(10)
+
+
+def test_collapse_reported_on_non_isomorphic_pair(good):
+    src, tgt, _, seed = good
+    rng = np.random.default_rng(5)
+    noise = Embeddings(tgt.words, rng.standard_normal((len(tgt), tgt.dim)).astype(np.float32), "noise")
+    sl = SelfLearning(src, noise, seed, _config(max_iter=15))
+    last = sl.run_until_converged()
+    assert last.collapse is not None and "probably failed" in last.collapse, last.diagnostics
+
+
+def test_config_errors(good):
+    src, tgt, _, seed = good
+    with pytest.raises(ConfigError, match="at least 2"):
+        SelfLearning(src, tgt, seed[:1], _config())
+    with pytest.raises(ConfigError, match="cutoff"):
+        SelfLearning(src, tgt, seed, _config(cutoff=10 * N))
+    with pytest.raises(ConfigError, match="outside"):
+        SelfLearning(src, tgt, seed + 10 * N, _config())
+    cfg = _config(retrieval="isf", mapping="least_squares")
+    assert AlignConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ConfigError, match="unknown"):
+        AlignConfig.from_dict({"speed": 11})
