@@ -12,10 +12,11 @@ from typing import Any
 
 import streamlit as st
 
-# Defaults a first visit opens on: bundled en-fr, a cheap weakly supervised seed, CSLS retrieval.
+# Defaults a first visit opens on: bundled en-fr, 100 random training pairs and deterministic induction
+# (Artetxe et al. 2017's setting), where Step visibly improves P@1 (about 9% to 33% in seven steps).
 DEFAULT_PAIR = "en-fr"
 DEFAULT_MAX_VOCAB = 20000
-DEFAULT_SEED = "identical"
+DEFAULT_SEED = "random"
 # Strategies cheap enough to build automatically when the data changes; the others wait for a click.
 CHEAP_SEEDS = ("dictionary", "random", "identical", "numerals")
 
@@ -51,7 +52,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_syn_seed": 0,
     "w_up_max_vocab": 50000,
     "w_seed_strategy": DEFAULT_SEED,
-    "w_seed_n": 25,
+    "w_seed_n": 100,
     "w_seed_unsup_n": 4000,
     "w_seed_epochs": 5,
     "w_seed_epoch_size": 64000,
@@ -63,7 +64,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_direction": "union",
     "w_cutoff": 20000,
     "w_mapping": "procrustes",
-    "w_keep_prob": 0.1,
+    "w_keep_prob": 1.0,
     "w_stoch_interval": 3,
     "w_max_iter": 30,
     "w_run_n": 5,

@@ -22,10 +22,15 @@ if ss.get("sim_data_key") != data.key:
     ss["sim_data_key"] = data.key
     triple = [("two", "source"), ("deux", "target"), ("chien", "target")]
     ok = all(w in (data.src if side == "source" else data.tgt) for w, side in triple)
-    if not ok and len(data.test) >= 20:
-        (s, t), third = data.test[0], data.test[19][1]
-        triple = [(s, "source"), (t, "target"), (third, "target")]
-    if ok or len(data.test) >= 20:
+    if not ok and data.test:
+        s, t = data.test[0]
+        golds = {b for a, b in data.test if a == s}
+        # An unrelated frequent target word: a later test pair's translation among the 2,000 most frequent.
+        third = next((b for a, b in data.test[10:] if b not in golds and data.tgt.index.get(b, 10**9) < 2000), None)
+        if third is not None:
+            triple = [(s, "source"), (t, "target"), (third, "target")]
+            ok = True
+    if ok:
         for k, (w, side) in enumerate(triple):
             ss[f"w_sim_word_{k}"], ss[f"w_sim_lang_{k}"] = w, side
 
