@@ -20,6 +20,7 @@ projection shortens them unevenly), which the engine does.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,16 @@ import numpy as np
 from .errors import ConfigError
 
 MAPPING_METHODS = ("procrustes", "least_squares", "multistep")
+
+
+def _single_thread_blas():
+    """The products and SVDs here are small (d x d after one k x d product); a multi-threaded BLAS
+    only adds synchronisation, which costs 5-10x on a busy machine. No-op without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 MIN_PAIRS = 2
 
 
@@ -223,4 +234,5 @@ def fit_mapping(method: str, Xd, Zd, **kw) -> Mapping:
     func = _METHODS.get(method)
     if func is None:
         raise ConfigError(f"unknown mapping method '{method}'; use one of {', '.join(MAPPING_METHODS)}")
-    return func(Xd, Zd, **kw)
+    with _single_thread_blas():
+        return func(Xd, Zd, **kw)

@@ -30,7 +30,7 @@ from .normalize import normalize as normalize_vectors
 # (see bench/calibrate_collapse.py): the margin of the objective over the same spaces under a random
 # rotation, and the share of mutual nearest neighbours (deterministic union induction, cutoff words).
 COLLAPSE_MIN_MARGIN = 0.10
-COLLAPSE_MIN_MUTUAL_EXCESS = 0.10
+COLLAPSE_MIN_MUTUAL_EXCESS = 0.05
 
 
 @dataclass(frozen=True)

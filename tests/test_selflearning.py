@@ -19,7 +19,8 @@ def good():
 
 
 def _config(**kw):
-    base = dict(cutoff=N, stochastic_initial=0.25, stochastic_interval=2, max_iter=40, random_state=3)
+    base = dict(cutoff=N, stochastic_initial=0.25, stochastic_interval=2, threshold=1e-4, max_iter=40,
+                random_state=3)
     base.update(kw)
     return AlignConfig(**base)
 
