@@ -237,6 +237,12 @@ def test_run_n_then_reset(opened):
     _clean(at)
     assert at.session_state["lab"].run.learner.current.iteration == start + 2
     assert _metric(at, "Iteration") == f"{start + 2} / {start + 2}"
+    at.button(key="b_diagnose").click().run()
+    _clean(at)
+    rec = at.session_state["lab"].run.learner.current
+    assert rec.diagnostics   # the engine's diagnosis is attached and shown one way or the other
+    banner = [e.value for e in at.error if "collapsed" in e.value] + [i.value for i in at.info if "diagnosis" in i.value]
+    assert len(banner) == 1
     at.button(key="b_reset").click().run()
     _clean(at)
     assert _metric(at, "Iteration") == "0 / 0"

@@ -17,16 +17,27 @@ learner = run.learner
 record = ui.view_record(lab)
 view = record.iteration
 
+diagnosed = bool(getattr(record, "diagnostics", None))
+if view == learner.current.iteration and view > 0 and not diagnosed:
+    if st.button("Check this iteration for collapse", key="b_diagnose",
+                 help="Compares the induced dictionary with what a random rotation gives (two extra inductions). "
+                      "Run until converged does this automatically at the end."):
+        with st.spinner("Diagnosing…"), ui.guard("Collapse diagnosis"):
+            learner.diagnose()
+            st.rerun()
 if getattr(record, "collapse", None):
     st.error(f"**The alignment probably collapsed** at iteration {view}: {record.collapse}", icon=":material/warning:")
 elif getattr(record, "converged", False):
     st.success(f"Converged at iteration {view}: the objective stopped improving.", icon=":material/check_circle:")
+elif diagnosed:
+    st.info(f"The collapse diagnosis found nothing wrong at iteration {view}.", icon=":material/verified:")
 
 st.caption("Use the sidebar: **Step** runs one iteration (learn the mapping W from the current dictionary, then "
            "induce a new dictionary from nearest neighbours in the mapped space); the slider rewinds, and "
            "stepping from an earlier iteration starts a new branch.")
 
-st.plotly_chart(charts.learning_curves(ui.history_rows(learner.history), view), width="stretch", key="learning_curves", theme=None)
+st.plotly_chart(charts.learning_curves(ui.history_rows(learner.history), view), width="stretch",
+                key="learning_curves", theme=None)
 
 c = st.columns(5)
 c[0].metric("Iteration", f"{view} / {learner.current.iteration}")
