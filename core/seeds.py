@@ -732,7 +732,7 @@ def _cosine_distance_product(X: np.ndarray, T: np.ndarray, Z: np.ndarray) -> np.
 
 def entropic_gromov_wasserstein(X: np.ndarray, Z: np.ndarray, epsilon: float = 5e-4,
                                 epsilon_start: float = 5e-2, anneal_iter: int = 20, max_iter: int = 100,
-                                tol: float = 1e-6, sinkhorn_iter: int = 100, init_noise: float = 0.0,
+                                tol: float = 1e-4, sinkhorn_iter: int = 100, init_noise: float = 0.0,
                                 random_state=0, callback: Callable[[int, dict], None] | None = None):
     """Entropic Gromov-Wasserstein coupling of two point clouds (Peyré, Cuturi & Solomon 2016).
 
@@ -754,7 +754,8 @@ def entropic_gromov_wasserstein(X: np.ndarray, Z: np.ndarray, epsilon: float = 5
     anneal_iter, max_iter : int
         Iterations of the annealing phase and in total.
     tol : float
-        Stop once the coupling moves less than ``tol`` (L1) at the final ``epsilon``.
+        Stop once, at the final ``epsilon``, the objective changes by less than ``tol`` (relative)
+        between two iterations.
     sinkhorn_iter : int
         Maximum Sinkhorn iterations per outer iteration (warm-started).
     init_noise : float
@@ -768,7 +769,8 @@ def entropic_gromov_wasserstein(X: np.ndarray, Z: np.ndarray, epsilon: float = 5
     T : float32 (n, m)
         The coupling (sums to 1).
     info : dict
-        ``objective`` (GW loss per iteration), ``epsilon`` per iteration, ``n_iter``, ``seconds``.
+        Per iteration: ``objective`` (the GW loss of the coupling it started from), ``epsilon``,
+        ``change`` (L1 change of the coupling); and ``n_iter``, ``seconds``.
 
     References
     ----------
@@ -810,7 +812,8 @@ def entropic_gromov_wasserstein(X: np.ndarray, Z: np.ndarray, epsilon: float = 5
         info["n_iter"] = it + 1
         if callback is not None:
             callback(it, info)
-        if eps <= epsilon and change < tol:
+        obj = info["objective"]
+        if eps <= epsilon and len(obj) > anneal_iter and abs(obj[-2] - obj[-1]) <= tol * abs(obj[-1]):
             break
     info["seconds"] = time.perf_counter() - start
     return T, info
@@ -842,7 +845,7 @@ def coupling_pairs(T: np.ndarray, direction: str = "mutual"):
 
 def gromov_wasserstein_seed(src: Embeddings, tgt: Embeddings, n: int = 2500, epsilon: float = 5e-4,
                             epsilon_start: float = 5e-2, anneal_iter: int = 20, max_iter: int = 100,
-                            direction: str = "mutual", init_noise: float = 0.0, random_state=0,
+                            tol: float = 1e-4, direction: str = "mutual", init_noise: float = 0.0, random_state=0,
                             callback: Callable[[int, dict], None] | None = None) -> Seed:
     """Fully unsupervised seed from Gromov-Wasserstein optimal transport (Alvarez-Melis & Jaakkola 2018).
 
@@ -857,7 +860,7 @@ def gromov_wasserstein_seed(src: Embeddings, tgt: Embeddings, n: int = 2500, eps
         Normalised spaces.
     n : int
         Words per side (cost and memory grow with ``n^2``; 2,500 takes seconds to a minute).
-    epsilon, epsilon_start, anneal_iter, max_iter, init_noise, random_state, callback
+    epsilon, epsilon_start, anneal_iter, max_iter, tol, init_noise, random_state, callback
         See :func:`entropic_gromov_wasserstein`.
     direction : {"mutual", "union", "forward", "backward"}
 
@@ -874,7 +877,7 @@ def gromov_wasserstein_seed(src: Embeddings, tgt: Embeddings, n: int = 2500, eps
     n = _check_n(n, src, tgt, "The Gromov-Wasserstein seed")
     X = src.vectors[:n] / np.maximum(np.linalg.norm(src.vectors[:n], axis=1, keepdims=True), 1e-12)
     Z = tgt.vectors[:n] / np.maximum(np.linalg.norm(tgt.vectors[:n], axis=1, keepdims=True), 1e-12)
-    T, info = entropic_gromov_wasserstein(X, Z, epsilon, epsilon_start, anneal_iter, max_iter,
+    T, info = entropic_gromov_wasserstein(X, Z, epsilon, epsilon_start, anneal_iter, max_iter, tol,
                                           init_noise=init_noise, random_state=random_state,
                                           callback=callback)
     pairs, scores = coupling_pairs(T, direction)
