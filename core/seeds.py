@@ -859,15 +859,28 @@ def gromov_wasserstein_seed(src: Embeddings, tgt: Embeddings, n: int = 2500, eps
     src, tgt : Embeddings
         Normalised spaces.
     n : int
-        Words per side (cost and memory grow with ``n^2``; 2,500 takes seconds to a minute).
+        Words per side. Memory and the Sinkhorn/``exp`` passes grow with ``n^2``, the linearised
+        gradient with ``n^2 d`` (cosine distances have rank ``d + 1``): 2,500 words (25 MB per
+        ``n x n`` float32 matrix) run in one to three minutes on two cores. Alvarez-Melis & Jaakkola
+        used a few thousand words too, then Procrustes on the whole vocabulary, as self-learning does here.
     epsilon, epsilon_start, anneal_iter, max_iter, tol, init_noise, random_state, callback
         See :func:`entropic_gromov_wasserstein`.
     direction : {"mutual", "union", "forward", "backward"}
+        Mutual argmax pairs by default: a coupling at small ``epsilon`` is nearly a permutation and
+        the mutual pairs are its confident part.
 
     Returns
     -------
     Seed
         ``scores`` are coupling masses times ``n``; ``info`` holds the optimisation trace.
+
+    Notes
+    -----
+    Distances are divided by their mean, so ``epsilon`` is relative to a mean distance of 1. At the
+    final ``epsilon = 5e-4`` the coupling is nearly a permutation (on the bundled pairs 70-85% of the
+    rows have a mutual argmax) while the warm-started stabilised Sinkhorn stays cheap and finite;
+    starting at ``5e-2`` (a blurred coupling that only sees coarse structure) and annealing over 20
+    iterations avoids committing early to one of the many local minima of this non-convex problem.
 
     References
     ----------
