@@ -226,6 +226,14 @@ def reset(lab: LabState) -> None:
     lab.run.learner.rewind(0)
 
 
+def branch(lab: LabState, from_iteration: int, **changes) -> None:
+    """Rewind to an iteration, change settings for the branch (e.g. retrieval), and step once."""
+    learner = lab.run.learner
+    learner.rewind(from_iteration, **changes)
+    lab.run.config = learner.config
+    step(lab, from_iteration)
+
+
 # --------------------------------------------------------------------------------------------------
 # Analysis
 

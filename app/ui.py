@@ -103,6 +103,8 @@ def run_panel(lab: LabState) -> int | None:
 
     learner = run.learner
     ss = st.session_state
+    if "pending_iter" in ss:   # set by a page action after the slider was drawn
+        ss["w_iter"] = ss.pop("pending_iter")
     last = learner.current.iteration
     view = min(int(ss.get("w_iter", last)), last)
 

@@ -292,3 +292,18 @@ def test_adversarial_seed_plots_losses(opened):
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert [t["name"] for t in fig["data"]] == ["generator (mapping W)", "discriminator"]
     assert len(fig["data"][0]["y"]) == 2
+
+
+def test_branch_with_other_retrieval(opened):
+    at = opened
+    at.switch_page("views/selflearning.py").run()
+    at.button(key="b_step").click().run()
+    at.button(key="b_step").click().run()
+    at.slider(key="w_iter").set_value(1).run()
+    at.selectbox(key="sl_branch_retrieval_1").set_value("nn")
+    at.button(key="b_branch").click().run()
+    _clean(at)
+    learner = at.session_state["lab"].run.learner
+    assert learner.config.retrieval == "nn" and learner.current.iteration == 2
+    assert _metric(at, "Iteration") == "2 / 2"
+    at.button(key="b_reset").click().run()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import charts, ui
+from app import actions, charts, ui
 from app.state import lab as get_lab
 
 lab = get_lab()
@@ -54,6 +54,22 @@ if secs:
     notes.append("engine time " + ", ".join(f"{k} {v:.2f} s" for k, v in secs.items()))
 if notes:
     st.caption("This iteration: " + "; ".join(notes) + ".")
+
+with st.expander(f"Branch from iteration {view} with other settings"):
+    st.caption("What if the run had switched retrieval or induction direction here? The branch replaces the "
+               "iterations after this one.")
+    b1, b2, b3 = st.columns(3)
+    cfg = learner.config
+    retr = b1.selectbox("Retrieval", ["csls", "nn"], index=["csls", "nn"].index(cfg.retrieval)
+                        if cfg.retrieval in ("csls", "nn") else 0, key=f"sl_branch_retrieval_{view}")
+    direc = b2.selectbox("Direction", ["union", "forward", "backward"],
+                         index=["union", "forward", "backward"].index(cfg.direction), key=f"sl_branch_dir_{view}")
+    mutual = b3.checkbox("Mutual nearest neighbours only", value=bool(cfg.mutual), key=f"sl_branch_mutual_{view}")
+    if st.button("Branch and step", key="b_branch"):
+        with st.spinner("Step…"), ui.guard("Branch", (lab, "run_error")):
+            actions.branch(lab, view, retrieval=retr, direction=direc, mutual=mutual)
+            st.session_state["pending_iter"] = learner.current.iteration   # the slider already exists
+            st.rerun()
 
 st.subheader(f"Dictionary at iteration {view}")
 gold = lab.data.train + lab.data.test
