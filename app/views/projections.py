@@ -92,7 +92,8 @@ names = (data.src.name or "source", data.tgt.name or "target")
 S, T = tuple(src_rows), tuple(tgt_rows)
 left, right = st.columns(2)
 with ui.guard("Projection"):
-    with st.spinner(f"{PROJECTION_LABELS[method]} of {len(words)} words…"):
+    note = " (the first UMAP of a server compiles its kernels: about 15 s)" if method == "umap" else ""
+    with st.spinner(f"{PROJECTION_LABELS[method]} of {len(words)} words{note}…"):
         Xb = run.src_norm.vectors[src_rows]
         Zb = run.tgt_norm.vectors[tgt_rows]
         base = f"{data.key}:{'+'.join(run.config.normalize)}"
