@@ -1,0 +1,79 @@
+"""Which words a projection plots and which lines join them (lookups only; the numbers come from core)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LINK_MODES = ("gold (test dictionary)", "induced dictionary", "none")
+
+
+@dataclass
+class PlotSelection:
+    src_rows: list[int]
+    tgt_rows: list[int]
+    words: list[str]
+    langs: list[str]                 # "src" / "tgt" per plotted word
+    highlight: list[bool]
+    links: list[tuple[int, int, bool | None]] = field(default_factory=list)   # (point, point, correct?)
+    missing: list[str] = field(default_factory=list)                          # searched, in neither vocabulary
+
+
+def parse_words(text: str) -> list[str]:
+    return [w.strip() for w in text.replace(";", ",").split(",") if w.strip()]
+
+
+def select(data, record, n: int, searched: list[str], mode: str, retrieval: str, marks_fn) -> PlotSelection:
+    """The ``n`` most frequent words of each side, searched words with their gold translations, and each
+    plotted source word's partners (test-dictionary or induced, by ``mode``).
+
+    Gold lines are coloured by the record's BLI result for the source word (P@1 correct or not); induced
+    lines by ``marks_fn(src_idx, tgt_idx)`` (core's marks against gold, or ``None``).
+    """
+    gold = data.test + data.train
+    src_rows = list(range(min(n, len(data.src))))
+    tgt_rows = list(range(min(n, len(data.tgt))))
+    missing = []
+    for w in searched:
+        hit = False
+        if w in data.src.index:
+            src_rows.append(data.src.index[w])
+            tgt_rows += [data.tgt.index[t] for s, t in gold if s == w and t in data.tgt.index]
+            hit = True
+        if w in data.tgt.index:
+            tgt_rows.append(data.tgt.index[w])
+            src_rows += [data.src.index[s] for s, t in gold if t == w and s in data.src.index]
+            hit = True
+        if not hit:
+            missing.append(w)
+    src_rows = list(dict.fromkeys(src_rows))
+    plotted = set(src_rows)
+    # Each plotted source word's partners too, so that every source word can have its line.
+    if mode.startswith("gold"):
+        tgt_rows += [data.tgt.index[t] for s, t in data.test
+                     if data.src.index.get(s) in plotted and t in data.tgt.index]
+    elif mode.startswith("induced"):
+        tgt_rows += [int(j) for i, j in zip(record.src_idx, record.tgt_idx) if int(i) in plotted]
+    tgt_rows = list(dict.fromkeys(tgt_rows))
+    words = [data.src.words[i] for i in src_rows] + [data.tgt.words[j] for j in tgt_rows]
+    sel = PlotSelection(src_rows, tgt_rows, words, ["src"] * len(src_rows) + ["tgt"] * len(tgt_rows),
+                        [w in searched for w in words], missing=missing)
+
+    src_pos = {i: k for k, i in enumerate(src_rows)}
+    tgt_pos = {j: len(src_rows) + k for k, j in enumerate(tgt_rows)}
+    if mode.startswith("gold"):
+        bli = (getattr(record, "bli", None) or {}).get(retrieval)
+        rank = {w.src: w.gold_rank for w in bli.per_word} if bli is not None else {}
+        for s, t in data.test:   # only test pairs are evaluated at every iteration
+            i, j = data.src.index.get(s), data.tgt.index.get(t)
+            if i in src_pos and j in tgt_pos:
+                sel.links.append((src_pos[i], tgt_pos[j], None if s not in rank else rank[s] == 1))
+    elif mode.startswith("induced"):
+        keep = [k for k, (i, j) in enumerate(zip(record.src_idx, record.tgt_idx))
+                if int(i) in src_pos and int(j) in tgt_pos]
+        if keep:
+            sel_s, sel_t = record.src_idx[keep], record.tgt_idx[keep]
+            marks = marks_fn(sel_s, sel_t)
+            for k in range(len(keep)):
+                ok = None if marks is None or marks[k] < 0 else bool(marks[k] == 1)
+                sel.links.append((src_pos[int(sel_s[k])], tgt_pos[int(sel_t[k])], ok))
+    return sel
