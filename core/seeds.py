@@ -53,7 +53,8 @@ class Seed:
     scores : ndarray of float32, shape (k,), or None
         A confidence per pair when the strategy has one (CSLS score, coupling mass...).
     info : dict
-        Strategy-specific diagnostics (timings, training curves, sizes), JSON-friendly values.
+        Strategy-specific diagnostics (timings, training curves, sizes): numbers, strings and lists,
+        except the adversarial generator ``info["W"]`` (an ndarray).
     """
 
     pairs: np.ndarray
