@@ -7,18 +7,20 @@ nearest neighbours only; a frequency cutoff; and stochastic dictionary induction
 ACL): the argmax is taken over a random subset of the candidates, each kept with probability
 ``keep_prob``.
 
-Three batched passes over the ``cutoff x cutoff`` similarities, whatever the options:
+Passes over the ``cutoff x cutoff`` similarities, in float32 row batches:
 
-A. source rows: the source-side statistic (r-term for CSLS, log-partition for ISF) and the best plain
-   similarity (forward objective);
-B. target rows: the target-side statistic, the best plain similarity (backward objective) and the
-   backward retrieval (the source-side statistic is known, the row's own one does not change its argmax);
-C. source rows: the forward retrieval.
+* CSLS needs the r-terms first: one row top-k pass per side (the exact top-k uses block maxima, see
+  :mod:`core.similarity`). Then CSLS itself is a single product of augmented matrices,
+  ``[2x, -r_src, 1] . [z, 1, -r_tgt]``, reduced by rows (forward argmax) and by a running column argmax
+  (backward) in the same pass -- three passes for union+CSLS where VecMap needs four.
+* Plain NN: one pass (row argmax and running column argmax).
+* Inverted softmax and the ``fast=False`` reference: three generic passes (source statistic, target
+  rows with backward retrieval, source rows with forward retrieval).
 
 Stochastic induction needs no random number per matrix entry: the argmax over a subset where each
 entry survives with probability ``p`` is the ``g``-th best entry with ``g ~ Geometric(p)``, so each row's
 top ``m`` candidates suffice (``g`` is clipped at ``m``; for p=0.1, m=64 a clip happens with
-probability 0.9^64 ~ 0.1%).
+probability 0.9^64 ~ 0.1%). The backward direction then takes its own pass over the target rows.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from core.io import Embeddings, load_embeddings
 from core.selflearning import AlignConfig, IterationRecord, SelfLearning
 from core.synthetic import synthetic_pair
 
-N = 1500
+N = 1200
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_collapse_reported_on_non_isomorphic_pair(good):
     src, tgt, _, seed = good
     rng = np.random.default_rng(5)
     noise = Embeddings(tgt.words, rng.standard_normal((len(tgt), tgt.dim)).astype(np.float32), "noise")
-    sl = SelfLearning(src, noise, seed, _config(max_iter=15))
+    sl = SelfLearning(src, noise, seed, _config(max_iter=10))
     last = sl.run_until_converged()
     assert last.collapse is not None and "probably failed" in last.collapse, last.diagnostics
 
