@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 NUMERAL = re.compile(r"[0-9]+")
+# memory guards: both strategies hold a few n x n float32 matrices at once
+MAX_SECOND_ORDER_N = 10000
+MAX_GROMOV_WASSERSTEIN_N = 5000
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,10 +110,14 @@ def _to_indices(pairs, src: Embeddings, tgt: Embeddings) -> np.ndarray:
     return np.asarray(pairs_to_indices(pairs, src, tgt), dtype=np.int64).reshape(-1, 2)
 
 
-def _check_n(n: int, src: Embeddings, tgt: Embeddings, what: str) -> int:
+def _check_n(n: int, src: Embeddings, tgt: Embeddings, what: str, max_n: int | None = None) -> int:
     n = int(n)
     if n < 2:
         raise ConfigError(f"{what} needs at least 2 words per language, got n={n}.")
+    if max_n is not None and n > max_n:
+        mb = 4 * n * n / 1e6
+        raise ConfigError(
+            f"{what} builds {n} x {n} matrices ({mb:,.0f} MB each in float32); choose n <= {max_n}.")
     limit = min(len(src), len(tgt))
     if n > limit:
         raise ConfigError(
@@ -317,7 +324,7 @@ def second_order_seed(src: Embeddings, tgt: Embeddings, n: int = 4000, csls_k: i
     Artetxe, Labaka & Agirre (2018). A robust self-learning method for fully unsupervised
     cross-lingual mappings of word embeddings. ACL.
     """
-    n = _check_n(n, src, tgt, "The unsupervised (second-order) seed")
+    n = _check_n(n, src, tgt, "The unsupervised (second-order) seed", max_n=MAX_SECOND_ORDER_N)
     start = time.perf_counter()
     sig_src = similarity.second_order_signatures(src.vectors, n)
     sig_tgt = similarity.second_order_signatures(tgt.vectors, n)
@@ -888,7 +895,7 @@ def gromov_wasserstein_seed(src: Embeddings, tgt: Embeddings, n: int = 2500, eps
     Alvarez-Melis & Jaakkola (2018). Gromov-Wasserstein alignment of word embedding spaces. EMNLP.
     Peyré, Cuturi & Solomon (2016). Gromov-Wasserstein averaging of kernel and distance matrices. ICML.
     """
-    n = _check_n(n, src, tgt, "The Gromov-Wasserstein seed")
+    n = _check_n(n, src, tgt, "The Gromov-Wasserstein seed", max_n=MAX_GROMOV_WASSERSTEIN_N)
     X = src.vectors[:n] / np.maximum(np.linalg.norm(src.vectors[:n], axis=1, keepdims=True), 1e-12)
     Z = tgt.vectors[:n] / np.maximum(np.linalg.norm(tgt.vectors[:n], axis=1, keepdims=True), 1e-12)
     T, info = entropic_gromov_wasserstein(X, Z, epsilon, epsilon_start, anneal_iter, max_iter, tol,

@@ -294,3 +294,11 @@ def test_second_order_directions_are_consistent(control):
     assert len(sets["forward"]) == 300 and {i for i, _ in sets["forward"]} == set(range(300))
     with pytest.raises(ConfigError, match="direction must be"):
         seeds.second_order_seed(src, tgt, n=300, direction="sideways")
+
+
+def test_memory_guards_on_square_matrices():
+    big = Embeddings(tuple(f"w{i}" for i in range(12000)), np.zeros((12000, 2), np.float32), "big")
+    with pytest.raises(ConfigError, match=r"choose n <= 10000"):
+        seeds.second_order_seed(big, big, n=12000)
+    with pytest.raises(ConfigError, match=r"choose n <= 5000"):
+        seeds.gromov_wasserstein_seed(big, big, n=6000)
