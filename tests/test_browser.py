@@ -103,6 +103,7 @@ def test_step_in_a_real_browser(server, tmp_path):
             assert re.fullmatch(r"\d+(\.\d+)?%", p1), p1
             engine = page.get_by_text(re.compile(r"Last step: [\d.]+ s in the engine")).inner_text()
             page.mouse.move(1590, 990)   # no tooltip over the sidebar in the screenshot
+            page.wait_for_timeout(800)
             page.screenshot(path=str(tmp_path / "after_step.png"), full_page=True)
             print(f"\nfirst chart {first_chart:.2f} s; step click -> update {step_update:.2f} s ({engine}); "
                   f"P@1 CSLS {p1}; screenshots in {tmp_path}")

@@ -18,13 +18,6 @@ record = ui.view_record(lab)
 view = record.iteration
 
 diagnosed = bool(getattr(record, "diagnostics", None))
-if view == learner.current.iteration and view > 0 and not diagnosed:
-    if st.button("Check this iteration for collapse", key="b_diagnose",
-                 help="Compares the induced dictionary with what a random rotation gives (two extra inductions). "
-                      "Run until converged does this automatically at the end."):
-        with st.spinner("Diagnosing…"), ui.guard("Collapse diagnosis"):
-            learner.diagnose()
-            st.rerun()
 if getattr(record, "collapse", None):
     st.error(f"**The alignment probably collapsed** at iteration {view}: {record.collapse}", icon=":material/warning:")
 elif getattr(record, "converged", False):
@@ -49,11 +42,21 @@ c[4].metric("Objective", ui.fmt_num(record.objective),
 secs = getattr(record, "seconds", None) or {}
 notes = []
 if getattr(record, "keep_prob", None) is not None and view > 0:
-    notes.append(f"stochastic induction kept each candidate with probability {float(record.keep_prob):.2f}")
+    kp = float(record.keep_prob)
+    notes.append("deterministic induction" if kp >= 1 else
+                 f"stochastic induction kept each candidate with probability {kp:.2f}")
 if secs:
     notes.append("engine time " + ", ".join(f"{k} {v:.2f} s" for k, v in secs.items()))
 if notes:
     st.caption("This iteration: " + "; ".join(notes) + ".")
+if view == learner.current.iteration and view > 0 and not diagnosed:
+    if st.button("Check this iteration for collapse", key="b_diagnose",
+                 help="Compares the induced dictionary with what a random rotation gives (two extra inductions). "
+                      "Run until converged does this automatically at the end."):
+        with st.spinner("Diagnosing…"), ui.guard("Collapse diagnosis"):
+            learner.diagnose()
+            st.rerun()
+
 
 with st.expander(f"Branch from iteration {view} with other settings"):
     st.caption("What if the run had switched retrieval or induction direction here? The branch replaces the "
