@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
-from .similarity import DEFAULT_BATCH, ColumnTopK, _topk_rows
+from .similarity import DEFAULT_BATCH, ColumnTopK, _topk_mean_rows, _topk_rows
 
 RETRIEVALS = ("nn", "csls", "isf")
 DIRECTIONS = ("forward", "backward", "union")
@@ -122,9 +122,7 @@ def _scan(A, BT, *, stat, k, beta, retrieve, scale, col_offset, m, keep_prob, rn
         S = buf[: j - i]
         np.matmul(A[i:j], BT, out=S)
         if stat == "topk":
-            v, _ = _topk_rows(S, k)
-            best[i:j] = v[:, 0]
-            rstat[i:j] = v.mean(axis=1, dtype=np.float64)
+            best[i:j], rstat[i:j] = _topk_mean_rows(S, k)
         else:
             best[i:j] = S.max(axis=1)
             if stat == "lse":

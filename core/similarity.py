@@ -58,6 +58,22 @@ def _topk_rows(S: np.ndarray, k: int, want_indices: bool = True):
     return np.take_along_axis(vals, order, axis=1), np.take_along_axis(cand, order, axis=1)
 
 
+def _topk_mean_rows(S: np.ndarray, k: int):
+    """Best value and mean of the top-k values of every row (no indices: the CSLS r-terms)."""
+    b, n = S.shape
+    nb = n // _BLOCK
+    if k >= n or nb <= 2 * k or k == 1:
+        v, _ = _topk_rows(S, k)
+        return v[:, 0], v.mean(axis=1, dtype=np.float64)
+    main = S[:, : nb * _BLOCK].reshape(b, _BLOCK, nb)
+    blocks = np.argpartition(main.max(axis=1), nb - k, axis=1)[:, nb - k:]
+    vals = np.take_along_axis(main, blocks[:, None, :], axis=2).reshape(b, _BLOCK * k)
+    if nb * _BLOCK < n:
+        vals = np.concatenate([vals, S[:, nb * _BLOCK:]], axis=1)
+    top = np.partition(vals, vals.shape[1] - k, axis=1)[:, -k:]
+    return top.max(axis=1), top.mean(axis=1, dtype=np.float64)
+
+
 def scan_topk(A, B, k: int, *, scale: float = 1.0, col_offset=None, row_offset=None,
               batch_size: int = DEFAULT_BATCH, col_max: bool = False):
     """Top-k of ``scale * A @ B.T - col_offset[None, :] - row_offset[:, None]`` per row, batched.

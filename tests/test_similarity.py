@@ -69,3 +69,13 @@ def test_profiles_and_signatures():
     other = second_order_signatures(_unit(500, 10, 6) * np.linspace(0.1, 3, 10).astype(np.float32), 200)
     assert distribution_similarity(s1[0], other[0]) < 0.999
     assert isinstance(distribution_similarity(p[0], p[1][:300]), float)
+
+
+def test_topk_mean_rows_matches_sort():
+    from core.similarity import _topk_mean_rows
+    rng = np.random.default_rng(9)
+    for n in (50, 3000, 3007):
+        S = rng.standard_normal((40, n)).astype(np.float32)
+        best, mean = _topk_mean_rows(S, 10)
+        ref = -np.sort(-S, axis=1)[:, :10]
+        assert np.allclose(best, ref[:, 0]) and np.allclose(mean, ref.mean(1), atol=1e-6)
