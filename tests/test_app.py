@@ -149,6 +149,8 @@ def test_projection_renders(opened, method):
     words = [w for trace in after["data"] if trace.get("mode", "").startswith("markers") for w in trace["text"]]
     assert "dog" in words and "chien" in words   # searched word and its gold translation
     assert len(words) >= 20
+    lines = [t for t in after["data"] if t.get("mode") == "lines"]
+    assert lines and all(t["name"] in ("correct pair", "wrong pair", "pair") for t in lines)
 
 
 def test_similarity_chart_has_three_curves(opened):
