@@ -226,6 +226,15 @@ def reset(lab: LabState) -> None:
     lab.run.learner.rewind(0)
 
 
+def final_mapping(lab: LabState) -> dict:
+    """Fit the run's final mapping (VecMap's multi-step by default) on the current dictionary and evaluate it."""
+    learner, data = lab.run.learner, lab.data
+    if not data.test:
+        raise ConfigError("the final mapping is evaluated on the test dictionary; load one first")
+    mapping = learner.finalize()
+    return {r: learner.evaluate(data.test, mapping=mapping, retrieval=r) for r in ("nn", "csls")}
+
+
 def branch(lab: LabState, from_iteration: int, **changes) -> None:
     """Rewind to an iteration, change settings for the branch (e.g. retrieval), and step once."""
     learner = lab.run.learner

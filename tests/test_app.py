@@ -309,3 +309,14 @@ def test_branch_with_other_retrieval(opened):
     assert learner.config.retrieval == "nn" and learner.current.iteration == 2
     assert _metric(at, "Iteration") == "2 / 2"
     at.button(key="b_reset").click().run()
+
+
+def test_final_mapping(opened):
+    at = opened
+    at.switch_page("views/selflearning.py").run()
+    at.button(key="b_step").click().run()
+    at.button(key="b_final").click().run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any("Final multistep mapping" in s.value and "P@1 CSLS" in s.value for s in at.success)
+    at.button(key="b_reset").click().run()

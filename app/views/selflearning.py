@@ -58,6 +58,22 @@ if view == learner.current.iteration and view > 0 and not diagnosed:
             st.rerun()
 
 
+if view == learner.current.iteration and lab.data.test:
+    token = lab.record_token(view)
+    final = st.session_state.get("final_eval")
+    if final is not None and final[0] == token:
+        f = final[1]
+        st.success(f"Final {learner.config.final_mapping} mapping on this dictionary: P@1 CSLS "
+                   f"**{ui.fmt_pct(f['csls'].p_at_1)}**, NN **{ui.fmt_pct(f['nn'].p_at_1)}** "
+                   f"(vs {ui.fmt_pct(ui.bli_p1(record, 'csls'))} / {ui.fmt_pct(ui.bli_p1(record, 'nn'))} with the "
+                   f"self-learning mapping).", icon=":material/flag:")
+    elif st.button(f"Fit the final mapping ({learner.config.final_mapping})", key="b_final",
+                   help="VecMap's last step (Artetxe et al. 2018, AAAI): whitening, orthogonal mapping, re-weighting "
+                        "and de-whitening, fitted once on the current dictionary"):
+        with st.spinner("Final mapping…"), ui.guard("Final mapping"):
+            st.session_state["final_eval"] = (token, actions.final_mapping(lab))
+            st.rerun()
+
 with st.expander(f"Branch from iteration {view} with other settings"):
     st.caption("What if the run had switched retrieval or induction direction here? The branch replaces the "
                "iterations after this one.")
