@@ -320,3 +320,32 @@ def test_final_mapping(opened):
     assert not at.error, [e.value for e in at.error]
     assert any("Final multistep mapping" in s.value and "P@1 CSLS" in s.value for s in at.success)
     at.button(key="b_reset").click().run()
+
+
+def test_every_page_on_a_small_upload():
+    """Uploaded spaces (40 words, 6 and 8 dims, no test dictionary): every page works or says why not."""
+    import numpy as np
+
+    from app import actions
+
+    def vec(prefix, dim, seed):
+        rng = np.random.default_rng(seed)
+        rows = [f"{prefix}{i} " + " ".join(f"{x:.4f}" for x in rng.normal(size=dim)) for i in range(40)]
+        return ("\n".join(rows) + "\n").encode()
+
+    at = _new_app()
+    lab = at.session_state["lab"]
+    train = "".join(f"s{i} t{i}\n" for i in range(30)).encode()
+    actions.load_upload(lab, (vec("s", 6, 0), "s.vec"), (vec("t", 8, 1), "t.vec"), (train, "train.txt"), None, None)
+    at.session_state["w_seed_strategy"] = "dictionary"
+    at.run()
+    _clean(at)
+    assert lab.run is not None and len(lab.run.seed.pairs) == 30
+    at.button(key="b_step").click().run()
+    for page in ("data", "seed", "selflearning", "projections", "similarity", "inspector", "analysis"):
+        at.switch_page(f"views/{page}.py").run()
+        _clean(at)
+    at.switch_page("views/inspector.py").run()
+    at.text_input(key="w_insp_word").set_value("s3").run()
+    _clean(at)
+    assert at.subheader[0].value.startswith("Nearest neighbour")
