@@ -43,6 +43,58 @@ def learning_curves(rows: list[dict], view: int | None = None) -> go.Figure:
     return fig
 
 
+def _projection_traces(coords, words, langs, lang_names, highlight, links, show_labels) -> list:
+    traces = []
+    for ok, color, name in ((True, OK_COLOR, "correct pair"), (False, BAD_COLOR, "wrong pair"),
+                            (None, NN_COLOR, "pair")):
+        xs, ys = [], []
+        for i, j, c in links:
+            if c is ok:
+                xs += [float(coords[i, 0]), float(coords[j, 0]), None]
+                ys += [float(coords[i, 1]), float(coords[j, 1]), None]
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=name, hoverinfo="skip",
+                                 line=dict(color=color, width=1.5), opacity=0.7))
+    for lang, color, symbol in (("src", SRC_COLOR, "circle"), ("tgt", TGT_COLOR, "diamond")):
+        idx = [k for k, l in enumerate(langs) if l == lang]
+        name = lang_names[0] if lang == "src" else lang_names[1]
+        traces.append(go.Scatter(
+            x=[float(coords[k, 0]) for k in idx], y=[float(coords[k, 1]) for k in idx],
+            mode="markers+text" if show_labels else "markers", name=name,
+            text=[words[k] for k in idx], textposition="top center", textfont=dict(size=12, color=color),
+            hovertemplate="<b>%{text}</b> (" + name + ")<extra></extra>",
+            marker=dict(color=color, symbol=symbol, opacity=0.85,
+                        size=[18 if highlight[k] else 9 for k in idx],
+                        line=dict(color=["#000" if highlight[k] else color for k in idx],
+                                  width=[3 if highlight[k] else 0 for k in idx]))))
+    return traces
+
+
+def projection_animation(frames, words, langs, lang_names, highlight, links_per_frame, show_labels,
+                         labels: list[str]) -> go.Figure:
+    """One scatter per iteration, played as an animation with a slider (same traces in every frame)."""
+    all_xy = [float(v) for F in frames for v in F.ravel()]
+    lo, hi = min(all_xy), max(all_xy)
+    pad = 0.08 * (hi - lo or 1.0)
+    fig = go.Figure(
+        data=_projection_traces(frames[-1], words, langs, lang_names, highlight, links_per_frame[-1], show_labels),
+        frames=[go.Frame(data=_projection_traces(F, words, langs, lang_names, highlight, L, show_labels), name=lab)
+                for F, L, lab in zip(frames, links_per_frame, labels)])
+    step_args = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=400))
+    fig.update_layout(
+        **{**LAYOUT, "legend": dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0)}, height=680,
+        title="Across iterations (one shared projection)",
+        updatemenus=[dict(type="buttons", showactive=False, x=0, y=1.08, xanchor="left", direction="left",
+                          buttons=[dict(label="▶ Play", method="animate",
+                                        args=[None, {**step_args, "fromcurrent": True}]),
+                                   dict(label="❚❚ Pause", method="animate",
+                                        args=[[None], dict(mode="immediate", frame=dict(duration=0))])])],
+        sliders=[dict(active=len(frames) - 1, y=-0.12, currentvalue=dict(prefix="iteration "),
+                      steps=[dict(label=lab, method="animate", args=[[lab], step_args]) for lab in labels])])
+    fig.update_xaxes(showticklabels=False, zeroline=False, range=[lo - pad, hi + pad])
+    fig.update_yaxes(showticklabels=False, zeroline=False, range=[lo - pad, hi + pad], scaleanchor="x", scaleratio=1)
+    return fig
+
+
 def projection(coords, words: list[str], langs: list[str], lang_names: tuple[str, str], highlight: list[bool],
                links: list[tuple[int, int, bool | None]], title: str, show_labels: bool) -> go.Figure:
     """Both languages in one scatter; lines join pairs (green correct, red wrong, grey unknown)."""

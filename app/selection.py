@@ -58,6 +58,13 @@ def select(data, record, n: int, searched: list[str], mode: str, retrieval: str,
     sel = PlotSelection(src_rows, tgt_rows, words, ["src"] * len(src_rows) + ["tgt"] * len(tgt_rows),
                         [w in searched for w in words], missing=missing)
 
+    sel.links = links(data, record, src_rows, tgt_rows, mode, retrieval, marks_fn)
+    return sel
+
+
+def links(data, record, src_rows, tgt_rows, mode: str, retrieval: str, marks_fn) -> list[tuple[int, int, bool | None]]:
+    """Lines between plotted points (indices into src_rows + tgt_rows) for one iteration's record."""
+    out = []
     src_pos = {i: k for k, i in enumerate(src_rows)}
     tgt_pos = {j: len(src_rows) + k for k, j in enumerate(tgt_rows)}
     if mode.startswith("gold"):
@@ -66,7 +73,7 @@ def select(data, record, n: int, searched: list[str], mode: str, retrieval: str,
         for s, t in data.test:   # only test pairs are evaluated at every iteration
             i, j = data.src.index.get(s), data.tgt.index.get(t)
             if i in src_pos and j in tgt_pos:
-                sel.links.append((src_pos[i], tgt_pos[j], None if s not in rank else rank[s] == 1))
+                out.append((src_pos[i], tgt_pos[j], None if s not in rank else rank[s] == 1))
     elif mode.startswith("induced"):
         keep = [k for k, (i, j) in enumerate(zip(record.src_idx, record.tgt_idx))
                 if int(i) in src_pos and int(j) in tgt_pos]
@@ -75,5 +82,5 @@ def select(data, record, n: int, searched: list[str], mode: str, retrieval: str,
             marks = marks_fn(sel_s, sel_t)
             for k in range(len(keep)):
                 ok = None if marks is None or marks[k] < 0 else bool(marks[k] == 1)
-                sel.links.append((src_pos[int(sel_s[k])], tgt_pos[int(sel_t[k])], ok))
-    return sel
+                out.append((src_pos[int(sel_s[k])], tgt_pos[int(sel_t[k])], ok))
+    return out

@@ -106,3 +106,56 @@ def project_2d(vectors: np.ndarray, method: str = "pca", random_state=0, *, metr
             Y = umap.UMAP(n_components=2, n_neighbors=k, metric=metric, random_state=seed, n_jobs=1,
                           init="random" if n < 50 else "spectral").fit_transform(X)
     return np.ascontiguousarray(Y, dtype=np.float32)
+
+
+def _procrustes_2d(Y: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Rotate/reflect centred ``Y`` onto centred ``ref`` (orthogonal Procrustes, Schönemann 1966)."""
+    Yc = Y - Y.mean(axis=0)
+    Rc = ref - ref.mean(axis=0)
+    U, _, Vt = np.linalg.svd(Yc.T.astype(np.float64) @ Rc.astype(np.float64))
+    return (Yc @ (U @ Vt)).astype(np.float32)
+
+
+def project_2d_frames(frames, method: str = "pca", random_state=0, **kw) -> list[np.ndarray]:
+    """Project several versions of the same rows (e.g. one per self-learning iteration) for an animation.
+
+    With PCA (Pearson 1901) all frames share one basis, fitted on the last frame, so motion on screen is
+    motion in the space. t-SNE and UMAP cannot place new points in an old map, so each frame is projected
+    on its own and then rotated/reflected onto the previous one (orthogonal Procrustes, Schönemann 1966)
+    to keep the picture from spinning between frames.
+
+    Parameters
+    ----------
+    frames : sequence of ndarray, each (n, d)
+        Same rows in the same order in every frame (d may not change for PCA).
+    method, random_state, **kw
+        As :func:`project_2d`.
+
+    Returns
+    -------
+    list of float32 (n, 2), one per frame
+
+    References
+    ----------
+    K. Pearson (1901); P. H. Schönemann, "A generalized solution of the orthogonal Procrustes problem",
+    Psychometrika 31, 1966.
+    """
+    frames = [np.ascontiguousarray(F, dtype=np.float32) for F in frames]
+    if not frames:
+        return []
+    if any(F.shape[0] != frames[0].shape[0] for F in frames):
+        raise ConfigError("every frame must hold the same rows")
+    method_key = str(method).lower().replace("-", "")
+    if method_key == "pca":
+        if any(F.shape != frames[-1].shape for F in frames):
+            raise ConfigError("PCA frames share a basis, so they need the same dimension")
+        project_2d(frames[-1], "pca", random_state)  # validates the input with clear errors
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=2, svd_solver="full", random_state=_seed(random_state)).fit(frames[-1])
+        return [np.ascontiguousarray(pca.transform(F), dtype=np.float32) for F in frames]
+    out = []
+    for F in frames:
+        Y = project_2d(F, method, random_state, **kw)
+        out.append(Y if not out else _procrustes_2d(Y, out[-1]))
+    return out

@@ -349,3 +349,19 @@ def test_every_page_on_a_small_upload():
     at.text_input(key="w_insp_word").set_value("s3").run()
     _clean(at)
     assert at.subheader[0].value.startswith("Nearest neighbour")
+
+
+def test_projection_animation(opened):
+    at = opened
+    at.switch_page("views/selflearning.py").run()
+    at.button(key="b_step").click().run()
+    at.switch_page("views/projections.py").run()
+    at.slider(key="w_proj_n").set_value(10)
+    at.radio(key="w_proj_method").set_value("pca")
+    at.toggle(key="w_proj_anim").set_value(True).run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    anim = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    n_iter = at.session_state["lab"].run.learner.current.iteration
+    assert len(anim["frames"]) == n_iter + 1 and anim["layout"]["sliders"]
+    at.toggle(key="w_proj_anim").set_value(False).run()

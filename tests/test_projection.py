@@ -51,3 +51,38 @@ def test_unknown_method():
         project_2d(_points(), "mds")
     # "t-SNE" spelled as the label works too
     assert project_2d(_points(10), "t-SNE").shape == (10, 2)
+
+
+def test_frames_share_a_pca_basis():
+    from core.projection import project_2d_frames
+
+    X = _points(30, 6)
+    shifted = X + np.float32(1.0)   # a translation of the whole cloud
+    Y0, Y1 = project_2d_frames([X, shifted], "pca")
+    assert Y0.dtype == np.float32 and Y0.shape == (30, 2)
+    # same basis: the shape of the cloud is identical, only moved
+    np.testing.assert_allclose(Y1 - Y1.mean(0), Y0 - Y0.mean(0), atol=1e-4)
+    # the last frame is the plain PCA picture
+    np.testing.assert_allclose(np.abs(Y1 - Y1.mean(0)), np.abs(project_2d(shifted, "pca")), atol=1e-4)
+
+
+def test_frames_do_not_spin_for_tsne(monkeypatch):
+    import core.projection as proj
+
+    # Each t-SNE frame is rotated/reflected onto the previous one: feed frames that are a spun copy.
+    Y = _points(20, 2)
+    c, s_ = np.cos(1.0), np.sin(1.0)
+    spun = (Y @ np.array([[c, -s_], [s_, c]], np.float32)) * np.array([1, -1], np.float32)
+    outputs = iter([Y, spun])
+    monkeypatch.setattr(proj, "project_2d", lambda F, method, random_state=0, **kw: next(outputs))
+    first, second = proj.project_2d_frames([_points(20), _points(20)], "tsne")
+    np.testing.assert_allclose(second, Y - Y.mean(0), atol=1e-4)
+    np.testing.assert_array_equal(first, Y)
+
+
+def test_frames_errors():
+    from core.projection import project_2d_frames
+
+    assert project_2d_frames([], "pca") == []
+    with pytest.raises(ConfigError, match="same rows"):
+        project_2d_frames([_points(10), _points(11)], "pca")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from app import charts, selection, ui
 from app.state import lab as get_lab
-from core.projection import PROJECTION_LABELS, PROJECTION_METHODS, project_2d
+from core.projection import PROJECTION_LABELS, PROJECTION_METHODS, project_2d, project_2d_frames
 
 lab = get_lab()
 st.header("Projections: the two spaces before and after mapping")
@@ -48,12 +48,12 @@ def _project(key: str, method: str, rows: tuple, _vectors) -> np.ndarray:
 
 names = (data.src.name or "source", data.tgt.name or "target")
 S, T = tuple(src_rows), tuple(tgt_rows)
+Xb = run.src_norm.vectors[src_rows]
+Zb = run.tgt_norm.vectors[tgt_rows]
 left, right = st.columns(2)
 with ui.guard("Projection"):
     note = " (the first UMAP of a server compiles its kernels: about 15 s)" if method == "umap" else ""
     with st.spinner(f"{PROJECTION_LABELS[method]} of {len(words)} words{note}…"):
-        Xb = run.src_norm.vectors[src_rows]
-        Zb = run.tgt_norm.vectors[tgt_rows]
         base = f"{data.key}:{'+'.join(run.config.normalize)}"
         if Xb.shape[1] == Zb.shape[1]:
             before = _project(base + ":joint", method, (S, T), np.vstack([Xb, Zb]))
@@ -76,3 +76,30 @@ with ui.guard("Projection"):
                         width="stretch", key="proj_after", theme=None)
         st.caption("Both spaces mapped into the shared space by the iteration's W, one joint projection. "
                    "Lines: green = translated correctly at this iteration, red = wrong, grey = not evaluated.")
+
+
+st.subheader("Watch the spaces align, iteration by iteration")
+st.caption("Every iteration's mapped points in one animation (PCA: one shared basis, so motion on screen is motion "
+           "in the space; t-SNE/UMAP: one map per iteration, turned to match the previous one).")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _frames(key: tuple, method: str, rows: tuple, _frames_in) -> list:
+    return project_2d_frames(_frames_in, method, random_state=0)
+
+
+history = run.learner.history
+if len(history) < 2:
+    st.info("Step at least once to animate.")
+elif st.toggle(f"Animate iterations 0–{len(history) - 1}", key="w_proj_anim"):
+    with ui.guard("Animation"), st.spinner(f"{PROJECTION_LABELS[method]} of {len(history)} iterations…"):
+        frames_in = [np.vstack([r.mapping.transform_src(Xb, normalize=True),
+                                r.mapping.transform_tgt(Zb, normalize=True)]) for r in history]
+        key = tuple(lab.record_token(r.iteration) for r in history)
+        frames = _frames(key, method, (S, T), frames_in)
+        marks_fn = (lambda s_idx, t_idx: ui.pair_marks(s_idx, t_idx, data, data.test + data.train)[0])
+        per_frame = [selection.links(data, r, src_rows, tgt_rows, ss["w_proj_links"], run.config.retrieval,
+                                     marks_fn) for r in history]
+        st.plotly_chart(charts.projection_animation(frames, words, langs, names, highlight, per_frame,
+                                                    bool(ss["w_proj_labels"]), [str(r.iteration) for r in history]),
+                        width="stretch", key="proj_anim", theme=None)
