@@ -72,9 +72,10 @@ def _projection_traces(coords, words, langs, lang_names, highlight, links, show_
 def projection_animation(frames, words, langs, lang_names, highlight, links_per_frame, show_labels,
                          labels: list[str]) -> go.Figure:
     """One scatter per iteration, played as an animation with a slider (same traces in every frame)."""
-    all_xy = [float(v) for F in frames for v in F.ravel()]
-    lo, hi = min(all_xy), max(all_xy)
-    pad = 0.08 * (hi - lo or 1.0)
+    # Fixed axes over all frames, so the camera does not move while the points do.
+    xs = [float(v) for F in frames for v in F[:, 0]]
+    ys = [float(v) for F in frames for v in F[:, 1]]
+    xpad, ypad = 0.08 * (max(xs) - min(xs) or 1.0), 0.08 * (max(ys) - min(ys) or 1.0)
     fig = go.Figure(
         data=_projection_traces(frames[-1], words, langs, lang_names, highlight, links_per_frame[-1], show_labels),
         frames=[go.Frame(data=_projection_traces(F, words, langs, lang_names, highlight, L, show_labels), name=lab)
@@ -82,16 +83,15 @@ def projection_animation(frames, words, langs, lang_names, highlight, links_per_
     step_args = dict(mode="immediate", frame=dict(duration=700, redraw=True), transition=dict(duration=400))
     fig.update_layout(
         **{**LAYOUT, "legend": dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0)}, height=680,
-        title="Across iterations (one shared projection)",
-        updatemenus=[dict(type="buttons", showactive=False, x=0, y=1.08, xanchor="left", direction="left",
+        updatemenus=[dict(type="buttons", showactive=False, x=0, y=1.1, xanchor="left", direction="left",
                           buttons=[dict(label="▶ Play", method="animate",
                                         args=[None, {**step_args, "fromcurrent": True}]),
                                    dict(label="❚❚ Pause", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0))])])],
         sliders=[dict(active=len(frames) - 1, y=-0.12, currentvalue=dict(prefix="iteration "),
                       steps=[dict(label=lab, method="animate", args=[[lab], step_args]) for lab in labels])])
-    fig.update_xaxes(showticklabels=False, zeroline=False, range=[lo - pad, hi + pad])
-    fig.update_yaxes(showticklabels=False, zeroline=False, range=[lo - pad, hi + pad], scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(showticklabels=False, zeroline=False, range=[min(xs) - xpad, max(xs) + xpad])
+    fig.update_yaxes(showticklabels=False, zeroline=False, range=[min(ys) - ypad, max(ys) + ypad])
     return fig
 
 
