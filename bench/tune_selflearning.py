@@ -17,6 +17,8 @@ CONFIGS = {
     "cut10k": AlignConfig(stochastic_initial=1.0, threshold=1e-4, cutoff=10000, max_iter=30),
     "cut5k": AlignConfig(stochastic_initial=1.0, threshold=1e-4, cutoff=5000, max_iter=30),
     "mutual20k": AlignConfig(stochastic_initial=1.0, threshold=1e-4, mutual=True, max_iter=30),
+    "keepseed20k": AlignConfig(stochastic_initial=1.0, keep_seed=True, max_iter=30),
+    "keepseed-cut5k": AlignConfig(stochastic_initial=1.0, keep_seed=True, cutoff=5000, max_iter=30),
 }
 
 

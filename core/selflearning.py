@@ -63,6 +63,9 @@ class AlignConfig:
     max_iter : int
         Safety stop for :meth:`SelfLearning.run_until_converged`.
     random_state : int
+    keep_seed : bool
+        Add the seed pairs to every induced dictionary (off in VecMap). With a good seed dictionary and
+        noisy spaces, self-learning otherwise trades clean pairs for noisy induced ones.
     whiten, src_reweight, trg_reweight, src_dewhiten, trg_dewhiten, dim_reduction
         Parameters of the final multi-step mapping (VecMap's preset).
     """
@@ -89,6 +92,7 @@ class AlignConfig:
     dim_reduction: int = 0
     inv_temperature: float = 30.0
     batch_size: int = 1024
+    keep_seed: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "normalize", tuple(self.normalize))
@@ -281,14 +285,21 @@ class SelfLearning:
         if len(D.src) < MIN_PAIRS:
             raise ConfigError("dictionary induction returned fewer than 2 pairs; raise the cutoff "
                               "or switch off mutual nearest neighbours")
-        mapping = self._fit(cfg.mapping, D.src, D.tgt)
+        src_idx, tgt_idx = D.src, D.tgt
+        if cfg.keep_seed:
+            src_idx = np.concatenate([src_idx, self.seed_pairs[:, 0]])
+            tgt_idx = np.concatenate([tgt_idx, self.seed_pairs[:, 1]])
+        mapping = self._fit(cfg.mapping, src_idx, tgt_idx)
         t2 = time.perf_counter()
         bli = self._bli(mapping)
         t3 = time.perf_counter()
         churn = float("nan")
         if D.forward is not None and prev.forward is not None and len(prev.forward) == len(D.forward):
             churn = float(np.mean(D.forward != prev.forward))
-        rec = IterationRecord(it, mapping, D.src, D.tgt, D.scores, D.objective, D.n_unique, keep_prob,
+        scores = D.scores
+        if cfg.keep_seed:
+            scores = np.concatenate([scores, np.full(len(self.seed_pairs), np.nan, np.float32)])
+        rec = IterationRecord(it, mapping, src_idx, tgt_idx, scores, D.objective, D.n_unique, keep_prob,
                               {"induce": t1 - t0, "map": t2 - t1, "evaluate": t3 - t2}, bli, converged,
                               None, D.mutual_ratio, churn, next_kp, best, last, D.forward)
         self.history.append(rec)
