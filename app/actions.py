@@ -281,3 +281,20 @@ def isomorphism(lab: LabState, n: int, k: int):
     report = iso.isomorphism_report(run.src_norm, run.tgt_norm, pairs, n=n, k=k)
     overlap = iso.neighbourhood_overlap(run.src_norm, run.tgt_norm, pairs, k=k, n=n)
     return report, overlap
+
+
+def unsupervised_reference(lab: LabState, retrieval: str, callback=None) -> tuple[float, int]:
+    """P@1 of a fully unsupervised run on the current data: second-order seed (Artetxe et al. 2018, ACL)
+    and self-learning until convergence with VecMap's stochastic schedule. Returns (P@1, iterations)."""
+    from core.seeds import build_seed
+    from core.selflearning import SelfLearning
+
+    data, run = lab.data, lab.run
+    if not data.test:
+        raise ConfigError("the reference is measured on the test dictionary; load one first")
+    config = dataclasses.replace(run.learner.config, stochastic_initial=0.1)
+    n = min(4000, len(data.src), len(data.tgt))
+    seed = build_seed("unsupervised", run.src_norm, run.tgt_norm, n=n, csls_k=config.csls_k)
+    learner = SelfLearning(data.src, data.tgt, seed.pairs, config, gold_test=data.test)
+    last = learner.run_until_converged(callback=callback)
+    return last.bli[retrieval].p_at_1, last.iteration

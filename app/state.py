@@ -89,6 +89,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_insp_k": 10,
     "w_iso_n": 1000,
     "w_iso_k": 10,
+    "w_an_ref": "the current run",
     "w_an_sizes": [25, 100, 250, 500, 1000, 2500],
 }
 

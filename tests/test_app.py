@@ -384,3 +384,21 @@ def test_projection_animation(opened):
     n_iter = at.session_state["lab"].run.learner.current.iteration
     assert len(anim["frames"]) == n_iter + 1 and anim["layout"]["sliders"]
     at.toggle(key="w_proj_anim").set_value(False).run()
+
+
+def test_seed_size_with_unsupervised_reference():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["w_max_vocab"] = 3000
+    at.session_state["w_max_iter"] = 2   # a short unsupervised run: this checks the wiring, not the result
+    at.run()
+    at.switch_page("views/analysis.py").run()
+    at.multiselect(key="w_an_sizes").set_value([50, 500])
+    at.radio(key="w_an_ref").set_value("a fully unsupervised run (computed here)").run()
+    at.button(key="b_unsup_ref").click().run()
+    at.button(key="b_seed_sizes").click().run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    fig = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert fig["data"][0]["x"] == [50, 500]
+    ref = [a for a in fig["layout"].get("annotations", []) if "unsupervised" in a.get("text", "")]
+    assert ref, "no unsupervised reference line"

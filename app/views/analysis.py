@@ -52,11 +52,34 @@ with tab_size:
         with ui.guard("BLI against seed size"):
             cache[key] = actions.seed_size_curve(lab, todo, retrieval, callback=on_size)
         bar.empty()
+    ref_choice = st.radio("Reference line", ["the current run", "a fully unsupervised run (computed here)"],
+                          key="w_an_ref", horizontal=True)
+    ref_key = (data.key, run.uid, retrieval, "unsupervised")
+    refs = st.session_state.setdefault("unsup_reference", {})
+    if ref_choice.startswith("a fully") and ref_key not in refs:
+        if st.button("Run the unsupervised reference", key="b_unsup_ref",
+                     help="Second-order seed (Artetxe et al. 2018) and self-learning until convergence, with "
+                          "this run's settings and VecMap's stochastic schedule: a minute or more"):
+            bar = st.progress(0.0, text="Unsupervised seed…")
+            max_iter = run.learner.config.max_iter
+
+            def on_iter(rec):
+                p1 = ui.bli_p1(rec, retrieval)
+                bar.progress(min(rec.iteration / max_iter, 1.0),
+                             text=f"Iteration {rec.iteration} · P@1 {ui.fmt_pct(p1)}")
+
+            with ui.guard("Unsupervised reference"):
+                refs[ref_key] = actions.unsupervised_reference(lab, retrieval, callback=on_iter)
+            bar.empty()
     if key in cache:
         points = cache[key]
-        ref = ui.bli_p1(record, retrieval)
-        st.plotly_chart(charts.seed_size_curve([n for n, _ in points], [p for _, p in points], ref,
-                                               f"current run ({run.seed_label.split(' (')[0]}, iteration {view})"),
+        if ref_choice.startswith("a fully"):
+            ref, ref_label = (refs[ref_key][0], f"unsupervised (after {refs[ref_key][1]} iterations)") \
+                if ref_key in refs else (None, "")
+        else:
+            ref = ui.bli_p1(record, retrieval)
+            ref_label = f"current run ({run.seed_label.split(' (')[0]}, iteration {view})"
+        st.plotly_chart(charts.seed_size_curve([n for n, _ in points], [p for _, p in points], ref, ref_label),
                         width="stretch", key="seed_size", theme=None)
         st.dataframe(pd.DataFrame({"seed pairs": [n for n, _ in points],
                                    f"P@1 {retrieval.upper()}": [ui.fmt_pct(p) for _, p in points]}),
