@@ -94,3 +94,35 @@ def test_config_errors(good):
     assert AlignConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ConfigError, match="unknown"):
         AlignConfig.from_dict({"speed": 11})
+
+
+def _rec(it, converged, keep_prob):
+    from core.mapping import Mapping
+    e = np.zeros(0, np.int64)
+    return IterationRecord(it, Mapping(np.eye(2), np.eye(2), "x"), e, e, np.zeros(0, np.float32), 0.5, 0,
+                           keep_prob, {}, converged=converged)
+
+
+def test_collapse_rule_thresholds():
+    from core.selflearning import diagnose_collapse
+    good = [_rec(0, False, 1.0), _rec(1, False, 1.0), _rec(2, True, 1.0)]
+    # en-fr-like success: 1.5x chance, +10 points of mutual neighbours
+    assert diagnose_collapse(good, 0.71, 0.45, 0.47, 0.35)[0] is None
+    # fi-fr-like success: far above chance, mutual share no higher than chance
+    assert diagnose_collapse(good, 0.60, 0.42, 0.21, 0.44)[0] is None
+    # close to chance
+    msg, diag = diagnose_collapse(good, 0.54, 0.44, 0.50, 0.45)
+    assert "random rotation" in msg and diag["ratio"] < 1.4
+    # above chance but no more mutual neighbours than chance
+    assert "mutual" in diagnose_collapse(good, 0.64, 0.37, 0.47, 0.36)[0]
+    # a schedule still stochastic at the end
+    unsettled = [_rec(0, False, 0.1), _rec(1, False, 0.1)]
+    assert "never settled" in diagnose_collapse(unsettled, 0.50, 0.34, 0.21, 0.43)[0]
+
+
+def test_keep_seed_keeps_seed_pairs(good):
+    src, tgt, _, seed = good
+    sl = SelfLearning(src, tgt, seed, _config(keep_seed=True, stochastic_initial=1.0))
+    rec = sl.step()
+    pairs = set(zip(rec.src_idx.tolist(), rec.tgt_idx.tolist()))
+    assert all((int(a), int(b)) in pairs for a, b in seed)
