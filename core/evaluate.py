@@ -199,3 +199,30 @@ def evaluate_bli(Xm_emb: Embeddings, Zm_emb: Embeddings, pairs: Iterable[tuple[s
     return BLIResult(n=n_q, coverage=n_q / n_total, p_at_1=p_at(1), p_at_5=p_at(5), p_at_10=p_at(10),
                      mrr=float(np.mean(1.0 / ranks)), per_word=per_word, by_band=by_band,
                      retrieval=retrieval, n_total=n_total)
+
+
+def mark_pairs(src_idx, tgt_idx, src: Embeddings, tgt: Embeddings,
+               gold_pairs: Iterable[tuple[str, str]]) -> np.ndarray:
+    """Mark induced or seed pairs against a gold dictionary.
+
+    Returns
+    -------
+    int8 array, one per pair
+        1: the pair is in the gold dictionary; 0: the source word is in the gold dictionary but with other
+        translations (wrong); -1: the source word is not in the gold dictionary (unknown).
+    """
+    gold: dict[str, set[str]] = {}
+    for s, t in gold_pairs:
+        gold.setdefault(s, set()).add(t)
+    marks = np.empty(len(src_idx), dtype=np.int8)
+    for n, (i, j) in enumerate(zip(np.asarray(src_idx), np.asarray(tgt_idx))):
+        translations = gold.get(src.words[i])
+        marks[n] = -1 if translations is None else int(tgt.words[j] in translations)
+    return marks
+
+
+def pair_precision(marks: np.ndarray) -> float:
+    """Share of correct pairs among those whose source word the gold dictionary knows (nan if none)."""
+    marks = np.asarray(marks)
+    known = marks >= 0
+    return float(np.mean(marks[known] == 1)) if known.any() else float("nan")

@@ -112,14 +112,6 @@ def test_data_page_shows_sizes_and_coverage(opened):
     assert list(cov.index) == ["train", "test"] and (cov["pairs in both vocabularies"] > 0).all()
 
 
-def _engine_marks_pairs() -> bool:
-    from core import evaluate
-
-    return hasattr(evaluate, "mark_pairs")
-
-
-@pytest.mark.skipif(not _engine_marks_pairs(), reason="core.evaluate.mark_pairs (requested from the engine) is missing: "
-                    "the app then shows '–' for the share of correct pairs")
 def test_seed_page_table_and_share_correct(opened):
     at = opened
     at.switch_page("views/seed.py").run()

@@ -49,3 +49,15 @@ def test_errors_and_empty_coverage():
     other = Embeddings(("x",), np.ones((1, 5), np.float32))
     with pytest.raises(ConfigError, match="dimension"):
         evaluate_bli(src, other, [("a", "x")])
+
+
+def test_mark_pairs_and_precision():
+    from core.evaluate import mark_pairs, pair_precision
+
+    src = Embeddings(("dog", "cat", "xyz"), np.eye(3, dtype=np.float32))
+    tgt = Embeddings(("chien", "chat", "maison"), np.eye(3, dtype=np.float32))
+    gold = [("dog", "chien"), ("cat", "chat"), ("cat", "matou")]
+    marks = mark_pairs([0, 1, 2, 1], [0, 2, 2, 1], src, tgt, gold)
+    assert marks.tolist() == [1, 0, -1, 1]
+    assert pair_precision(marks) == 2 / 3
+    assert np.isnan(pair_precision(np.array([-1, -1])))
