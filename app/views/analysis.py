@@ -59,7 +59,7 @@ with tab_size:
     if ref_choice.startswith("a fully") and ref_key not in refs:
         if st.button("Run the unsupervised reference", key="b_unsup_ref",
                      help="Second-order seed (Artetxe et al. 2018) and self-learning until convergence, with "
-                          "this run's settings and VecMap's stochastic schedule: a minute or more"):
+                          "this run's settings and VecMap's stochastic schedule: a few minutes"):
             bar = st.progress(0.0, text="Unsupervised seed…")
             max_iter = run.learner.config.max_iter
 
