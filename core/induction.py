@@ -17,10 +17,14 @@ Passes over the ``cutoff x cutoff`` similarities, in float32 row batches:
 * Inverted softmax and the ``fast=False`` reference: three generic passes (source statistic, target
   rows with backward retrieval, source rows with forward retrieval).
 
-Stochastic induction needs no random number per matrix entry: the argmax over a subset where each
-entry survives with probability ``p`` is the ``g``-th best entry with ``g ~ Geometric(p)``, so each row's
-top ``m`` candidates suffice (``g`` is clipped at ``m``; for p=0.1, m=64 a clip happens with
-probability 0.9^64 ~ 0.1%). The backward direction then takes its own pass over the target rows.
+Stochastic induction needs no random number per matrix entry. Default ("subset"): one random subset of
+the columns (each kept with probability ``p``) per group of 16 rows, and the argmax inside it -- every
+row's pick is distributed exactly as VecMap's dropout argmax, at the cost of one gather of a share ``p``
+of the batch. Alternative ("geometric"): the argmax over a subset where each entry survives with
+probability ``p`` is the ``g``-th best entry with ``g ~ Geometric(p)``, so each row's top ``m``
+candidates suffice (``g`` clipped at ``m``; for p=0.1, m=64 a clip happens with probability
+0.9^64 ~ 0.1%); exact and independent per entry, but the top-64 costs more than the product at d=50.
+Either way the backward direction takes its own pass over the target rows.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from .similarity import DEFAULT_BATCH, ColumnTopK, _topk_mean_rows, _topk_rows
 RETRIEVALS = ("nn", "csls", "isf")
 DIRECTIONS = ("forward", "backward", "union")
 STOCHASTIC_CANDIDATES = 64
+SUBSET_GROUP = 16
+STOCHASTIC_METHODS = ("subset", "geometric")
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,11 +161,12 @@ def _pick(v, ix, keep_prob, rng):
     return ix[rows, g], v[rows, g]
 
 
-def _retrieve_rows(A, BT, k_cand, keep_prob, rng, batch_size, col_acc=False):
+def _retrieve_rows(A, BT, k_cand, keep_prob, rng, batch_size, col_acc=False, stochastic="subset"):
     """Row-wise retrieval over ``A @ BT`` (augmented matrices: the product is the score).
 
     Deterministic: row argmax, plus the running column argmax when ``col_acc`` (backward direction
-    for free). Stochastic: each row's top ``k_cand`` and the g-th best, g ~ Geometric(keep_prob).
+    for free). Stochastic "subset": argmax over a random column subset drawn per group of
+    ``SUBSET_GROUP`` rows; "geometric": each row's top ``k_cand`` and the g-th best, g ~ Geometric(p).
     Returns (best score per row, picked column, picked score, ColumnTopK or None).
     """
     n, nb = len(A), BT.shape[1]
@@ -176,16 +183,27 @@ def _retrieve_rows(A, BT, k_cand, keep_prob, rng, batch_size, col_acc=False):
             a = S.argmax(axis=1)
             best[i:j] = val[i:j] = S[np.arange(j - i), a]
             idx[i:j] = a
-        else:
+        elif stochastic == "geometric":
             v, ix = _topk_rows(S, min(k_cand, nb))
             best[i:j] = v[:, 0]
             idx[i:j], val[i:j] = _pick(v, ix, keep_prob, rng)
+        else:
+            best[i:j] = S.max(axis=1)
+            for g in range(0, j - i, SUBSET_GROUP):
+                # one random column subset per group of rows: exact per-row semantics, one gather
+                keep = np.flatnonzero(rng.random(nb) < keep_prob)
+                if keep.size == 0:
+                    keep = rng.integers(nb, size=1)
+                sub = S[g:g + SUBSET_GROUP][:, keep]
+                a = sub.argmax(axis=1)
+                idx[i + g:i + g + len(a)] = keep[a]
+                val[i + g:i + g + len(a)] = sub[np.arange(len(a)), a]
         if acc is not None:
             acc.update(S, i)
     return best, idx, val, acc
 
 
-def _two_pass(X, Z, *, csls, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size):
+def _two_pass(X, Z, *, csls, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stochastic="subset"):
     """NN/CSLS induction with the CSLS matrix computed directly by one augmented product.
 
     CSLS(x, z) = 2 x.z - r_src(x) - r_tgt(z) = [2x, -r_src, 1] . [z, 1, -r_tgt], so after the r-terms
@@ -194,6 +212,7 @@ def _two_pass(X, Z, *, csls, k, fwd_needed, bwd_needed, keep_prob, rng, batch_si
     Stochastic induction picks from each row's top candidates instead, so the backward direction gets
     its own pass over the target rows.
     """
+    stochastic_method = stochastic
     ns, nt = len(X), len(Z)
     XT, ZT = np.ascontiguousarray(X.T), np.ascontiguousarray(Z.T)
     common = dict(k=min(k, ns, nt), beta=1.0, scale=1.0, m=0, keep_prob=1.0, rng=rng,
@@ -214,7 +233,8 @@ def _two_pass(X, Z, *, csls, k, fwd_needed, bwd_needed, keep_prob, rng, batch_si
     stochastic = keep_prob < 1.0
     if fwd_needed or not csls or not stochastic:
         best, f_idx, f_val, acc = _retrieve_rows(Xa, ZaT, STOCHASTIC_CANDIDATES, keep_prob, rng,
-                                                 batch_size, col_acc=(bwd_needed or not csls) and not stochastic)
+                                                 batch_size, col_acc=(bwd_needed or not csls) and not stochastic,
+                                                 stochastic=stochastic_method)
         if fwd_needed:
             fwd, fwd_val = f_idx, f_val
         if not csls:
@@ -225,7 +245,8 @@ def _two_pass(X, Z, *, csls, k, fwd_needed, bwd_needed, keep_prob, rng, batch_si
             if not csls:
                 tgt_best = acc.values[:, 0].copy()
     if stochastic and (bwd_needed or not csls):
-        best, b_idx, b_val, _ = _retrieve_rows(Zb, XbT, STOCHASTIC_CANDIDATES, keep_prob, rng, batch_size)
+        best, b_idx, b_val, _ = _retrieve_rows(Zb, XbT, STOCHASTIC_CANDIDATES, keep_prob, rng, batch_size,
+                                               stochastic=stochastic_method)
         bwd, bwd_val = b_idx, b_val
         if not csls:
             tgt_best = best
@@ -269,7 +290,8 @@ def _three_pass(X, Z, *, retrieval, stat, fwd_needed, bwd_needed, common):
 def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: str = "union",
                       cutoff: int | None = 20000, mutual: bool = False, keep_prob: float = 1.0,
                       random_state=None, batch_size: int = DEFAULT_BATCH,
-                      inv_temperature: float = 30.0, fast: bool = True) -> InducedDictionary:
+                      inv_temperature: float = 30.0, fast: bool = True,
+                      stochastic: str = "subset") -> InducedDictionary:
     """Induce a dictionary from mapped embeddings (Artetxe, Labaka & Agirre 2018, ACL; Conneau et al.
     2018, ICLR; Smith et al. 2017, ICLR).
 
@@ -291,6 +313,14 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
     batch_size : int
     inv_temperature : float
         Inverse temperature of the inverted softmax.
+    fast : bool
+        Use the augmented-product path for NN/CSLS (False: the generic three-pass reference).
+    stochastic : {"subset", "geometric"}
+        How the random subset is realised (NN/CSLS fast path): "subset" draws one random column subset
+        per group of 16 rows and takes the argmax inside it (exact for every row, rows of a group share
+        the draw; costs one gather); "geometric" picks the g-th best of each row's top 64,
+        g ~ Geometric(keep_prob) (independent entries, but the top-64 costs more than the product at
+        d=50).
 
     Returns
     -------
@@ -302,6 +332,8 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
         raise ConfigError(f"unknown direction '{direction}'; use one of {', '.join(DIRECTIONS)}")
     if not 0.0 < keep_prob <= 1.0:
         raise ConfigError(f"keep_prob must be in (0, 1], got {keep_prob}")
+    if stochastic not in STOCHASTIC_METHODS:
+        raise ConfigError(f"unknown stochastic method '{stochastic}'; use subset or geometric")
     if retrieval == "csls" and k < 1:
         raise ConfigError(f"CSLS needs k >= 1 neighbours (got {k})")
     Xm = np.ascontiguousarray(Xm, dtype=np.float32)
@@ -321,7 +353,7 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
     if retrieval in ("nn", "csls") and fast:
         src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = _two_pass(
             X, Z, csls=retrieval == "csls", k=k, fwd_needed=fwd_needed, bwd_needed=bwd_needed,
-            keep_prob=keep_prob, rng=rng, batch_size=batch_size)
+            keep_prob=keep_prob, rng=rng, batch_size=batch_size, stochastic=stochastic)
     else:
         src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = _three_pass(
             X, Z, retrieval=retrieval, stat=stat, fwd_needed=fwd_needed, bwd_needed=bwd_needed,

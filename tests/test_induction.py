@@ -79,3 +79,12 @@ def test_two_pass_fast_path_equals_three_pass_reference(retrieval, direction):
     assert np.array_equal(a.src, b.src) and np.array_equal(a.tgt, b.tgt)
     assert np.allclose(a.scores, b.scores, atol=1e-5)
     assert np.isclose(a.objective, b.objective, atol=1e-6)
+
+
+def test_stochastic_methods_agree_in_distribution():
+    X, Z = _pair(n=2000, noise=0.05, seed=6)
+    for method in ("subset", "geometric"):
+        d = induce_dictionary(X, Z, keep_prob=0.5, random_state=1, cutoff=0, stochastic=method)
+        assert 0.44 < np.mean(d.forward == np.arange(2000)) < 0.56, method
+    with pytest.raises(ConfigError):
+        induce_dictionary(X, Z, keep_prob=0.5, stochastic="dropout")
