@@ -283,9 +283,11 @@ def isomorphism(lab: LabState, n: int, k: int):
     return report, overlap
 
 
-def unsupervised_reference(lab: LabState, retrieval: str, callback=None) -> tuple[float, int]:
+def unsupervised_reference(lab: LabState, retrieval: str, callback=None) -> tuple[float, int, str | None]:
     """P@1 of a fully unsupervised run on the current data: second-order seed (Artetxe et al. 2018, ACL)
-    and self-learning until convergence with VecMap's stochastic schedule. Returns (P@1, iterations)."""
+    and self-learning until convergence with VecMap's stochastic schedule.
+
+    Returns (P@1, iterations, the engine's collapse sentence or None)."""
     from core.seeds import build_seed
     from core.selflearning import SelfLearning
 
@@ -297,4 +299,4 @@ def unsupervised_reference(lab: LabState, retrieval: str, callback=None) -> tupl
     seed = build_seed("unsupervised", run.src_norm, run.tgt_norm, n=n, csls_k=config.csls_k)
     learner = SelfLearning(data.src, data.tgt, seed.pairs, config, gold_test=data.test)
     last = learner.run_until_converged(callback=callback)
-    return last.bli[retrieval].p_at_1, last.iteration
+    return last.bli[retrieval].p_at_1, last.iteration, last.collapse

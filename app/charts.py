@@ -171,7 +171,8 @@ def seed_size_curve(sizes: list[int], supervised: list[float], unsupervised: flo
                                line=dict(color=SRC_COLOR, width=3)))
     if unsupervised is not None:
         fig.add_hline(y=unsupervised, line=dict(color=TGT_COLOR, dash="dash", width=3),
-                      annotation_text=unsup_label, annotation_position="bottom right")
+                      annotation_text=unsup_label, annotation_position="top left",
+                      annotation_font=dict(color=TGT_COLOR, size=16))
     fig.update_layout(**LAYOUT, height=420, xaxis_title="seed pairs (log scale)", yaxis_title="P@1")
     fig.update_xaxes(type="log")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")

@@ -79,6 +79,8 @@ with tab_size:
         else:
             ref = ui.bli_p1(record, retrieval)
             ref_label = f"current run ({run.seed_label.split(' (')[0]}, iteration {view})"
+        if ref_choice.startswith("a fully") and ref_key in refs and refs[ref_key][2]:
+            st.warning(f"The unsupervised run collapsed: {refs[ref_key][2]}", icon=":material/warning:")
         st.plotly_chart(charts.seed_size_curve([n for n, _ in points], [p for _, p in points], ref, ref_label),
                         width="stretch", key="seed_size", theme=None)
         st.dataframe(pd.DataFrame({"seed pairs": [n for n, _ in points],
