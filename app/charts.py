@@ -177,3 +177,18 @@ def seed_size_curve(sizes: list[int], supervised: list[float], unsupervised: flo
     fig.update_xaxes(type="log")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig
+
+
+def gw_objective(objective: list[float], epsilon: list[float]) -> go.Figure:
+    """Gromov-Wasserstein seed: the objective per outer iteration, with the annealed entropy weight."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    it = list(range(1, len(objective) + 1))
+    fig.add_trace(go.Scatter(x=it, y=objective, name="GW objective", mode="lines+markers",
+                             line=dict(color=SRC_COLOR, width=3)), secondary_y=False)
+    if epsilon:
+        fig.add_trace(go.Scatter(x=it[:len(epsilon)], y=epsilon, name="entropy weight ε", mode="lines",
+                                 line=dict(color=NN_COLOR, width=2, dash="dot")), secondary_y=True)
+        fig.update_yaxes(type="log", title_text="ε", secondary_y=True)
+    fig.update_layout(**LAYOUT, height=380, xaxis_title="iteration")
+    fig.update_yaxes(title_text="objective", secondary_y=False)
+    return fig

@@ -6,6 +6,7 @@ import streamlit as st
 from app import actions, charts, ui
 from app.state import NORMALIZATION_PRESETS, SEED_LABELS
 from app.state import lab as get_lab
+from core.seeds import MAX_GROMOV_WASSERSTEIN_N, MAX_SECOND_ORDER_N
 
 lab = get_lab()
 st.header("Seed dictionary and settings")
@@ -20,14 +21,14 @@ with left:
     if strategy == "random":
         st.number_input("Number of pairs (drawn from the training dictionary)", 2, 20000, step=5, key="w_seed_n")
     elif strategy == "unsupervised":
-        st.number_input("Most frequent words compared (Artetxe et al. use 4,000)", 100, 20000, step=500,
-                        key="w_seed_unsup_n")
+        st.number_input("Most frequent words compared (Artetxe et al. use 4,000)", 100, MAX_SECOND_ORDER_N,
+                        step=500, key="w_seed_unsup_n")
     elif strategy == "adversarial":
         st.number_input("Epochs", 1, 50, step=1, key="w_seed_epochs")
         st.number_input("Samples per epoch (fewer = faster, noisier)", 1000, 1_000_000, step=1000,
                         key="w_seed_epoch_size")
     elif strategy == "gromov-wasserstein":
-        st.number_input("Most frequent words matched", 100, 5000, step=100, key="w_seed_gw_n")
+        st.number_input("Most frequent words matched", 100, MAX_GROMOV_WASSERSTEIN_N, step=100, key="w_seed_gw_n")
     st.number_input("Random seed", 0, 10_000, step=1, key="w_seed_random_state")
 with right:
     st.subheader("Mapping and retrieval")
@@ -97,6 +98,13 @@ if info.get("gen_loss") or info.get("disc_loss"):
         frame = pd.DataFrame(per_epoch)
         frame.index = frame.index + 1
         st.dataframe(frame.rename_axis("epoch"), width="stretch")
+
+if seed.strategy == "gromov-wasserstein" and info.get("objective"):
+    st.plotly_chart(charts.gw_objective(list(info["objective"]), list(info.get("epsilon", []))), width="stretch",
+                    key="seed_gw", theme=None)
+    st.caption("Entropic Gromov-Wasserstein (Alvarez-Melis & Jaakkola 2018) matches the two spaces' distance "
+               "structures without a dictionary; the entropy weight ε is annealed, and the seed is read off "
+               "the final coupling.")
 
 df = ui.pairs_frame(seed.pairs[:, 0], seed.pairs[:, 1], seed.scores, lab.data, marks)
 st.dataframe(df, hide_index=True, width="stretch", height=420)
