@@ -61,9 +61,13 @@ def main(argv=None):
     ap.add_argument("--pairs", nargs="+", default=["en-fr", "fi-fr"])
     ap.add_argument("--dev", action="store_true", help="evaluate on a dev split of the training dictionary")
     ap.add_argument("--sl-iter", type=int, default=30)
+    ap.add_argument("--configs", nargs="+", default=["vecmap", "supervised"],
+                    help="vecmap: VecMap's settings from a seed dictionary; supervised: the tuned preset")
     args = ap.parse_args(argv)
+    known = {"vecmap": AlignConfig(stochastic_initial=1.0, max_iter=args.sl_iter),
+             "supervised": AlignConfig.preset("supervised", max_iter=args.sl_iter)}
     for pair in args.pairs:
-        run(pair, dev=args.dev, sl_iter=args.sl_iter)
+        run(pair, dev=args.dev, sl_iter=args.sl_iter, configs={k: known[k] for k in args.configs})
 
 
 if __name__ == "__main__":

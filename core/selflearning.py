@@ -97,6 +97,23 @@ class AlignConfig:
     def __post_init__(self):
         object.__setattr__(self, "normalize", tuple(self.normalize))
 
+    @classmethod
+    def preset(cls, name: str, **changes) -> "AlignConfig":
+        """Named starting points.
+
+        ``"unsupervised"``: VecMap's unsupervised mode (stochastic induction from keep probability 0.1,
+        cutoff 20000, CSLS union, multi-step final mapping) -- the defaults.
+        ``"supervised"``: self-learning from a good seed dictionary: no stochastic phase, the seed pairs
+        stay in every dictionary and only the 5000 most frequent words take part. Chosen on a dev split
+        of the en-fr training dictionary (CSLS P@1 after the final multi-step mapping: 45.3 against
+        39.6 for VecMap's settings and 41.6 for the supervised mapping without self-learning).
+        """
+        presets = {"unsupervised": {},
+                   "supervised": dict(stochastic_initial=1.0, keep_seed=True, cutoff=5000)}
+        if name not in presets:
+            raise ConfigError(f"unknown preset '{name}'; use one of {', '.join(presets)}")
+        return cls(**{**presets[name], **changes})
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["normalize"] = list(self.normalize)
