@@ -1,0 +1,92 @@
+"""The clwe command line, end to end on small data."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.io import Embeddings, load_embeddings, save_word2vec
+from core.synthetic import synthetic_pair
+
+
+def test_convert_bundled_space(tmp_path, capsys):
+    out = tmp_path / "en.vec"
+    assert main(["convert", "en", str(out), "--max-vocab", "300"]) == 0
+    emb = load_embeddings(out)
+    assert (len(emb), emb.dim) == (300, 50) and emb.words[:3] == ("the", "of", "to")
+    np.testing.assert_allclose(emb.vectors, load_embeddings("en", max_vocab=300).vectors, atol=1e-4)
+    assert "wrote 300 words × 50 dims" in capsys.readouterr().err
+
+
+def test_console_script_is_installed(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "core.cli", "convert", "fi", str(tmp_path / "fi.vec"),
+                             "--max-vocab", "10"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "fi.vec").read_text(encoding="utf-8").startswith("10 300\n")
+
+
+def test_bad_file_is_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.vec"
+    bad.write_text("a 1 2\nb 1\n", encoding="utf-8")
+    assert main(["convert", str(bad), str(tmp_path / "o.vec")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.vec, line 2: 1 values where 2 were expected" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def synthetic_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("synthetic")
+    src, tgt, gold = synthetic_pair(load_embeddings("fr", max_vocab=2000), noise=0.05, random_state=1)
+    save_word2vec(src, folder / "src.vec")
+    save_word2vec(tgt, folder / "tgt.vec")
+    (folder / "gold.txt").write_text("".join(f"{s} {t}\n" for s, t in gold[:1000:3]), encoding="utf-8")
+    return folder
+
+
+def test_align_writes_every_output(synthetic_files, tmp_path, capsys):
+    f = synthetic_files
+    out = tmp_path / "run"
+    code = main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "identical",
+                 "--eval-dictionary", str(f / "gold.txt"), "--max-iter", "3", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    src_m, tgt_m = load_embeddings(out / "src.vec"), load_embeddings(out / "tgt.vec")
+    assert len(src_m) == 2000 and len(tgt_m) == 2000 and src_m.dim == tgt_m.dim
+    history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert [h["iteration"] for h in history] == list(range(len(history))) and 2 <= len(history) <= 4
+    assert history[-1]["bli"]["csls"]["p_at_1"] > 0.95
+    config = json.loads((out / "config.json").read_text())
+    assert config["init"] == "identical" and config["src"]["sha256"] and config["config"]["max_iter"] == 3
+    assert config["final_bli"]["csls"]["p_at_1"] > 0.95
+    pairs = [line.split("\t") for line in (out / "dictionary.tsv").read_text().splitlines()[1:]]
+    assert len(pairs) > 1000 and np.mean([s == t for s, t, _ in pairs]) > 0.95
+    assert "iteration 1:" in capsys.readouterr().err
+
+    # the written spaces evaluate to the same numbers through `clwe evaluate`
+    assert main(["evaluate", "--src", str(out / "src.vec"), "--tgt", str(out / "tgt.vec"),
+                 "--dictionary", str(f / "gold.txt")]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert set(line) >= {"n", "coverage", "p@1", "p@5", "p@10", "mrr"}
+    assert line["p@1"] == pytest.approx(config["final_bli"]["csls"]["p_at_1"], abs=2e-3)
+
+
+def test_align_impossible_requests(synthetic_files, tmp_path, capsys):
+    f = synthetic_files
+    prefixed = tmp_path / "prefixed.vec"
+    tgt = load_embeddings(f / "tgt.vec")
+    save_word2vec(Embeddings(tuple("t_" + w for w in tgt.words), tgt.vectors), prefixed)
+    assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(prefixed), "--init", "identical",
+                 "--out", str(tmp_path / "x")]) == 2
+    assert "identical" in capsys.readouterr().err.lower()
+    assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "dictionary",
+                 "--out", str(tmp_path / "y")]) == 2
+    assert "needs --dictionary" in capsys.readouterr().err
+
+
+def test_align_explicit_cutoff_above_vocabulary(synthetic_files, tmp_path, capsys):
+    f = synthetic_files
+    assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "identical",
+                 "--cutoff", "50000", "--out", str(tmp_path / "z")]) == 2
+    assert "cutoff 50000 is larger than both vocabularies" in capsys.readouterr().err
