@@ -114,7 +114,7 @@ def start_run(lab: LabState, strategy: str, params: dict, settings: dict, progre
     lab.run = RunState(new_uid(), seed, SEED_LABELS.get(strategy, strategy), learner.config, learner,
                        learner.src, learner.tgt)
     lab.seed_error = lab.run_error = lab.seed_pending = None
-    st.session_state["w_iter"] = 0
+    st.session_state["pending_iter"] = 0   # the slider may already exist in this script run
 
 
 def _initial(data: DataSet, strategy: str, params: dict, settings: dict, progress=None):
