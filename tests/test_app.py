@@ -1,8 +1,10 @@
 """The Streamlit app through streamlit.testing.v1.AppTest: every page, on the bundled en-fr pair.
 
-AppTest cannot upload files, so the upload path is covered twice: app.uploads is called with bytes and a
-file name (tests/test_app_uploads.py), and here a tiny script runs the app's own error guard around
-actions.load_upload with bad bytes, to check the st.error and that the previous run survives.
+AppTest cannot upload files, so the upload path is covered three ways: app.uploads is called with bytes and
+a file name (tests/test_app_uploads.py); here a tiny script runs the app's own error guard around
+actions.load_upload with bad bytes, to check the st.error and that the previous run survives (and one test
+loads a small upload through actions and opens every page on it); and tests/test_browser.py uploads a broken
+and then good files through the real st.file_uploader in Chromium.
 """
 
 import json
