@@ -134,7 +134,7 @@ def big_run(n: int, pair: str):
     src, tgt = jittered(load_embeddings(s), n, seed=1), jittered(load_embeddings(t), n, seed=2)
     t_make = time.perf_counter() - t0
     seed = pairs_to_indices(load_bundled_dictionary(pair, "train"), src, tgt)
-    cfg = AlignConfig(stochastic_initial=1.0, max_iter=8)
+    cfg = AlignConfig(stochastic_initial=1.0, max_iter=4)
     t0 = time.perf_counter()
     sl = SelfLearning(src, tgt, seed, cfg)
     rec = sl.run_until_converged()
