@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .io import Embeddings
-from .similarity import DEFAULT_BATCH, _topk_rows, mean_topk_similarity
+from .similarity import DEFAULT_BATCH, _topk_rows, batch_rows, mean_topk_similarity
 
 DEFAULT_BANDS = (0, 1000, 5000, 10000, 20000, 50000, 100000, 200000)
 
@@ -79,6 +79,7 @@ def _unit(M: np.ndarray) -> np.ndarray:
 def _logsumexp_over_rows(A: np.ndarray, B: np.ndarray, beta: float, batch_size: int) -> np.ndarray:
     """log sum_a exp(beta * a.b) for every row b of B (the inverted softmax normaliser)."""
     out = np.empty(len(B), np.float64)
+    batch_size = batch_rows(batch_size, len(A))
     AT = np.ascontiguousarray(A.T)
     for i in range(0, len(B), batch_size):
         S = B[i:i + batch_size] @ AT
@@ -156,6 +157,7 @@ def evaluate_bli(Xm_emb: Embeddings, Zm_emb: Embeddings, pairs: Iterable[tuple[s
                 for s in covered]
     ZT = np.ascontiguousarray(Z.T)
     n_q = len(covered)
+    batch_size = batch_rows(batch_size, len(Z))
     top_v = np.empty((n_q, min(k_out, len(Z))), np.float32)
     top_i = np.empty_like(top_v, dtype=np.int64)
     ranks = np.empty(n_q, np.int64)

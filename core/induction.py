@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
-from .similarity import DEFAULT_BATCH, ColumnTopK, _topk_mean_rows, _topk_rows
+from .similarity import DEFAULT_BATCH, ColumnTopK, _topk_mean_rows, _topk_rows, batch_rows
 
 RETRIEVALS = ("nn", "csls", "isf")
 DIRECTIONS = ("forward", "backward", "union")
@@ -118,6 +118,7 @@ def _scan(A, BT, *, stat, k, beta, retrieve, scale, col_offset, m, keep_prob, rn
     retrieved column (argmax of ``scale * S - col_offset`` over a random subset) with its adjusted score.
     """
     n = len(A)
+    batch_size = batch_rows(batch_size, BT.shape[1])
     best = np.empty(n, np.float32)
     rstat = np.empty(n, np.float64) if stat else None
     ridx = np.empty(n, np.int64) if retrieve else None
@@ -170,6 +171,7 @@ def _retrieve_rows(A, BT, k_cand, keep_prob, rng, batch_size, col_acc=False, sto
     Returns (best score per row, picked column, picked score, ColumnTopK or None).
     """
     n, nb = len(A), BT.shape[1]
+    batch_size = batch_rows(batch_size, nb)
     best = np.empty(n, np.float32)
     idx = np.empty(n, np.int64)
     val = np.empty(n, np.float32)

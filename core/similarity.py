@@ -20,6 +20,12 @@ from .errors import ConfigError
 
 DEFAULT_BATCH = 1024
 _BLOCK = 32
+BUFFER_ELEMENTS = 1 << 25   # 128 MB of float32: caps the rows per batch for very large vocabularies
+
+
+def batch_rows(batch_size: int, n_cols: int) -> int:
+    """Rows per batch so that one batch buffer stays within BUFFER_ELEMENTS."""
+    return max(8, min(batch_size, BUFFER_ELEMENTS // max(n_cols, 1)))
 
 
 def _f32(A) -> np.ndarray:
@@ -104,6 +110,7 @@ def scan_topk(A, B, k: int, *, scale: float = 1.0, col_offset=None, row_offset=N
         raise ConfigError(f"cannot compare vectors of dimension {A.shape[1]} and {B.shape[1]}; "
                           "map both spaces into a shared space first")
     n_a, n_b = len(A), len(B)
+    batch_size = batch_rows(batch_size, n_b)
     k = min(k, n_b)
     vals = np.empty((n_a, k), np.float32)
     idx = np.empty((n_a, k), np.int64)
