@@ -219,13 +219,15 @@ def test_adversarial_seed_recovers_a_random_rotation(control):
     src, tgt, gold = control
     calls = []
     kw = dict(n_epochs=2, epoch_size=2048, batch_size=128, dis_steps=1, hidden=32, criterion_n=1000,
-              refine_n=2000, n_refine=3, seed_n=1500, random_state=5,
+              refine_n=2000, n_refine=3, n_restarts=2, seed_n=1500, random_state=5,
               callback=lambda epoch, info: calls.append(epoch))
     seed = seeds.build_seed("adversarial", src, tgt, **kw)
     info = seed.info
-    assert calls == [0, 1]
+    assert calls == [0, 1, 2, 3]  # two restarts of two epochs
     for key in ("gen_loss", "disc_loss", "disc_accuracy", "selection", "map_lr"):
         assert len(info[key]) == 2 and np.all(np.isfinite(info[key])), key
+    assert len(info["restarts"]) == 2
+    assert info["refined_selection"] == max(r["refined_selection"] for r in info["restarts"])
     best = info["best_epoch"]
     assert best in (-1, 0, 1)
     assert info["best_selection"] == max([info["start_selection"]] + info["selection"])
