@@ -43,7 +43,10 @@ def learning_curves(rows: list[dict], view: int | None = None) -> go.Figure:
     return fig
 
 
-def _projection_traces(coords, words, langs, lang_names, highlight, links, show_labels) -> list:
+def _projection_traces(coords, words, langs, lang_names, highlight, links, show_labels,
+                       drop_empty: bool = False) -> list:
+    """Pair lines and the two languages' markers; animation frames keep empty line traces so every
+    frame has the same traces."""
     traces = []
     for ok, color, name in ((True, OK_COLOR, "correct pair"), (False, BAD_COLOR, "wrong pair"),
                             (None, NN_COLOR, "pair")):
@@ -52,8 +55,9 @@ def _projection_traces(coords, words, langs, lang_names, highlight, links, show_
             if c is ok:
                 xs += [float(coords[i, 0]), float(coords[j, 0]), None]
                 ys += [float(coords[i, 1]), float(coords[j, 1]), None]
-        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=name, hoverinfo="skip",
-                                 line=dict(color=color, width=1.5), opacity=0.7))
+        if xs or not drop_empty:
+            traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=name, hoverinfo="skip",
+                                     line=dict(color=color, width=1.5), opacity=0.7))
     for lang, color, symbol in (("src", SRC_COLOR, "circle"), ("tgt", TGT_COLOR, "diamond")):
         idx = [k for k, l in enumerate(langs) if l == lang]
         name = lang_names[0] if lang == "src" else lang_names[1]
@@ -98,29 +102,8 @@ def projection_animation(frames, words, langs, lang_names, highlight, links_per_
 def projection(coords, words: list[str], langs: list[str], lang_names: tuple[str, str], highlight: list[bool],
                links: list[tuple[int, int, bool | None]], title: str, show_labels: bool) -> go.Figure:
     """Both languages in one scatter; lines join pairs (green correct, red wrong, grey unknown)."""
-    fig = go.Figure()
-    for ok, color, name in ((True, OK_COLOR, "correct pair"), (False, BAD_COLOR, "wrong pair"),
-                            (None, NN_COLOR, "pair")):
-        xs, ys = [], []
-        for i, j, c in links:
-            if c is ok:
-                xs += [float(coords[i, 0]), float(coords[j, 0]), None]
-                ys += [float(coords[i, 1]), float(coords[j, 1]), None]
-        if xs:
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, hoverinfo="skip",
-                                     line=dict(color=color, width=1.5), opacity=0.7))
-    for lang, color, symbol in (("src", SRC_COLOR, "circle"), ("tgt", TGT_COLOR, "diamond")):
-        idx = [k for k, l in enumerate(langs) if l == lang]
-        name = lang_names[0] if lang == "src" else lang_names[1]
-        fig.add_trace(go.Scatter(
-            x=[float(coords[k, 0]) for k in idx], y=[float(coords[k, 1]) for k in idx],
-            mode="markers+text" if show_labels else "markers", name=name,
-            text=[words[k] for k in idx], textposition="top center", textfont=dict(size=12, color=color),
-            hovertemplate="<b>%{text}</b> (" + name + ")<extra></extra>",
-            marker=dict(color=color, symbol=symbol, opacity=0.85,
-                        size=[18 if highlight[k] else 9 for k in idx],
-                        line=dict(color=["#000" if highlight[k] else color for k in idx],
-                                  width=[3 if highlight[k] else 0 for k in idx]))))
+    fig = go.Figure(_projection_traces(coords, words, langs, lang_names, highlight, links, show_labels,
+                                       drop_empty=True))
     fig.update_layout(**{**LAYOUT, "legend": dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0)},
                       title=title, height=600)
     fig.update_xaxes(showticklabels=False, zeroline=False)

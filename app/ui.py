@@ -220,6 +220,18 @@ def pairs_frame(src_idx, tgt_idx, scores, data, marks, limit: int | None = None)
     return pd.DataFrame(frame)
 
 
+def require_run(lab: LabState, before_stop=None):
+    """Stop the page with a hint when no run exists yet; else return ``(run, data, record, iteration)`` of
+    the iteration chosen with the sidebar slider."""
+    if lab.run is None:
+        if before_stop is not None:
+            before_stop()
+        st.info(lab.seed_pending or "No run yet: build a seed on the Seed page.")
+        st.stop()
+    record = view_record(lab)
+    return lab.run, lab.data, record, record.iteration
+
+
 def view_record(lab: LabState):
     """The iteration record chosen with the sidebar slider."""
     learner = lab.run.learner

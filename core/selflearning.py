@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .evaluate import BLIResult, evaluate_bli
-from .induction import InducedDictionary, induce_dictionary, resolve_cutoff
+from .induction import induce_dictionary, resolve_cutoff
 from .io import Embeddings
 from .mapping import MIN_PAIRS, Mapping, fit_mapping
 from .normalize import normalize as normalize_vectors

@@ -8,12 +8,7 @@ from app.state import lab as get_lab
 
 lab = get_lab()
 st.header("Analysis")
-if lab.run is None:
-    st.info(lab.seed_pending or "No run yet: build a seed on the Seed page.")
-    st.stop()
-run, data = lab.run, lab.data
-record = ui.view_record(lab)
-view = record.iteration
+run, data, record, view = ui.require_run(lab)
 retrieval = run.config.retrieval if run.config.retrieval in ("nn", "csls") else "csls"
 
 tab_band, tab_size, tab_iso = st.tabs(["BLI by word frequency", "BLI against seed size",

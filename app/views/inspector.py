@@ -8,13 +8,7 @@ from core.similarity import csls_topk, mean_topk_similarity, topk_similarities
 
 lab = get_lab()
 st.header("Word inspector: nearest neighbours across languages")
-if lab.run is None:
-    st.info(lab.seed_pending or "No run yet: build a seed on the Seed page.")
-    st.stop()
-
-run, data = lab.run, lab.data
-record = ui.view_record(lab)
-view = record.iteration
+run, data, record, view = ui.require_run(lab)
 ss = st.session_state
 if not ss["w_insp_word"]:
     ss["w_insp_word"] = "two" if "two" in data.src else data.src.words[min(50, len(data.src) - 1)]

@@ -9,13 +9,7 @@ from core.projection import PROJECTION_LABELS, PROJECTION_METHODS, project_2d, p
 
 lab = get_lab()
 st.header("Projections: the two spaces before and after mapping")
-if lab.run is None:
-    st.info(lab.seed_pending or "No run yet: build a seed on the Seed page.")
-    st.stop()
-
-run, data = lab.run, lab.data
-record = ui.view_record(lab)
-view = record.iteration
+run, data, record, view = ui.require_run(lab)
 
 c1, c2, c3 = st.columns([2, 2, 3])
 method = c1.radio("Method", PROJECTION_METHODS, key="w_proj_method", horizontal=True,

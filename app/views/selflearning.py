@@ -7,15 +7,8 @@ from app.state import lab as get_lab
 
 lab = get_lab()
 st.header("Self-learning: map, induce a dictionary, repeat")
-if lab.run is None:
-    ui.show_stored_error(lab, "seed_error")
-    st.info(lab.seed_pending or "No run yet: build a seed on the Seed page.")
-    st.stop()
-
-run = lab.run
+run, _, record, view = ui.require_run(lab, before_stop=lambda: ui.show_stored_error(lab, "seed_error"))
 learner = run.learner
-record = ui.view_record(lab)
-view = record.iteration
 
 diagnosed = bool(getattr(record, "diagnostics", None))
 if getattr(record, "collapse", None):
