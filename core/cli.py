@@ -186,8 +186,10 @@ def cmd_evaluate(args) -> int:
 def cmd_app(args) -> int:
     import subprocess
 
-    script = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
-    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(script), *args.streamlit_args])
+    root = Path(__file__).resolve().parent.parent
+    # Streamlit reads .streamlit/config.toml (theme, upload limit) from the working directory.
+    return subprocess.call([sys.executable, "-m", "streamlit", "run", str(root / "app" / "streamlit_app.py"),
+                            *args.streamlit_args], cwd=root)
 
 
 def build_parser() -> argparse.ArgumentParser:
