@@ -460,6 +460,11 @@ def diagnose_collapse(history: list[IterationRecord], objective: float, mutual: 
         reasons.append(f"{100 * churn:.0f}% of the translations still changed in the last iteration")
     if not reasons:
         return None, diag
+    if len(reasons) == 1 and unsettled and reasons[0].startswith("the stochastic schedule"):
+        # The schedule alone cannot tell a run stopped early by max_iter from a failed one.
+        return ("The alignment may have failed, or may just be unfinished: " + reasons[0] + ". Check P@1 if "
+                "you have a test dictionary, or run more iterations (max_iter) until the schedule settles.",
+                diag)
     return ("The alignment probably failed: " + "; ".join(reasons) + ". The spaces may be too different "
             "(non-isomorphic) for this seed -- try a larger or different seed dictionary, identical "
             "strings or numerals, or check that the languages are the ones you meant.", diag)

@@ -118,6 +118,9 @@ def test_collapse_rule_thresholds():
     # a schedule still stochastic at the end
     unsettled = [_rec(0, False, 0.1), _rec(1, False, 0.1)]
     assert "never settled" in diagnose_collapse(unsettled, 0.50, 0.34, 0.21, 0.43)[0]
+    # only the schedule is suspicious (well above chance, e.g. a run capped by max_iter): say it may be unfinished
+    msg = diagnose_collapse(unsettled, 0.50, 0.50, 0.21, 0.43)[0]
+    assert "never settled" in msg and "may just be unfinished" in msg and "probably failed" not in msg
 
 
 def test_keep_seed_keeps_seed_pairs(good):
