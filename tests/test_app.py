@@ -246,7 +246,7 @@ def test_run_n_then_reset(opened):
     _clean(at)
     rec = at.session_state["lab"].run.learner.current
     assert rec.diagnostics   # the engine's diagnosis is attached and shown one way or the other
-    banner = [e.value for e in at.error if "collapsed" in e.value] + [i.value for i in at.info if "diagnosis" in i.value]
+    banner = [e.value for e in at.error if "Collapse check" in e.value] + [i.value for i in at.info if "diagnosis" in i.value]
     assert len(banner) == 1
     at.button(key="b_reset").click().run()
     _clean(at)
@@ -265,7 +265,7 @@ def test_collapse_banner(opened):
     learner.history[-1] = dataclasses.replace(learner.history[-1], collapse="the dictionary is all hubs")
     at.run()
     _clean(at)
-    assert any("collapsed" in e.value and "all hubs" in e.value for e in at.error)
+    assert any("Collapse check" in e.value and "all hubs" in e.value for e in at.error)
     at.button(key="b_reset").click().run()
 
 
