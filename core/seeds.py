@@ -225,13 +225,8 @@ def identical_seed(src: Embeddings, tgt: Embeddings, min_length: int = 1) -> See
     Søgaard, Ruder & Vulić (2018). On the limitations of unsupervised bilingual dictionary
     induction. ACL.
     """
-    src_idx = [i for i, w in enumerate(src.words) if len(w) >= min_length and w in tgt.index]
-    if not src_idx:
-        raise ConfigError(
-            f"No identically spelled word is shared by {src.name or 'the source'} and "
-            f"{tgt.name or 'the target'} vocabularies; use another seed strategy (e.g. 'unsupervised').")
-    tgt_idx = [tgt.index[src.words[i]] for i in src_idx]
-    return Seed(np.stack([src_idx, tgt_idx], axis=1), "identical", None, {"n_shared": len(src_idx)})
+    return _shared_strings_seed(src, tgt, lambda w: len(w) >= min_length, "identical",
+                                "identically spelled word", "unsupervised")
 
 
 def numerals_seed(src: Embeddings, tgt: Embeddings) -> Seed:
@@ -247,13 +242,20 @@ def numerals_seed(src: Embeddings, tgt: Embeddings) -> Seed:
     Artetxe, Labaka & Agirre (2017). Learning bilingual word embeddings with (almost) no bilingual
     data. ACL.
     """
-    src_idx = [i for i, w in enumerate(src.words) if NUMERAL.fullmatch(w) and w in tgt.index]
+    return _shared_strings_seed(src, tgt, NUMERAL.fullmatch, "numerals", "digit-only token (e.g. '1990')",
+                                "identical")
+
+
+def _shared_strings_seed(src: Embeddings, tgt: Embeddings, keep, strategy: str, what: str,
+                         instead: str) -> Seed:
+    """Pairs of identical strings in both vocabularies that pass ``keep``, in source frequency order."""
+    src_idx = [i for i, w in enumerate(src.words) if keep(w) and w in tgt.index]
     if not src_idx:
         raise ConfigError(
-            f"No digit-only token (e.g. '1990') is shared by {src.name or 'the source'} and "
-            f"{tgt.name or 'the target'} vocabularies; use another seed strategy (e.g. 'identical').")
+            f"No {what} is shared by {src.name or 'the source'} and {tgt.name or 'the target'} "
+            f"vocabularies; use another seed strategy (e.g. '{instead}').")
     tgt_idx = [tgt.index[src.words[i]] for i in src_idx]
-    return Seed(np.stack([src_idx, tgt_idx], axis=1), "numerals", None, {"n_shared": len(src_idx)})
+    return Seed(np.stack([src_idx, tgt_idx], axis=1), strategy, None, {"n_shared": len(src_idx)})
 
 
 # --------------------------------------------------------------------------------------------------
