@@ -156,6 +156,20 @@ def test_config_errors_say_what_is_wrong(control):
 # ------------------------------------------------------------------ the adversarial game
 
 
+def _central_difference(array, loss, h):
+    """Numerical gradient of ``loss()`` with respect to ``array``, perturbed in place one entry at a time."""
+    numeric = np.zeros_like(array)
+    for i in np.ndindex(array.shape):
+        old = array[i]
+        array[i] = old + h
+        up = loss()
+        array[i] = old - h
+        down = loss()
+        array[i] = old
+        numeric[i] = (up - down) / (2 * h)
+    return numeric
+
+
 def _loss_of(params, x, y):
     logits, _ = seeds.discriminator_forward(params, x)
     return seeds.bce_with_logits(logits, y)[0]
@@ -173,25 +187,9 @@ def test_discriminator_gradients_match_finite_differences():
     for analytic, array in [(grad_w[0], params.weights[0]), (grad_w[1], params.weights[1]),
                             (grad_w[2], params.weights[2]), (grad_b[0], params.biases[0]),
                             (grad_b[2], params.biases[2])]:
-        numeric = np.zeros_like(array)
-        for i in np.ndindex(array.shape):
-            old = array[i]
-            array[i] = old + h
-            up = _loss_of(params, x, y)
-            array[i] = old - h
-            down = _loss_of(params, x, y)
-            array[i] = old
-            numeric[i] = (up - down) / (2 * h)
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
-    numeric_x = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = _loss_of(params, x, y)
-        x[i] = old - h
-        down = _loss_of(params, x, y)
-        x[i] = old
-        numeric_x[i] = (up - down) / (2 * h)
+        np.testing.assert_allclose(analytic, _central_difference(array, lambda: _loss_of(params, x, y), h),
+                                   rtol=1e-5, atol=1e-8)
+    numeric_x = _central_difference(x, lambda: _loss_of(params, x, y), h)
     np.testing.assert_allclose(grad_x, numeric_x, rtol=1e-5, atol=1e-8)
 
 
