@@ -154,18 +154,21 @@ def cmd_align(args) -> int:
     if test is not None:
         final = {r: run.evaluate(test, mapping, retrieval=r).as_dict() for r in ("nn", "csls")}
         progress(f"final ({mapping.method}) P@1: csls {final['csls']['p_at_1']:.3f}, nn {final['nn']['p_at_1']:.3f}")
+    dictionary_source = args.dictionary or (f"bundled {_bundled_pair(args)} train" if train is not None else None)
+    # The seed's parameters, without the training pairs themselves (config.json names their source).
+    seed_record = {"pairs": int(len(seed.pairs)), "seconds": round(seed_seconds, 3),
+                   **{k: v for k, v in seed_kw.items() if k != "pairs"}}
+    if "pairs" in seed_kw:
+        seed_record["pairs_from"] = dictionary_source
     config_record = {
         "command": "clwe align", "version": __version__, "numpy": np.__version__,
         "src": _file_record(args.src), "tgt": _file_record(args.tgt), "max_vocab": args.max_vocab,
-        "init": args.init, "seed": {"pairs": int(len(seed.pairs)), "seconds": round(seed_seconds, 3), **seed_kw},
-        "dictionary": args.dictionary or (f"bundled {_bundled_pair(args)} train" if train is not None else None),
+        "init": args.init, "seed": seed_record,
+        "dictionary": dictionary_source,
         "eval_dictionary": args.eval_dictionary or (f"bundled {_bundled_pair(args)} test" if test is not None else None),
         "random_seed": args.random_seed, "config": config.to_dict(), "iterations": last.iteration,
         "collapse": last.collapse, "seconds": round(align_seconds, 3), "final_bli": final,
     }
-    if "pairs" in config_record["seed"]:
-        config_record["seed"]["pairs_from"] = config_record["dictionary"]
-        config_record["seed"]["pairs"] = int(len(seed.pairs))
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
     progress(f"wrote {out}/src.vec, tgt.vec, dictionary.tsv, history.jsonl, config.json in {align_seconds:.1f} s")
     return 0
