@@ -7,12 +7,13 @@ nearest neighbours only; a frequency cutoff; and stochastic dictionary induction
 ACL): the argmax is taken over a random subset of the candidates, each kept with probability
 ``keep_prob``.
 
-Passes over the ``cutoff x cutoff`` similarities, in float32 row batches:
+Passes over the ``cutoff x cutoff`` similarities, in float32 row batches (threaded, see
+:func:`core.similarity.map_row_batches`):
 
-* CSLS needs the r-terms first: one row top-k pass per side (the exact top-k uses block maxima, see
-  :mod:`core.similarity`). Then CSLS itself is a single product of augmented matrices,
-  ``[2x, -r_src, 1] . [z, 1, -r_tgt]``, reduced by rows (forward argmax) and by a running column argmax
-  (backward) in the same pass -- three passes for union+CSLS where VecMap needs four.
+* CSLS: two passes. Each computes the r-term of its rows from the raw batch (exact top-k with block
+  maxima, see :mod:`core.similarity`), then keeps a running column argmax of ``S - r_row / 2``, which
+  is the CSLS match of every column -- the backward matches from the source pass, the forward ones
+  from the target pass. VecMap needs four passes for union + CSLS.
 * Plain NN: one pass (row argmax and running column argmax).
 * Inverted softmax and the ``fast=False`` reference: three generic passes (source statistic, target
   rows with backward retrieval, source rows with forward retrieval).
@@ -34,7 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
-from .similarity import DEFAULT_BATCH, ColumnTopK, _topk_mean_rows, _topk_rows, batch_rows
+from .similarity import (DEFAULT_BATCH, N_CHUNKS, ColumnTopK, _topk_mean_rows, _topk_rows, batch_rows,
+                         map_row_batches)
 
 RETRIEVALS = ("nn", "csls", "isf")
 DIRECTIONS = ("forward", "backward", "union")
@@ -162,96 +164,143 @@ def _pick(v, ix, keep_prob, rng):
     return ix[rows, g], v[rows, g]
 
 
-def _retrieve_rows(A, BT, k_cand, keep_prob, rng, batch_size, col_acc=False, stochastic="subset"):
-    """Row-wise retrieval over ``A @ BT`` (augmented matrices: the product is the score).
+def _pick_rows(S, keep_prob, rng, stochastic, k_cand):
+    """Row-wise retrieval in one batch: argmax, or argmax over a random subset of the columns.
 
-    Deterministic: row argmax, plus the running column argmax when ``col_acc`` (backward direction
-    for free). Stochastic "subset": argmax over a random column subset drawn per group of
-    ``SUBSET_GROUP`` rows; "geometric": each row's top ``k_cand`` and the g-th best, g ~ Geometric(p).
-    Returns (best score per row, picked column, picked score, ColumnTopK or None).
+    "subset": one random column subset per group of ``SUBSET_GROUP`` rows (exact per-row semantics,
+    one gather); "geometric": the g-th best of each row's top ``k_cand``, g ~ Geometric(p).
+    Returns (picked column, picked value).
     """
-    n, nb = len(A), BT.shape[1]
-    batch_size = batch_rows(batch_size, nb)
+    b, nb = S.shape
+    if keep_prob >= 1.0:
+        a = S.argmax(axis=1)
+        return a, S[np.arange(b), a]
+    if stochastic == "geometric":
+        v, ix = _topk_rows(S, min(k_cand, nb))
+        return _pick(v, ix, keep_prob, rng)
+    idx = np.empty(b, np.int64)
+    val = np.empty(b, np.float32)
+    for g in range(0, b, SUBSET_GROUP):
+        keep = np.flatnonzero(rng.random(nb) < keep_prob)
+        if keep.size == 0:
+            keep = rng.integers(nb, size=1)
+        sub = S[g:g + SUBSET_GROUP][:, keep]
+        a = sub.argmax(axis=1)
+        idx[g:g + len(a)] = keep[a]
+        val[g:g + len(a)] = sub[np.arange(len(a)), a]
+    return idx, val
+
+
+def _merge_column_max(accs):
+    """Merge per-thread running column argmaxes (ties: the lower row, as argmax would)."""
+    v, ix = accs[0].values[:, 0].copy(), accs[0].indices[:, 0].copy()
+    for acc in accs[1:]:
+        w, jx = acc.values[:, 0], acc.indices[:, 0]
+        take = (w > v) | ((w == v) & (jx < ix))
+        v[take], ix[take] = w[take], jx[take]
+    return v, ix
+
+
+def _nn_rows(A, B, *, retrieve, col_acc, keep_prob, rng, batch_size, stochastic):
+    """One pass over the rows of ``A`` against ``B``: best cosine, optional row retrieval, optional
+    running column argmax (one :class:`ColumnTopK` per chunk, merged)."""
+    best = np.empty(len(A), np.float32)
+    idx = np.empty(len(A), np.int64) if retrieve else None
+    val = np.empty(len(A), np.float32) if retrieve else None
+    accs = [ColumnTopK(len(B), 1) for _ in range(N_CHUNKS)] if col_acc else []
+    rngs = rng.spawn(N_CHUNKS)
+
+    def reduce(c, part, start):
+        sl = slice(start, start + len(part))
+        best[sl] = part.max(axis=1)
+        if retrieve:
+            idx[sl], val[sl] = _pick_rows(part, keep_prob, rngs[c], stochastic, STOCHASTIC_CANDIDATES)
+        if col_acc:
+            accs[c].update(part, start)
+    map_row_batches(reduce, A, np.ascontiguousarray(B.T), batch_size)
+    return best, idx, val, (_merge_column_max(accs) if col_acc else None)
+
+
+def _nn_pass(X, Z, *, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stochastic):
+    """Plain NN: forward argmax by rows and backward argmax by a running column maximum (one pass);
+    stochastic backward retrieval takes its own pass over the target rows."""
+    deterministic = keep_prob >= 1.0
+    kw = dict(keep_prob=keep_prob, rng=rng, batch_size=batch_size, stochastic=stochastic)
+    src_best, fwd, fwd_val, cols = _nn_rows(X, Z, retrieve=fwd_needed, col_acc=deterministic, **kw)
+    if deterministic:
+        tgt_best, bwd = cols
+        return src_best, tgt_best, fwd, fwd_val, bwd, tgt_best.copy()
+    tgt_best, bwd, bwd_val, _ = _nn_rows(Z, X, retrieve=bwd_needed, col_acc=False, **kw)
+    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+
+
+def _csls_rows(A, B, k, *, col_argmax, pick_offset, keep_prob, rng, batch_size, stochastic):
+    """One pass over the rows of ``A`` against ``B`` for CSLS.
+
+    Per batch: the best cosine and the r-term (mean top-k cosine) of each row from the raw batch; then
+    the batch becomes ``S - r_row / 2``, whose running column argmax (``col_argmax``) is the CSLS match
+    of every column (the column's own r-term does not change it); with ``pick_offset`` (the other
+    side's ``r / 2``) subtracted too, the batch is ``CSLS / 2`` and each row picks its match
+    (stochastically when ``keep_prob < 1``).
+
+    Returns (best, r, (column value, column argmax) or None, (row pick, CSLS value) or None).
+    """
+    n = len(A)
     best = np.empty(n, np.float32)
-    idx = np.empty(n, np.int64)
-    val = np.empty(n, np.float32)
-    acc = ColumnTopK(nb, 1) if col_acc else None
-    buf = np.empty((min(batch_size, max(n, 1)), nb), np.float32)
-    for i in range(0, n, batch_size):
-        j = min(i + batch_size, n)
-        S = buf[: j - i]
-        np.matmul(A[i:j], BT, out=S)
-        if keep_prob >= 1.0:
-            a = S.argmax(axis=1)
-            best[i:j] = val[i:j] = S[np.arange(j - i), a]
-            idx[i:j] = a
-        elif stochastic == "geometric":
-            v, ix = _topk_rows(S, min(k_cand, nb))
-            best[i:j] = v[:, 0]
-            idx[i:j], val[i:j] = _pick(v, ix, keep_prob, rng)
-        else:
-            best[i:j] = S.max(axis=1)
-            for g in range(0, j - i, SUBSET_GROUP):
-                # one random column subset per group of rows: exact per-row semantics, one gather
-                keep = np.flatnonzero(rng.random(nb) < keep_prob)
-                if keep.size == 0:
-                    keep = rng.integers(nb, size=1)
-                sub = S[g:g + SUBSET_GROUP][:, keep]
-                a = sub.argmax(axis=1)
-                idx[i + g:i + g + len(a)] = keep[a]
-                val[i + g:i + g + len(a)] = sub[np.arange(len(a)), a]
-        if acc is not None:
-            acc.update(S, i)
-    return best, idx, val, acc
+    r = np.empty(n, np.float64)
+    accs = [ColumnTopK(len(B), 1) for _ in range(N_CHUNKS)] if col_argmax else []
+    pick = (np.empty(n, np.int64), np.empty(n, np.float32)) if pick_offset is not None else None
+    rngs = rng.spawn(N_CHUNKS)
+
+    def reduce(c, S, start):
+        sl = slice(start, start + len(S))
+        best[sl], r[sl] = _topk_mean_rows(S, k)
+        if not (col_argmax or pick):
+            return
+        S -= (r[sl] / 2).astype(np.float32)[:, None]
+        if col_argmax:
+            accs[c].update(S, start)
+        if pick:
+            S -= pick_offset
+            pick[0][sl], v = _pick_rows(S, keep_prob, rngs[c], stochastic, STOCHASTIC_CANDIDATES)
+            pick[1][sl] = 2 * v
+    map_row_batches(reduce, A, np.ascontiguousarray(B.T), batch_size)
+    return best, r, (_merge_column_max(accs) if col_argmax else None), pick
 
 
-def _two_pass(X, Z, *, csls, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stochastic="subset"):
-    """NN/CSLS induction with the CSLS matrix computed directly by one augmented product.
+def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stochastic):
+    """CSLS induction, ``CSLS(x, z) = 2 x.z - r_src(x) - r_tgt(z)``, in two passes.
 
-    CSLS(x, z) = 2 x.z - r_src(x) - r_tgt(z) = [2x, -r_src, 1] . [z, 1, -r_tgt], so after the r-terms
-    (one row top-k pass per side) a single pass gives the forward argmax by rows and the backward
-    argmax as a running column maximum (:class:`ColumnTopK` with k=1). Plain NN needs that pass only.
-    Stochastic induction picks from each row's top candidates instead, so the backward direction gets
-    its own pass over the target rows.
+    Pass 1 (source rows) gives ``r_src`` and, as a running column argmax of ``S - r_src / 2``, the
+    backward match of every target word; pass 2 (target rows) gives ``r_tgt`` and, the same way, the
+    forward match of every source word. Nothing is subtracted per column, and no pass needs the
+    other's result. Stochastic induction cannot take a column maximum over random subsets, so it picks
+    by rows: the backward picks in pass 2 (``r_src`` is known by then) and the forward picks in a
+    third pass with the augmented product ``[2x, -r_src, 1] . [z, 1, -r_tgt]`` (the CSLS matrix itself).
     """
-    stochastic_method = stochastic
     ns, nt = len(X), len(Z)
-    XT, ZT = np.ascontiguousarray(X.T), np.ascontiguousarray(Z.T)
-    common = dict(k=min(k, ns, nt), beta=1.0, scale=1.0, m=0, keep_prob=1.0, rng=rng,
-                  batch_size=batch_size, col_offset=None, retrieve=False)
-    src_best = tgt_best = None
-    if csls:
-        src_best, r_src, _, _ = _scan(X, ZT, stat="topk", **common)
-        tgt_best, r_tgt, _, _ = _scan(Z, XT, stat="topk", **common)
-        one_s, one_t = np.ones((ns, 1), np.float32), np.ones((nt, 1), np.float32)
-        Xa = np.hstack([2 * X, -r_src[:, None].astype(np.float32), one_s])
-        Za = np.hstack([Z, one_t, -r_tgt[:, None].astype(np.float32)])
-        XbT = np.ascontiguousarray(np.hstack([X, one_s, -r_src[:, None].astype(np.float32)]).T)
-        Zb = np.hstack([2 * Z, -r_tgt[:, None].astype(np.float32), one_t])
-    else:
-        Xa, Za, XbT, Zb = X, Z, XT, Z
-    ZaT = np.ascontiguousarray(Za.T)
-    fwd = fwd_val = bwd = bwd_val = None
-    stochastic = keep_prob < 1.0
-    if fwd_needed or not csls or not stochastic:
-        best, f_idx, f_val, acc = _retrieve_rows(Xa, ZaT, STOCHASTIC_CANDIDATES, keep_prob, rng,
-                                                 batch_size, col_acc=(bwd_needed or not csls) and not stochastic,
-                                                 stochastic=stochastic_method)
-        if fwd_needed:
-            fwd, fwd_val = f_idx, f_val
-        if not csls:
-            src_best = best
-        if acc is not None:
-            if bwd_needed:
-                bwd, bwd_val = acc.indices[:, 0].copy(), acc.values[:, 0].copy()
-            if not csls:
-                tgt_best = acc.values[:, 0].copy()
-    if stochastic and (bwd_needed or not csls):
-        best, b_idx, b_val, _ = _retrieve_rows(Zb, XbT, STOCHASTIC_CANDIDATES, keep_prob, rng, batch_size,
-                                               stochastic=stochastic_method)
-        bwd, bwd_val = b_idx, b_val
-        if not csls:
-            tgt_best = best
+    kk = min(k, ns, nt)
+    kw = dict(keep_prob=keep_prob, rng=rng, batch_size=batch_size, stochastic=stochastic)
+    if keep_prob >= 1.0:
+        src_best, r_src, bwd_cols, _ = _csls_rows(X, Z, kk, col_argmax=bwd_needed, pick_offset=None, **kw)
+        tgt_best, r_tgt, fwd_cols, _ = _csls_rows(Z, X, kk, col_argmax=fwd_needed, pick_offset=None, **kw)
+        fwd = fwd_val = bwd = bwd_val = None
+        if fwd_cols is not None:
+            fwd, fwd_val = fwd_cols[1], (2 * fwd_cols[0] - r_src).astype(np.float32)
+        if bwd_cols is not None:
+            bwd, bwd_val = bwd_cols[1], (2 * bwd_cols[0] - r_tgt).astype(np.float32)
+        return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+    src_best, r_src, _, _ = _csls_rows(X, Z, kk, col_argmax=False, pick_offset=None, **kw)
+    half_src = (r_src / 2).astype(np.float32) if bwd_needed else None
+    tgt_best, r_tgt, _, picks = _csls_rows(Z, X, kk, col_argmax=False, pick_offset=half_src, **kw)
+    bwd, bwd_val = picks if picks else (None, None)
+    fwd = fwd_val = None
+    if fwd_needed:
+        rs = r_src[:, None].astype(np.float32)
+        rt = r_tgt[:, None].astype(np.float32)
+        Xa = np.hstack([2 * X, -rs, np.ones_like(rs)])
+        Za = np.hstack([Z, np.ones_like(rt), -rt])
+        _, fwd, fwd_val, _ = _nn_rows(Xa, Za, retrieve=True, col_acc=False, **kw)
     return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
 
 
@@ -353,9 +402,11 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
                   keep_prob=keep_prob, rng=rng, batch_size=batch_size)
 
     if retrieval in ("nn", "csls") and fast:
-        src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = _two_pass(
-            X, Z, csls=retrieval == "csls", k=k, fwd_needed=fwd_needed, bwd_needed=bwd_needed,
-            keep_prob=keep_prob, rng=rng, batch_size=batch_size, stochastic=stochastic)
+        fast_pass = _csls_pass if retrieval == "csls" else _nn_pass
+        kw = dict(k=k) if retrieval == "csls" else {}
+        src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = fast_pass(
+            X, Z, fwd_needed=fwd_needed, bwd_needed=bwd_needed, keep_prob=keep_prob, rng=rng,
+            batch_size=batch_size, stochastic=stochastic, **kw)
     else:
         src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = _three_pass(
             X, Z, retrieval=retrieval, stat=stat, fwd_needed=fwd_needed, bwd_needed=bwd_needed,

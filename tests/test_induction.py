@@ -69,12 +69,13 @@ def test_stochastic_is_seeded_and_random():
     assert np.isclose(a.objective, full.objective)   # objective measured before dropout
 
 
+@pytest.mark.parametrize("n,batch", [(700, 64), (2600, 512)])
 @pytest.mark.parametrize("retrieval", ["nn", "csls"])
 @pytest.mark.parametrize("direction", ["forward", "backward", "union"])
-def test_two_pass_fast_path_equals_three_pass_reference(retrieval, direction):
-    X, Z = _pair(n=700, noise=0.5, seed=4)
-    Z = Z[:650]
-    a = induce_dictionary(X, Z, retrieval=retrieval, direction=direction, cutoff=0, batch_size=64)
+def test_two_pass_fast_path_equals_three_pass_reference(retrieval, direction, n, batch):
+    X, Z = _pair(n=n, noise=0.5, seed=4)
+    Z = Z[:n - 50]
+    a = induce_dictionary(X, Z, retrieval=retrieval, direction=direction, cutoff=0, batch_size=batch)
     b = induce_dictionary(X, Z, retrieval=retrieval, direction=direction, cutoff=0, fast=False)
     assert np.array_equal(a.src, b.src) and np.array_equal(a.tgt, b.tgt)
     assert np.allclose(a.scores, b.scores, atol=1e-5)

@@ -79,3 +79,9 @@ def test_topk_mean_rows_matches_sort():
         best, mean = _topk_mean_rows(S, 10)
         ref = -np.sort(-S, axis=1)[:, :10]
         assert np.allclose(best, ref[:, 0]) and np.allclose(mean, ref.mean(1), atol=1e-6)
+    # worst case for the block maxima: the whole top 10 sits in one interleaved block of one group
+    S = rng.standard_normal((8, 3000)).astype(np.float32)
+    nb = 3000 // 16
+    S[:, 5 + np.arange(10) * nb] = 10 + np.arange(10)
+    best, mean = _topk_mean_rows(S, 10)
+    assert np.allclose(best, 19) and np.allclose(mean, 14.5)
