@@ -82,6 +82,30 @@ def test_collapse_reported_on_non_isomorphic_pair(good):
     assert last.collapse is not None and "probably failed" in last.collapse, last.diagnostics
 
 
+def test_hopeless_run_stops_early_on_shared_strings(good):
+    src, tgt, _, seed = good
+    rng = np.random.default_rng(5)
+    noise = Embeddings(tgt.words, rng.standard_normal((len(tgt), tgt.dim)).astype(np.float32), "noise")
+    sl = SelfLearning(src, noise, seed, _config(max_iter=40, collapse_patience=3))
+    assert len(sl.shared_pairs) > 1000          # the synthetic copy keeps the words' spelling
+    last = sl.run_until_converged()
+    assert last.iteration == 3 and not last.converged
+    assert all(r.shared_agreement < 0.01 for r in sl.history[1:])
+    assert "spelled the same" in last.collapse and "never settled" not in last.collapse
+    # the aligned pair: most shared words find their twin, and nothing is flagged
+    ok = SelfLearning(src, tgt, seed, _config(collapse_patience=3))
+    ok.run(3)
+    assert ok.current.shared_agreement > 0.9 and not ok.hopeless()
+
+
+def test_shared_string_pairs():
+    from core.selflearning import shared_string_pairs
+    a = Embeddings(("paris", "x", "chat", "berlin"), np.eye(4, dtype=np.float32))
+    b = Embeddings(("berlin", "chien", "x", "paris"), np.eye(4, dtype=np.float32))
+    assert shared_string_pairs(a, b, 4, 4).tolist() == [[0, 3], [3, 0]]     # "x" is too short
+    assert shared_string_pairs(a, b, 4, 1).tolist() == [[3, 0]]             # target cutoff
+
+
 def test_config_errors(good):
     src, tgt, _, seed = good
     with pytest.raises(ConfigError, match="at least 2"):
@@ -121,6 +145,12 @@ def test_collapse_rule_thresholds():
     # only the schedule is suspicious (well above chance, e.g. a run capped by max_iter): say it may be unfinished
     msg = diagnose_collapse(unsettled, 0.50, 0.50, 0.21, 0.43)[0]
     assert "never settled" in msg and "may just be unfinished" in msg and "probably failed" not in msg
+    # identically spelled words decide when there are enough of them
+    assert diagnose_collapse(unsettled, 0.54, 0.44, 0.50, 0.45, shared=0.12, n_shared=1000)[0] is None
+    msg = diagnose_collapse(good, 0.71, 0.45, 0.47, 0.35, shared=0.002, n_shared=1000)[0]
+    assert "probably failed" in msg and "spelled the same" in msg
+    # too few shared words: the weaker signals as before
+    assert diagnose_collapse(good, 0.71, 0.45, 0.47, 0.35, shared=0.0, n_shared=20)[0] is None
 
 
 def test_keep_seed_keeps_seed_pairs(good):
