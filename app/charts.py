@@ -19,11 +19,16 @@ LAYOUT = dict(template="plotly_white", font=FONT, margin=dict(l=60, r=20, t=60, 
 def learning_curves(rows: list[dict], view: int | None = None) -> go.Figure:
     """P@1 (NN, CSLS), dictionary size and objective per iteration; a marker at the shown iteration."""
     it = [r["iteration"] for r in rows]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=("BLI P@1 on the test dictionary",
-                                                        "Induced dictionary size", "Objective"),
+    has_gold = any(r["p1_csls"] is not None for r in rows)
+    first = "BLI P@1 on the test dictionary" if has_gold else "Identical strings that find their twin"
+    fig = make_subplots(rows=1, cols=3, subplot_titles=(first, "Induced dictionary size", "Objective"),
                         horizontal_spacing=0.08)
     mode = "lines+markers"
-    if any(r["p1_csls"] is not None for r in rows):
+    if any(r.get("shared") is not None for r in rows):
+        fig.add_trace(go.Scatter(x=it, y=[r.get("shared") for r in rows], name="identical strings (no gold)",
+                                 mode=mode, line=dict(color="#888888", width=2, dash="dash")), 1, 1)
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=1)
+    if has_gold:
         fig.add_trace(go.Scatter(x=it, y=[r["p1_csls"] for r in rows], name="P@1 CSLS", mode=mode,
                                  line=dict(color=SRC_COLOR, width=3)), 1, 1)
         fig.add_trace(go.Scatter(x=it, y=[r["p1_nn"] for r in rows], name="P@1 NN", mode=mode,

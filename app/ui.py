@@ -82,7 +82,14 @@ def bli_p1(record, retrieval: str):
 def history_rows(history) -> list[dict]:
     """Per-iteration numbers of a run, as the learning-curve chart takes them."""
     return [{"iteration": r.iteration, "p1_nn": bli_p1(r, "nn"), "p1_csls": bli_p1(r, "csls"),
-             "size": int(r.dictionary_size), "objective": float(r.objective)} for r in history]
+             "size": int(r.dictionary_size), "objective": float(r.objective),
+             "shared": shared_agreement(r)} for r in history]
+
+
+def shared_agreement(record) -> float | None:
+    """Share of identically spelled words that find their twin under a record's mapping (None: too few)."""
+    value = getattr(record, "shared_agreement", float("nan"))
+    return None if value != value else float(value)
 
 
 def run_panel(lab: LabState) -> int | None:

@@ -4,7 +4,7 @@ Each run is the real command line (preset per init, FreeDict train split for dic
 for evaluation); the table prints P@1 with NN and CSLS retrieval after the final mapping, the number of
 self-learning iterations, the wall time, and whether the engine diagnosed a collapse.
 
-    python bench/bli_table.py [--pairs en-fr fi-fr] [--inits dictionary identical ...] [--max-iter N]
+    python bench/bli_table.py [--pairs en-fr fi-fr] [--inits dictionary identical ...] [--max-iter N] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -39,9 +39,11 @@ def main() -> None:
     parser.add_argument("--pairs", nargs="+", default=["en-fr", "fi-fr"])
     parser.add_argument("--inits", nargs="+", default=list(INITS))
     parser.add_argument("--max-iter", type=int, default=None)
+    parser.add_argument("--keep", help="write each run's output folder under this directory (default: discard)")
     args = parser.parse_args()
     print(f"{'pair':6} {'init':19} {'P@1 nn':>7} {'P@1 csls':>8} {'iters':>5} {'seconds':>8}  note", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
+        tmp = args.keep or tmp
         for pair in args.pairs:
             for init in args.inits:
                 r = align(pair, init, Path(tmp) / f"{pair}-{init}", args.max_iter)

@@ -81,6 +81,9 @@ def _history_line(rec) -> dict:
             "dictionary_size": rec.dictionary_size, "keep_prob": rec.keep_prob,
             "seconds": {k: round(v, 4) for k, v in rec.seconds.items()}, "converged": rec.converged,
             "collapse": rec.collapse}
+    for name in ("mutual_ratio", "churn", "shared_agreement"):
+        value = getattr(rec, name)
+        line[name] = None if np.isnan(value) else round(float(value), 6)
     if rec.bli:
         line["bli"] = {name: result.as_dict() for name, result in rec.bli.items()}
     return line
@@ -129,8 +132,9 @@ def cmd_align(args) -> int:
             history.flush()
             bli = f", P@1 csls {rec.bli['csls'].p_at_1:.3f} nn {rec.bli['nn'].p_at_1:.3f}" if rec.bli else ""
             objective = "–" if np.isnan(rec.objective) else f"{rec.objective:.4f}"
+            shared = "" if np.isnan(rec.shared_agreement) else f", shared strings {100 * rec.shared_agreement:.1f}%"
             progress(f"iteration {rec.iteration}: objective {objective}, {rec.dictionary_size} pairs, "
-                     f"keep {rec.keep_prob:.2f}{bli}")
+                     f"keep {rec.keep_prob:.2f}{shared}{bli}")
 
         report(run.current)
         last = run.run_until_converged(callback=report)
