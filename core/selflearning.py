@@ -415,12 +415,16 @@ class SelfLearning:
 
     def hopeless(self) -> bool:
         """True when the last ``config.collapse_patience`` iterations all left (almost) every identically
-        spelled word away from its twin (agreement below ``SHARED_FAILED``): the run is not aligning
-        the spaces and more iterations only polish a wrong fixed point."""
+        spelled word away from its twin (agreement below ``SHARED_FAILED``) and the agreement did not
+        grow over them: the run is not aligning the spaces, and more iterations only polish a wrong
+        fixed point. (A slow start is not hopeless: en-fr from 25 random pairs creeps from 0.3% to 1%
+        in 7 iterations, then to 12% and 16% P@1 by iteration 40.)"""
         n = self.config.collapse_patience
         recent = self.history[-n:] if n > 0 else []
-        return (len(recent) == n and n > 0 and recent[0].iteration > 0
-                and all(r.shared_agreement < SHARED_FAILED for r in recent))
+        if len(recent) < n or n == 0 or recent[0].iteration == 0:
+            return False
+        values = [r.shared_agreement for r in recent]
+        return all(v < SHARED_FAILED for v in values) and values[-1] - values[0] < SHARED_FAILED / 4
 
     def diagnose(self) -> IterationRecord:
         """Attach the collapse diagnosis to the current record (replacing it) and return it."""

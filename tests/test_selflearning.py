@@ -98,6 +98,24 @@ def test_hopeless_run_stops_early_on_shared_strings(good):
     assert ok.current.shared_agreement > 0.9 and not ok.hopeless()
 
 
+def test_hopeless_needs_a_flat_agreement(good):
+    from dataclasses import replace
+    src, tgt, _, seed = good
+    sl = SelfLearning(src, tgt, seed, _config(collapse_patience=4))
+    base = sl.history[0]
+
+    def history(values):
+        return [base] + [replace(base, iteration=i + 1, shared_agreement=v) for i, v in enumerate(values)]
+    sl.history = history([0.001, 0.001, 0.0, 0.002])
+    assert sl.hopeless()
+    sl.history = history([0.003, 0.005, 0.007, 0.009])      # a slow start, still below 1%
+    assert not sl.hopeless()
+    sl.history = history([0.0, 0.0, 0.02, 0.0])
+    assert not sl.hopeless()
+    sl.history = history([0.0, 0.0, 0.0])                    # fewer iterations than the patience
+    assert not sl.hopeless()
+
+
 def test_shared_string_pairs():
     from core.selflearning import shared_string_pairs
     a = Embeddings(("paris", "x", "chat", "berlin"), np.eye(4, dtype=np.float32))
