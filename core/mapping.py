@@ -20,24 +20,16 @@ projection shortens them unevenly), which the engine does.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import ConfigError
+from .similarity import single_thread_blas
 
 MAPPING_METHODS = ("procrustes", "least_squares", "multistep")
 
 
-def _single_thread_blas():
-    """The products and SVDs here are small (d x d after one k x d product); a multi-threaded BLAS
-    only adds synchronisation, which costs 5-10x on a busy machine. No-op without threadpoolctl."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 MIN_PAIRS = 2
 
 
@@ -234,5 +226,6 @@ def fit_mapping(method: str, Xd, Zd, **kw) -> Mapping:
     func = _METHODS.get(method)
     if func is None:
         raise ConfigError(f"unknown mapping method '{method}'; use one of {', '.join(MAPPING_METHODS)}")
-    with _single_thread_blas():
+    # the products and SVDs are small (d x d after one k x d product): one thread is fastest
+    with single_thread_blas():
         return func(Xd, Zd, **kw)

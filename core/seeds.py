@@ -18,7 +18,6 @@ seed was built on, already normalised), so the self-learning stepper can start f
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -553,17 +552,6 @@ def procrustes_refinement(X: np.ndarray, Z: np.ndarray, W: np.ndarray, n_iter: i
     return best_W, criteria, sizes, best
 
 
-def _single_thread_blas():
-    """Small matrix products (batches of a few hundred rows) run fastest on one BLAS thread; on a
-    busy machine a multi-threaded BLAS makes them 10x slower. threadpoolctl ships with
-    scikit-learn; without it this is a no-op."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _sgd(params: DiscriminatorParams, grad_w, grad_b, lr: float) -> None:
     for W, b, gW, gb in zip(params.weights, params.biases, grad_w, grad_b):
         W -= lr * gW
@@ -750,7 +738,7 @@ def adversarial_seed(src: Embeddings, tgt: Embeddings, *, n_epochs: int = 3, epo
                 "start_selection": start_crit, "best_epoch": -1, "restart": restart, **common}
         for epoch in range(n_epochs):
             d_losses, g_losses, d_acc = [], [], []
-            with _single_thread_blas():
+            with similarity.single_thread_blas():
                 W = _adversarial_epoch(Xs, Zs, W, params, epoch_size // batch_size, dis_steps, batch_size,
                                        n_src, n_tgt, labels, fool, input_dropout, dis_lr, lr, beta,
                                        project_every, rng, d_losses, g_losses, d_acc)

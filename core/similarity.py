@@ -12,7 +12,9 @@ maximum is beaten by k distinct entries), so only those ``k * B`` candidates are
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
@@ -27,6 +29,9 @@ _GROUP = 8
 N_CHUNKS = 2     # row chunks per batch for the threaded reductions (fixed: results must not depend on the machine)
 N_THREADS = max(1, min(N_CHUNKS, os.cpu_count() or 1))
 _POOL: ThreadPoolExecutor | None = None
+_BLAS_LOCK = threading.Lock()
+_BLAS_USERS = 0
+_BLAS_LIMIT = None
 BUFFER_ELEMENTS = 1 << 25   # 128 MB of float32: caps the rows per batch for very large vocabularies
 
 
@@ -102,6 +107,29 @@ def _topk_mean_rows(S: np.ndarray, k: int):
     return top.max(axis=1), top.mean(axis=1, dtype=np.float64)
 
 
+@contextlib.contextmanager
+def single_thread_blas():
+    """Run the enclosed products on one BLAS thread (threadpoolctl, which ships with scikit-learn).
+
+    Small products, and products that run in several of our own threads at once, are fastest that way.
+    The limit is process-wide, so nested and concurrent users (e.g. two app sessions) share one
+    reference-counted limit: the first sets it, the last restores the original.
+    """
+    global _BLAS_USERS, _BLAS_LIMIT
+    with _BLAS_LOCK:
+        if _BLAS_USERS == 0:
+            _BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
+        _BLAS_USERS += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_USERS -= 1
+            if _BLAS_USERS == 0:
+                _BLAS_LIMIT.restore_original_limits()
+                _BLAS_LIMIT = None
+
+
 def _pool() -> ThreadPoolExecutor:
     global _POOL
     if _POOL is None:
@@ -138,7 +166,7 @@ def map_row_batches(fn, A, BT, batch_size: int = DEFAULT_BATCH) -> None:
         for c in range(N_CHUNKS):
             stream(c)
         return
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_thread_blas():
         futures = [_pool().submit(stream, c) for c in range(N_CHUNKS)]
         for f in futures:
             f.result()

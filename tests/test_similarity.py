@@ -85,3 +85,20 @@ def test_topk_mean_rows_matches_sort():
     S[:, 5 + np.arange(10) * nb] = 10 + np.arange(10)
     best, mean = _topk_mean_rows(S, 10)
     assert np.allclose(best, 19) and np.allclose(mean, 14.5)
+
+
+def test_single_thread_blas_is_shared_by_overlapping_users():
+    from threadpoolctl import threadpool_info
+
+    from core.similarity import single_thread_blas
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    before = blas_threads()
+    a, b = single_thread_blas(), single_thread_blas()
+    a.__enter__()
+    b.__enter__()                     # e.g. two app sessions aligning at once
+    a.__exit__(None, None, None)      # the first one to finish must not lift the other's limit
+    assert all(n == 1 for n in blas_threads())
+    b.__exit__(None, None, None)
+    assert blas_threads() == before
