@@ -265,8 +265,17 @@ def mean_topk_similarity(A, B, k: int = 10, batch_size: int = DEFAULT_BATCH) -> 
     """
     if k < 1:
         raise ConfigError(f"CSLS needs k >= 1 neighbours (got {k})")
-    vals, _ = scan_topk(A, B, k, batch_size=batch_size)
-    return vals.mean(axis=1, dtype=np.float64).astype(np.float32)
+    A, B = _f32(A), _f32(B)
+    if A.shape[1] != B.shape[1]:
+        raise ConfigError(f"cannot compare vectors of dimension {A.shape[1]} and {B.shape[1]}; "
+                          "map both spaces into a shared space first")
+    k = min(k, len(B))
+    out = np.empty(len(A), np.float64)
+
+    def stats(c, S, start):
+        out[start:start + len(S)] = _topk_mean_rows(S, k)[1]
+    map_row_batches(stats, A, np.ascontiguousarray(B.T), batch_size)
+    return out.astype(np.float32)
 
 
 def csls_topk(A, B, k_neighbors: int = 10, topk: int = 10, batch_size: int = DEFAULT_BATCH,

@@ -53,6 +53,11 @@ def test_mean_topk():
     r = mean_topk_similarity(A, B, 5)
     ref = (-np.sort(-(A @ B.T), axis=1)[:, :5]).mean(axis=1)
     assert np.allclose(r, ref, atol=1e-6)
+    # large enough for the block-maxima path, in small threaded batches
+    A, B = _unit(300, 16, 4), _unit(5000, 16, 5)
+    r = mean_topk_similarity(A, B, 10, batch_size=64)
+    ref = (-np.sort(-(A @ B.T), axis=1)[:, :10]).mean(axis=1)
+    assert np.allclose(r, ref, atol=1e-6)
 
 
 def test_profiles_and_signatures():
