@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from core.cli import INIT_PRESETS
 from core.induction import induce_dictionary
 from core.io import Embeddings, load_bundled_dictionary, load_embeddings, pairs_to_indices
 from core.selflearning import AlignConfig, SelfLearning
@@ -83,21 +84,17 @@ def step_phases(sl: SelfLearning, repeat: int):
     return best
 
 
-def convergence(src, tgt, pair, strategies, max_iter):
+def convergence(src, tgt, pair, strategies, max_iter, test=None, train=None):
     out = {}
-    try:
-        from core.seeds import build_seed
-    except ImportError:
-        return {"error": "core.seeds not available"}
-    test = load_bundled_dictionary(pair, "test")
+    from core.seeds import build_seed
+    test = test if test is not None else load_bundled_dictionary(pair, "test")
     for strategy in strategies:
         kw = {}
         if strategy == "dictionary":
-            kw["pairs"] = load_bundled_dictionary(pair, "train")
+            kw["pairs"] = train if train is not None else load_bundled_dictionary(pair, "train")
         try:
             t0 = time.perf_counter()
-            cfg = AlignConfig(max_iter=max_iter,
-                              stochastic_initial=1.0 if strategy == "dictionary" else 0.1)
+            cfg = AlignConfig.preset(INIT_PRESETS[strategy], max_iter=max_iter)
             # seeds expect normalised spaces: build them from the SelfLearning's normalised copies
             probe = SelfLearning(src, tgt, np.array([[0, 0], [1, 1]]), cfg)
             seed = build_seed(strategy, probe.src, probe.tgt, **kw)
@@ -109,6 +106,7 @@ def convergence(src, tgt, pair, strategies, max_iter):
             bli = sl.evaluate(test, final, "csls")
             out[strategy] = {"seed_s": round(t_seed, 1), "total_s": round(t_total, 1),
                              "iterations": rec.iteration, "converged": rec.converged,
+                             "s_per_iteration": round((t_total - t_seed) / max(rec.iteration, 1), 2),
                              "p_at_1_csls": round(100 * bli.p_at_1, 1), "collapse": rec.collapse is not None}
         except Exception as e:  # report and carry on: one failing seed should not hide the others
             out[strategy] = {"error": f"{type(e).__name__}: {e}"}
@@ -160,8 +158,11 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--strategies", nargs="+", default=["dictionary", "identical", "unsupervised"])
-    ap.add_argument("--max-iter", type=int, default=60)
+    ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--big", type=int, default=0, help="also run a jittered space of this many words")
+    ap.add_argument("--synthetic", type=float, default=0.0,
+                    help="also align en with a rotated copy at this noise level (e.g. 0.5): a pair where "
+                         "unsupervised seeds can succeed")
     ap.add_argument("--big-only", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.big_only:
@@ -183,6 +184,16 @@ def main(argv=None):
               flush=True)
         if not args.quick:
             convergence(src, tgt, pair, args.strategies, args.max_iter)
+    if args.synthetic:
+        from core.synthetic import synthetic_pair
+        src, tgt, gold = synthetic_pair(spaces.get("en") or load_embeddings("en"), noise=args.synthetic,
+                                        drop=0.1, random_state=1)
+        rng = np.random.default_rng(0)
+        order = rng.permutation(len(gold))
+        test = [gold[i] for i in order[:1500]]
+        train = [gold[i] for i in order[1500:6500]]
+        print(f"synthetic en / rotated copy, noise {args.synthetic}: {len(src)} x {len(tgt)} words", flush=True)
+        convergence(src, tgt, "en-en*", args.strategies, args.max_iter, test=test, train=train)
     print(f"peak RSS (20k-word runs): {peak_rss_mb():.0f} MB")
     if args.big:
         out = subprocess.run([sys.executable, "-m", "bench.bench_engine", "--big-only", str(args.big),
