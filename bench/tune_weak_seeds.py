@@ -19,6 +19,8 @@ CONFIGS = {
     "preset": {},
     "keepseed": dict(keep_seed=True),
     "cut10k": dict(cutoff=10000),
+    "cut5k": dict(cutoff=5000),
+    "cut10k-keepseed": dict(cutoff=10000, keep_seed=True),
     "interval5": dict(stochastic_interval=5),
     "threshold1e-4": dict(threshold=1e-4, max_iter=40),
 }

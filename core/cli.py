@@ -38,7 +38,9 @@ def cmd_convert(args) -> int:
 INITS = ("dictionary", "random", "identical", "numerals", "unsupervised", "adversarial", "gromov-wasserstein")
 # VecMap's presets: a full training dictionary is --supervised-like; every weak or unsupervised seed
 # gets the robust stochastic self-learning of --semi_supervised / --identical / --unsupervised.
-INIT_PRESETS = {init: "supervised" if init == "dictionary" else "unsupervised" for init in INITS}
+# Each init's AlignConfig preset: a seed dictionary, a weak seed, or no supervision (VecMap's mode).
+INIT_PRESETS = {"dictionary": "supervised", "random": "weak", "identical": "weak", "numerals": "weak",
+                "unsupervised": "unsupervised", "adversarial": "unsupervised", "gromov-wasserstein": "unsupervised"}
 
 
 def _bundled_pair(args) -> str | None:

@@ -90,3 +90,12 @@ def test_align_explicit_cutoff_above_vocabulary(synthetic_files, tmp_path, capsy
     assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "identical",
                  "--cutoff", "50000", "--out", str(tmp_path / "z")]) == 2
     assert "cutoff 50000 is larger than both vocabularies" in capsys.readouterr().err
+
+
+def test_every_init_has_a_preset():
+    from core.cli import INIT_PRESETS, INITS
+    from core.selflearning import AlignConfig
+    assert set(INIT_PRESETS) == set(INITS)
+    for init, name in INIT_PRESETS.items():
+        assert isinstance(AlignConfig.preset(name), AlignConfig), init
+    assert AlignConfig.preset("weak").cutoff == 10000
