@@ -86,9 +86,9 @@ def _apply(X, W, normalize):
     return out
 
 
-def _check_pairs(Xd, Zd, minimum=MIN_PAIRS):
-    Xd = np.asarray(Xd, dtype=np.float64)
-    Zd = np.asarray(Zd, dtype=np.float64)
+def _check_pairs(Xd, Zd, minimum=MIN_PAIRS, dtype=np.float64):
+    Xd = np.asarray(Xd, dtype=dtype)
+    Zd = np.asarray(Zd, dtype=dtype)
     if Xd.ndim != 2 or Zd.ndim != 2 or len(Xd) != len(Zd):
         raise ConfigError(f"dictionary rows must be two matrices with the same number of rows "
                           f"(got {Xd.shape} and {Zd.shape})")
@@ -117,9 +117,13 @@ def procrustes(Xd, Zd) -> Mapping:
     -------
     Mapping
     """
-    Xd, Zd = _check_pairs(Xd, Zd)
+    # The k x d product is the only large step: float32 on every BLAS thread (k is ~40,000 in a
+    # self-learning step); the d x d SVD in float64 on one thread.
+    Xd, Zd = _check_pairs(Xd, Zd, dtype=np.float32)
     d1, d2 = Xd.shape[1], Zd.shape[1]
-    U, s, Vt = np.linalg.svd(Xd.T @ Zd, full_matrices=False)
+    M = (Xd.T @ Zd).astype(np.float64)
+    with single_thread_blas():
+        U, s, Vt = np.linalg.svd(M, full_matrices=False)
     if d1 == d2:
         return Mapping(U @ Vt, np.eye(d2), "procrustes", {"singular_values": s})
     r = min(d1, d2)
@@ -226,6 +230,8 @@ def fit_mapping(method: str, Xd, Zd, **kw) -> Mapping:
     func = _METHODS.get(method)
     if func is None:
         raise ConfigError(f"unknown mapping method '{method}'; use one of {', '.join(MAPPING_METHODS)}")
-    # the products and SVDs are small (d x d after one k x d product): one thread is fastest
+    if func is procrustes:        # threads its large product itself
+        return func(Xd, Zd, **kw)
+    # whitening and least squares run once per run, on float64 copies: one thread is fastest
     with single_thread_blas():
         return func(Xd, Zd, **kw)

@@ -296,8 +296,8 @@ class SelfLearning:
             raise ConfigError(f"unknown direction '{cfg.direction}'; use forward, backward or union")
 
     def _fit(self, method, src_idx, tgt_idx, **kw) -> Mapping:
-        X = self.src.vectors[src_idx].astype(np.float64)
-        Z = self.tgt.vectors[tgt_idx].astype(np.float64)
+        X = self.src.vectors[src_idx]
+        Z = self.tgt.vectors[tgt_idx]
         return fit_mapping(method, X, Z, **kw)
 
     def _mapped_cut(self, mapping: Mapping):
