@@ -24,16 +24,19 @@ def learning_curves(rows: list[dict], view: int | None = None) -> go.Figure:
     fig = make_subplots(rows=1, cols=3, subplot_titles=(first, "Induced dictionary size", "Objective"),
                         horizontal_spacing=0.08)
     mode = "lines+markers"
+    shares = [v for r in rows for v in (r["p1_csls"], r["p1_nn"], r.get("shared")) if v is not None]
+    # near-zero curves (a failed run) need a decimal, or every tick reads "0%"
+    share_format = ".1%" if shares and max(shares) < 0.05 else ".0%"
     if any(r.get("shared") is not None for r in rows):
         fig.add_trace(go.Scatter(x=it, y=[r.get("shared") for r in rows], name="identical strings (no gold)",
                                  mode=mode, line=dict(color="#888888", width=2, dash="dash")), 1, 1)
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=1)
+        fig.update_yaxes(tickformat=share_format, rangemode="tozero", row=1, col=1)
     if has_gold:
         fig.add_trace(go.Scatter(x=it, y=[r["p1_csls"] for r in rows], name="P@1 CSLS", mode=mode,
                                  line=dict(color=SRC_COLOR, width=3)), 1, 1)
         fig.add_trace(go.Scatter(x=it, y=[r["p1_nn"] for r in rows], name="P@1 NN", mode=mode,
                                  line=dict(color=NN_COLOR, width=3, dash="dot")), 1, 1)
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=1)
+        fig.update_yaxes(tickformat=share_format, rangemode="tozero", row=1, col=1)
     fig.add_trace(go.Scatter(x=it, y=[r["size"] for r in rows], name="dictionary size", mode=mode,
                              line=dict(color=TGT_COLOR, width=3), showlegend=False), 1, 2)
     fig.add_trace(go.Scatter(x=it, y=[r["objective"] for r in rows], name="objective", mode=mode,
