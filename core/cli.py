@@ -108,6 +108,8 @@ def cmd_align(args) -> int:
         overrides["retrieval"] = args.retrieval
     if args.max_iter is not None:
         overrides["max_iter"] = args.max_iter
+    if args.collapse_patience is not None:
+        overrides["collapse_patience"] = args.collapse_patience
     if args.cutoff is not None:
         overrides["cutoff"] = args.cutoff  # asked for explicitly: an impossible cutoff is an error
     config = AlignConfig.preset(INIT_PRESETS[args.init], **overrides)
@@ -225,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cutoff", type=int, default=None,
                    help="only the N most frequent words take part in dictionary induction (preset: 20000)")
     p.add_argument("--max-iter", type=int, default=None, help="stop self-learning after N iterations")
+    p.add_argument("--collapse-patience", type=int, default=None,
+                   help="stop a run whose identically spelled words have found no twin for N iterations "
+                        "(preset: 10; 0 never stops early)")
     p.add_argument("--seed-size", type=int, default=25, help="pairs drawn by --init random (default 25)")
     p.add_argument("--random-seed", type=int, default=0, help="seed of every stochastic step")
     p.add_argument("--out", required=True, help="output folder")

@@ -112,6 +112,8 @@ class AlignConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "normalize", tuple(self.normalize))
+        if self.collapse_patience < 0:
+            raise ConfigError(f"collapse_patience must be 0 (never stop early) or positive, got {self.collapse_patience}")
 
     @classmethod
     def preset(cls, name: str, **changes) -> "AlignConfig":

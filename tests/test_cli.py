@@ -99,3 +99,11 @@ def test_every_init_has_a_preset():
     for init, name in INIT_PRESETS.items():
         assert isinstance(AlignConfig.preset(name), AlignConfig), init
     assert AlignConfig.preset("weak").cutoff == 10000
+
+
+def test_collapse_patience_flag(tmp_path, capsys):
+    from core.cli import main
+    code = main(["align", "--src", "en", "--tgt", "fr", "--init", "identical", "--max-vocab", "500",
+                 "--max-iter", "1", "--collapse-patience", "-1", "--out", str(tmp_path / "o")])
+    assert code != 0
+    assert "collapse_patience must be 0" in capsys.readouterr().err
