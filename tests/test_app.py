@@ -126,13 +126,19 @@ def test_seed_page_table_and_share_correct(opened):
     assert set(table["gold"]) == {"✓ correct"}   # 100 random pairs of the training dictionary
 
 
-def test_build_a_random_seed(opened):
-    at = opened
+def _build_seed(at, strategy, **numbers):
+    """On the Seed page: choose a strategy, set its number inputs (by widget key), build the seed."""
     at.switch_page("views/seed.py").run()
-    at.selectbox(key="w_seed_strategy").set_value("random").run()
-    at.number_input(key="w_seed_n").set_value(50).run()
+    at.selectbox(key="w_seed_strategy").set_value(strategy).run()
+    for key, value in numbers.items():
+        at.number_input(key=key).set_value(value).run()
     at.button(key="b_build_seed").click().run()
     _clean(at)
+    return at
+
+
+def test_build_a_random_seed(opened):
+    at = _build_seed(opened, "random", w_seed_n=50)
     run = at.session_state["lab"].run
     assert run.seed.strategy == "random" and len(run.seed.pairs) == 50
 
@@ -284,13 +290,7 @@ def test_isomorphism_diagnostics(opened):
 
 
 def test_adversarial_seed_plots_losses(opened):
-    at = opened
-    at.switch_page("views/seed.py").run()
-    at.selectbox(key="w_seed_strategy").set_value("adversarial").run()
-    at.number_input(key="w_seed_epochs").set_value(2)
-    at.number_input(key="w_seed_epoch_size").set_value(2000).run()
-    at.button(key="b_build_seed").click().run()
-    _clean(at)
+    at = _build_seed(opened, "adversarial", w_seed_epochs=2, w_seed_epoch_size=2000)
     assert not at.error, [e.value for e in at.error]
     run = at.session_state["lab"].run
     assert run.seed.strategy == "adversarial"
@@ -389,12 +389,7 @@ def test_seed_size_with_unsupervised_reference():
 
 
 def test_gromov_wasserstein_seed_plots_objective(opened):
-    at = opened
-    at.switch_page("views/seed.py").run()
-    at.selectbox(key="w_seed_strategy").set_value("gromov-wasserstein").run()
-    at.number_input(key="w_seed_gw_n").set_value(200).run()
-    at.button(key="b_build_seed").click().run()
-    _clean(at)
+    at = _build_seed(opened, "gromov-wasserstein", w_seed_gw_n=200)
     assert not at.error, [e.value for e in at.error]
     assert at.session_state["lab"].run.seed.strategy == "gromov-wasserstein"
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
