@@ -20,6 +20,7 @@ projection shortens them unevenly), which the engine does.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -130,6 +131,18 @@ def procrustes(Xd, Zd) -> Mapping:
     return Mapping(U[:, :r], Vt[:r].T, "procrustes", {"singular_values": s[:r]})
 
 
+def _one_blas_thread(func):
+    """Run a mapping method on one BLAS thread: least squares and multistep work on float64 d x d
+    matrices once per run, where a multi-threaded BLAS only adds synchronisation (5-10x slower on a
+    busy machine). Procrustes threads its large product itself."""
+    @functools.wraps(func)
+    def wrapper(*args, **kw):
+        with single_thread_blas():
+            return func(*args, **kw)
+    return wrapper
+
+
+@_one_blas_thread
 def least_squares(Xd, Zd, ridge: float = 0.0) -> Mapping:
     """Least-squares linear mapping (Mikolov, Le & Sutskever 2013, "Exploiting Similarities among
     Languages for Machine Translation"): ``W = argmin ||Xd W - Zd||_F^2 (+ ridge ||W||^2)``.
@@ -156,6 +169,7 @@ def _whitening(M: np.ndarray) -> np.ndarray:
     return (Vt.T / s) @ Vt
 
 
+@_one_blas_thread
 def multistep(Xd, Zd, X=None, Z=None, whiten: bool = True, src_reweight: float = 0.5,
               trg_reweight: float = 0.5, src_dewhiten: str | None = "src",
               trg_dewhiten: str | None = "trg", dim_reduction: int = 0) -> Mapping:
@@ -230,8 +244,4 @@ def fit_mapping(method: str, Xd, Zd, **kw) -> Mapping:
     func = _METHODS.get(method)
     if func is None:
         raise ConfigError(f"unknown mapping method '{method}'; use one of {', '.join(MAPPING_METHODS)}")
-    if func is procrustes:        # threads its large product itself
-        return func(Xd, Zd, **kw)
-    # whitening and least squares run once per run, on float64 copies: one thread is fastest
-    with single_thread_blas():
-        return func(Xd, Zd, **kw)
+    return func(Xd, Zd, **kw)

@@ -44,6 +44,15 @@ def _f32(A) -> np.ndarray:
     return np.ascontiguousarray(A, dtype=np.float32)
 
 
+def _comparable(A, B) -> tuple[np.ndarray, np.ndarray]:
+    """float32 C-contiguous copies of two sets of vectors, which must have the same dimension."""
+    A, B = _f32(A), _f32(B)
+    if A.shape[1] != B.shape[1]:
+        raise ConfigError(f"cannot compare vectors of dimension {A.shape[1]} and {B.shape[1]}; "
+                          "map both spaces into a shared space first")
+    return A, B
+
+
 def _topk_rows(S: np.ndarray, k: int, want_indices: bool = True):
     """Exact top-k of every row of ``S`` (float32, C-contiguous), values sorted descending.
 
@@ -196,11 +205,7 @@ def scan_topk(A, B, k: int, *, scale: float = 1.0, col_offset=None, row_offset=N
     indices : int64 (n_a, k)
     (col_values float32 (n_b,), col_indices int64 (n_b,)) when ``col_max``
     """
-    A = _f32(A)
-    B = _f32(B)
-    if A.shape[1] != B.shape[1]:
-        raise ConfigError(f"cannot compare vectors of dimension {A.shape[1]} and {B.shape[1]}; "
-                          "map both spaces into a shared space first")
+    A, B = _comparable(A, B)
     n_a, n_b = len(A), len(B)
     batch_size = batch_rows(batch_size, n_b)
     k = min(k, n_b)
@@ -265,10 +270,7 @@ def mean_topk_similarity(A, B, k: int = 10, batch_size: int = DEFAULT_BATCH) -> 
     """
     if k < 1:
         raise ConfigError(f"CSLS needs k >= 1 neighbours (got {k})")
-    A, B = _f32(A), _f32(B)
-    if A.shape[1] != B.shape[1]:
-        raise ConfigError(f"cannot compare vectors of dimension {A.shape[1]} and {B.shape[1]}; "
-                          "map both spaces into a shared space first")
+    A, B = _comparable(A, B)
     k = min(k, len(B))
     out = np.empty(len(A), np.float64)
 
