@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from pathlib import Path
 
 from core.errors import FileFormatError
@@ -30,6 +31,10 @@ _HEADWORD_LINE = re.compile(r"(.*?)(?:\s+/.*/)?(?:\s+<[^<>]*>)?\s*$")  # "dog /d
 _NUMBERED_SENSE = re.compile(r"\d+\.(?=\s|$)(.*)")  # "2. text" at the line start; " 3." is a marker
 _SENSE_MARKER = re.compile(r"(\s+\d+\.)+$")
 _HINT = "Is this a dictd .index file from FreeDict, next to its .dict.dz (or .dict)?"
+# Bounds against hostile files: FreeDict's largest dictionaries hold tens of MB of definitions.
+MAX_DATA_BYTES = 512 << 20
+MAX_ENTRY_BYTES = 1 << 20
+MAX_HEADWORD_LINE = 1000  # longer first lines are cut before the (backtracking) headword pattern
 
 
 def decode_b64_number(text: str) -> int:
@@ -44,7 +49,8 @@ def decode_b64_number(text: str) -> int:
 
 def parse_headword(definition: str) -> str:
     """The headword as the entry writes it: its first line without pronunciation and part of speech."""
-    return _HEADWORD_LINE.match(definition.split("\n", 1)[0]).group(1).strip()
+    first = definition.split("\n", 1)[0][:MAX_HEADWORD_LINE]
+    return _HEADWORD_LINE.match(first).group(1).strip()
 
 
 def parse_translations(definition: str) -> list[str]:
@@ -53,7 +59,8 @@ def parse_translations(definition: str) -> list[str]:
     Gloss lines (unnumbered lines after a sense) are skipped; translations are split on ``,`` and ``;``
     and stripped of trailing sense markers such as ``" 2."``. Multi-word translations are kept.
     """
-    body = definition.splitlines()[1:]
+    # Lines are cut to a bounded length: the sense patterns backtrack, and no real sense is that long.
+    body = [line[:MAX_HEADWORD_LINE] for line in definition.splitlines()[1:]]
     senses = [m.group(1) for line in body if (m := _NUMBERED_SENSE.match(line))]
     if not senses:
         senses = [line for line in body if line.strip()][:1]
@@ -71,9 +78,13 @@ def _dict_data(index_path: Path) -> bytes:
         if candidate.exists():
             try:
                 with opener(candidate, "rb") as f:
-                    return f.read()
-            except (OSError, EOFError) as exc:
-                raise FileFormatError(candidate, None, f"cannot decompress the dictionary data ({exc})", _HINT) from exc
+                    data = f.read(MAX_DATA_BYTES + 1)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise FileFormatError(candidate, None, f"cannot decompress the dictionary data ({exc})", _HINT) from None
+            if len(data) > MAX_DATA_BYTES:
+                raise FileFormatError(candidate, None, f"the dictionary data expands beyond {MAX_DATA_BYTES >> 20} MB",
+                                      "FreeDict dictionaries are far smaller; is this the right file?")
+            return data
     raise FileFormatError(index_path, None, f"no {stem}.dict.dz or {stem}.dict beside the index", _HINT)
 
 
@@ -99,7 +110,13 @@ def read_dictd(index_path: str | Path) -> list[tuple[str, str]]:
     index_path = Path(index_path)
     data = _dict_data(index_path)
     pairs: list[tuple[str, str]] = []
-    for line_no, raw in enumerate(index_path.read_bytes().splitlines(), start=1):
+    try:
+        index = index_path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(index_path, None, f"cannot read the index ({exc.strerror})", _HINT) from None
+    if len(index) > MAX_DATA_BYTES:
+        raise FileFormatError(index_path, None, f"the index is larger than {MAX_DATA_BYTES >> 20} MB", _HINT)
+    for line_no, raw in enumerate(index.removeprefix(b"\xef\xbb\xbf").splitlines(), start=1):
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -108,14 +125,16 @@ def read_dictd(index_path: str | Path) -> list[tuple[str, str]]:
             continue
         fields = line.split("\t")
         if len(fields) != 3:
-            raise FileFormatError(index_path, line_no, f"expected headword<TAB>offset<TAB>length, got {line!r}", _HINT)
+            raise FileFormatError(index_path, line_no, f"expected headword<TAB>offset<TAB>length, got {line[:80]!r}", _HINT)
         headword, offset_text, length_text = fields
         try:
             offset, length = decode_b64_number(offset_text), decode_b64_number(length_text)
         except ValueError as exc:
-            raise FileFormatError(index_path, line_no, f"bad offset or length in {line!r} ({exc})", _HINT) from None
+            raise FileFormatError(index_path, line_no, f"bad offset or length in {line[:80]!r}", _HINT) from None
         if headword.replace("-", "").startswith("00database"):
             continue
+        if length > MAX_ENTRY_BYTES:
+            raise FileFormatError(index_path, line_no, f"an entry of {length:,} bytes", _HINT)
         if offset + length > len(data):
             raise FileFormatError(
                 index_path, line_no,

