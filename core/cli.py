@@ -8,17 +8,21 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import shutil
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from .errors import CLWEError, ConfigError
-from .io import (BUNDLED_PAIRS, BUNDLED_SPACES, load_bundled_dictionary, load_dictionary, load_embeddings,
-                 save_word2vec)
+from .errors import CLWEError, ConfigError, OutputError
+from .io import (BUNDLED_PAIRS, BUNDLED_SPACES, check_alignable, dictionary_coverage, load_bundled_dictionary,
+                 load_dictionary, load_embeddings, save_word2vec)
 
 SPACE_HELP = f"a bundled short name ({', '.join(BUNDLED_SPACES)}) or an embedding file"
 
@@ -28,9 +32,97 @@ def progress(message: str) -> None:
     print(f"[clwe {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+# --------------------------------------------------------------------------------------------------
+# Output: a file or a run folder appears complete or not at all
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_file(out: Path):
+    """Yield a temporary sibling path to write; rename it to ``out`` only when the block succeeds.
+
+    A full disk, a file-size limit or an interrupt leaves no truncated ``out`` (and an earlier ``out``
+    untouched); OSErrors become an OutputError naming ``out``.
+    """
+    out = Path(out)
+    if out.is_dir():
+        raise ConfigError(f"{out} is a folder; give a file name such as {out / 'space.vec'}")
+    tmp = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.incomplete-", suffix="".join(out.suffixes[-1:]),
+                                    dir=out.parent)
+        os.close(fd)
+        tmp = Path(name)
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, out)
+        tmp = None
+    except OSError as e:
+        raise OutputError(out, e) from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def _check_out_folder(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is an existing file; give the name of a folder for the run")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise ConfigError(f"--out {out} is not empty (an earlier run?); choose a new folder or pass "
+                              "--overwrite to replace it")
+        if Path.cwd().resolve().is_relative_to(out.resolve()):
+            raise ConfigError(f"--out {out} holds the current folder; refusing to replace it")
+
+
+@contextmanager
+def atomic_folder(out: Path, overwrite: bool = False):
+    """Build a run folder under a temporary sibling name and rename it to ``out`` at the end.
+
+    The folder named ``out`` is therefore always a complete run (the new one, or the earlier one when the
+    new run fails or is interrupted); a killed run leaves only a hidden ``.NAME.incomplete-*`` folder.
+    A non-empty ``out`` is refused unless ``overwrite``.
+    """
+    out = Path(out)
+    _check_out_folder(out, overwrite)
+    tmp = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.resolve().name}.incomplete-", dir=out.parent))
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        _replace_folder(tmp, out)
+        tmp = None
+    except OSError as e:
+        raise OutputError(out, e) from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _replace_folder(new: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(new, out)
+        return
+    old = out.with_name(f".{out.resolve().name}.replaced-{os.getpid()}")
+    os.rename(out, old)  # two renames: POSIX cannot swap a non-empty folder in one
+    os.rename(new, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def cmd_convert(args) -> int:
+    out = Path(args.out)
+    if out.is_dir():
+        raise ConfigError(f"{out} is a folder; give a file name such as {out / 'space.vec'}")
     emb = load_embeddings(args.space, max_vocab=args.max_vocab)
-    save_word2vec(emb, args.out)
+    with atomic_file(out) as tmp:
+        save_word2vec(emb, tmp)
     progress(f"wrote {len(emb)} words × {emb.dim} dims of {emb.name} to {args.out}")
     return 0
 
@@ -91,18 +183,62 @@ def _history_line(rec) -> dict:
     return line
 
 
+def _check_coverage(pairs, source: str, src, tgt, need: int) -> None:
+    """Refuse a dictionary with fewer than ``need`` pairs in both vocabularies, naming the dictionary."""
+    if pairs is None:
+        return
+    cov = dictionary_coverage(pairs, src, tgt)
+    if cov.n_in_vocab < need:
+        example = ", ".join(f"{s} → {t}" for s, t in pairs[:3])
+        raise ConfigError(f"{source}: {cov.n_in_vocab} of its {cov.n_pairs} pairs have both words in the "
+                          f"vocabularies of {src.name} and {tgt.name} ({need} needed; e.g. {example}). Check the "
+                          "language direction (source first), the case of the words and --max-vocab")
+
+
+SEED_ALTERNATIVES = {
+    "identical": "the spaces may use different scripts or spellings: use --init unsupervised, or --init "
+                 "dictionary with --dictionary FILE",
+    "numerals": "use --init identical, --init unsupervised, or --init dictionary with --dictionary FILE",
+    "dictionary": "use a dictionary with more pairs in both vocabularies, or --init unsupervised",
+    "random": "use a dictionary with more pairs in both vocabularies, or --init unsupervised",
+}
+
+
+def _check_seed(seed, args, src, tgt) -> None:
+    from .mapping import MIN_PAIRS
+
+    n = len(np.unique(np.asarray(seed.pairs).reshape(-1, 2), axis=0))
+    if n < MIN_PAIRS:
+        instead = SEED_ALTERNATIVES.get(args.init, "use --init dictionary with --dictionary FILE")
+        raise ConfigError(f"the {args.init} seed found only {n} pair(s) between {src.name} and {tgt.name}; "
+                          f"self-learning needs at least {MIN_PAIRS}: {instead}")
+
+
 def cmd_align(args) -> int:
+    with atomic_folder(Path(args.out), args.overwrite) as folder:
+        started = _align_into(args, folder)
+    progress(f"wrote {args.out}/src.vec, tgt.vec, dictionary.tsv, history.jsonl, config.json in "
+             f"{time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _align_into(args, out: Path) -> float:
+    """Run ``clwe align`` writing into the folder ``out``; returns the start time of the alignment."""
     from .induction import induce_dictionary
     from .normalize import normalize
     from .seeds import build_seed
     from .selflearning import AlignConfig, SelfLearning
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     src = load_embeddings(args.src, max_vocab=args.max_vocab)
     tgt = load_embeddings(args.tgt, max_vocab=args.max_vocab)
     progress(f"loaded {src.name}: {len(src)} × {src.dim}, {tgt.name}: {len(tgt)} × {tgt.dim}")
+    check_alignable(src)
+    check_alignable(tgt)
     train, test = _dictionaries(args)
+    if args.init in ("dictionary", "random"):
+        _check_coverage(train, args.dictionary or f"the bundled {_bundled_pair(args)} train split", src, tgt,
+                        need=2 if args.init == "dictionary" else max(args.seed_size, 2))
+    _check_coverage(test, args.eval_dictionary or f"the bundled {_bundled_pair(args)} test split", src, tgt, need=1)
     overrides = {"random_state": args.random_seed}
     if args.retrieval:
         overrides["retrieval"] = args.retrieval
@@ -128,6 +264,7 @@ def cmd_align(args) -> int:
                       tgt.with_vectors(normalize(tgt.vectors, config.normalize)), **seed_kw)
     seed_seconds = time.perf_counter() - started
     progress(f"seed ({args.init}): {len(seed.pairs)} pairs in {seed_seconds:.1f} s")
+    _check_seed(seed, args, src, tgt)
 
     run = SelfLearning(src, tgt, seed.pairs, config, gold_test=test)
     with open(out / "history.jsonl", "w", encoding="utf-8") as history:
@@ -178,8 +315,7 @@ def cmd_align(args) -> int:
         "collapse": last.collapse, "seconds": round(align_seconds, 3), "final_bli": final,
     }
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
-    progress(f"wrote {out}/src.vec, tgt.vec, dictionary.tsv, history.jsonl, config.json in {align_seconds:.1f} s")
-    return 0
+    return started
 
 
 def cmd_evaluate(args) -> int:
@@ -187,7 +323,13 @@ def cmd_evaluate(args) -> int:
 
     src = load_embeddings(args.src, max_vocab=args.max_vocab)
     tgt = load_embeddings(args.tgt, max_vocab=args.max_vocab)
-    result = evaluate_bli(src, tgt, load_dictionary(args.dictionary), retrieval=args.retrieval)
+    pairs = load_dictionary(args.dictionary)
+    result = evaluate_bli(src, tgt, pairs, retrieval=args.retrieval)
+    if result.n == 0:  # P@1 = 0 over no word would read as a failed mapping
+        n_src = len({s for s, _ in pairs})
+        raise ConfigError(f"{args.dictionary}: none of its {n_src} source words has a translation in the "
+                          f"vocabularies of {src.name} and {tgt.name}, so there is nothing to evaluate. Check "
+                          "the language direction (source first), the case of the words and --max-vocab")
     print(json.dumps({"n": result.n, "coverage": round(result.coverage, 6), "p@1": round(result.p_at_1, 6),
                       "p@5": round(result.p_at_5, 6), "p@10": round(result.p_at_10, 6),
                       "mrr": round(result.mrr, 6), "retrieval": args.retrieval}))
@@ -203,6 +345,20 @@ def cmd_app(args) -> int:
                             *args.streamlit_args], cwd=root)
 
 
+def _count(minimum: int):
+    """An argparse type: a whole number >= ``minimum`` (argparse prints the message and exits with 2)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    parse.__name__ = "count"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clwe", description="Cross-lingual word embeddings, step by step.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("convert", help="write any loadable space as word2vec text")
     p.add_argument("space", help=SPACE_HELP)
     p.add_argument("out", help="output path (.vec, or .vec.gz for gzip)")
-    p.add_argument("--max-vocab", type=int, default=None, help="keep only the N most frequent words")
+    p.add_argument("--max-vocab", type=_count(1), default=None, help="keep only the N most frequent words")
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("align", help="learn a cross-lingual mapping with self-learning and write the mapped spaces")
@@ -223,16 +379,17 @@ def build_parser() -> argparse.ArgumentParser:
                    "to their test split)")
     p.add_argument("--no-eval", action="store_true", help="do not evaluate against a bundled test split")
     p.add_argument("--retrieval", choices=("csls", "nn"), help="dictionary induction retrieval (preset: csls)")
-    p.add_argument("--max-vocab", type=int, default=None, help="read only the N most frequent words of each space")
-    p.add_argument("--cutoff", type=int, default=None,
+    p.add_argument("--max-vocab", type=_count(1), default=None, help="read only the N most frequent words of each space")
+    p.add_argument("--cutoff", type=_count(1), default=None,
                    help="only the N most frequent words take part in dictionary induction (preset: 20000)")
-    p.add_argument("--max-iter", type=int, default=None, help="stop self-learning after N iterations")
+    p.add_argument("--max-iter", type=_count(0), default=None, help="stop self-learning after N iterations")
     p.add_argument("--collapse-patience", type=int, default=None,
                    help="stop a run whose identically spelled words have found no twin for N iterations "
                         "(preset: 10; 0 never stops early)")
-    p.add_argument("--seed-size", type=int, default=25, help="pairs drawn by --init random (default 25)")
+    p.add_argument("--seed-size", type=_count(1), default=25, help="pairs drawn by --init random (default 25)")
     p.add_argument("--random-seed", type=int, default=0, help="seed of every stochastic step")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", required=True, help="output folder (built under a temporary name, renamed when complete)")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out (an earlier run)")
     p.set_defaults(func=cmd_align)
 
     p = sub.add_parser("evaluate", help="bilingual lexicon induction between two mapped spaces (one JSON line)")
@@ -240,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tgt", required=True, help="mapped target space, same dimension")
     p.add_argument("--dictionary", required=True, help="gold pairs: 'src tgt' per line, TSV or dictd .index")
     p.add_argument("--retrieval", choices=("csls", "nn", "isf"), default="csls")
-    p.add_argument("--max-vocab", type=int, default=None, help="retrieve among the N most frequent words")
+    p.add_argument("--max-vocab", type=_count(1), default=None, help="retrieve among the N most frequent words")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("app", help="start the Streamlit lab (extra arguments go to streamlit run)")
@@ -255,6 +412,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except CLWEError as e:
         print(f"clwe {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # reading and writing are wrapped already; this is the last resort
+        print(f"clwe {args.command}: error: {OutputError(e.filename or 'a file', e)}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"clwe {args.command}: error: out of memory; read fewer words with --max-vocab N", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"clwe {args.command}: interrupted", file=sys.stderr)

@@ -459,6 +459,20 @@ def _checked(path, words, matrix, line_of_row):
     return words, matrix
 
 
+def check_alignable(emb: Embeddings) -> None:
+    """Refuse a space with more dimensions than words before any d x d work starts.
+
+    Such a space is rank-deficient (its words span at most ``n_words`` of the ``dim`` directions), so the
+    whitening and orthogonal mappings of self-learning are not determined by the data, and their d x d
+    matrices make a 10,000-d space of 300 words take minutes. It is usually a transposed matrix or a
+    file cut too short.
+    """
+    if emb.dim > len(emb):
+        raise ConfigError(f"{emb.name or 'a space'} has {emb.dim:,} dimensions but only {len(emb):,} words; a "
+                          "mapping needs more words than dimensions (is the matrix transposed, or the vocabulary "
+                          "cut too short with --max-vocab?)")
+
+
 # --------------------------------------------------------------------------------------------------
 # Embeddings: writing
 

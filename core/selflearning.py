@@ -112,6 +112,9 @@ class AlignConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "normalize", tuple(self.normalize))
+        if int(self.max_iter) < 0:
+            raise ConfigError(f"max_iter must be 0 (the seed's mapping only) or a positive number of iterations, "
+                              f"got {self.max_iter}")
         if self.collapse_patience < 0:
             raise ConfigError(f"collapse_patience must be 0 (never stop early) or positive, got {self.collapse_patience}")
 
