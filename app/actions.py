@@ -49,7 +49,7 @@ def load_upload(lab: LabState, src_file, tgt_file, train_file, test_file, max_vo
     from app.uploads import load_uploaded_pair
 
     src, tgt, train, test = load_uploaded_pair(src_file, tgt_file, train_file, test_file, max_vocab)
-    label = f"upload: {src_file[1]} → {tgt_file[1]}"
+    label = f"upload: {src.name} → {tgt.name}"
     _set_data(lab, DataSet(f"upload:{new_uid()}", label, "upload", src, tgt, train, test))
 
 

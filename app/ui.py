@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import contextmanager
 
 import streamlit as st
@@ -13,8 +14,24 @@ from app.state import LabState
 log = logging.getLogger("clwe.app")
 
 
-def error_text(e: BaseException) -> str:
-    """A user-facing sentence for any exception (core's CLWEError messages already say what to fix)."""
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=^\"'])")
+
+
+def md(text) -> str:
+    """User text (words, file names, error messages quoting them) escaped for st.markdown and friends.
+
+    Every ASCII punctuation character that markdown, Streamlit's ``:color[...]``/``:icon:`` directives or
+    LaTeX (``$``) could act on gets a backslash, so a word like ``![x](http://host/pixel.png)`` shows as
+    those characters and the browser fetches nothing. Line breaks become spaces.
+    """
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(text).split("\n")))
+
+
+def error_text(e: BaseException, kept: str = "The previous state is kept") -> str:
+    """A user-facing sentence for any exception (core's CLWEError messages already say what to fix).
+
+    ``kept`` says what survives an unexpected failure; it must be true for the action that failed.
+    """
     from core.errors import CLWEError
 
     if isinstance(e, CLWEError):
@@ -23,16 +40,18 @@ def error_text(e: BaseException) -> str:
         return "Out of memory. Lower the maximum vocabulary size and try again."
     if isinstance(e, KeyError):
         return f"Not found: {e.args[0] if e.args else e}"
-    return (f"Something went wrong ({type(e).__name__}: {e}). The previous state is kept; "
+    return (f"Something went wrong ({type(e).__name__}: {e}). {kept}; "
             "try other settings, and report this if it persists.")
 
 
 @contextmanager
-def guard(what: str, store: tuple[LabState, str] | None = None):
+def guard(what: str, store: tuple[LabState, str] | None = None, kept=None):
     """Run an action; on failure show an st.error (never a traceback) and keep the previous state.
 
     ``store=(lab, "data_error")`` also keeps the message in LabState so it survives the next rerun.
-    Streamlit's own control flow (st.rerun, st.stop) derives from BaseException and passes through.
+    ``kept`` is a callable giving what survives an unexpected failure, when it is not the previous state
+    (a run that rewound and then failed). Streamlit's own control flow (st.rerun, st.stop) derives from
+    BaseException and passes through.
     """
     try:
         yield
@@ -41,17 +60,17 @@ def guard(what: str, store: tuple[LabState, str] | None = None):
 
         if not isinstance(e, CLWEError):
             log.exception("%s failed", what)
-        text = f"{what}: {error_text(e)}"
+        text = f"{what}: {error_text(e) if kept is None else error_text(e, kept())}"
         if store is not None:
             setattr(store[0], store[1], text)
         else:
-            st.error(text, icon=":material/error:")
+            st.error(md(text), icon=":material/error:")
 
 
 def show_stored_error(lab: LabState, attr: str) -> None:
     text = getattr(lab, attr)
     if text:
-        st.error(text, icon=":material/error:")
+        st.error(md(text), icon=":material/error:")
 
 
 def fmt_pct(x) -> str:
@@ -97,10 +116,11 @@ def run_panel(lab: LabState) -> int | None:
     sb = st.sidebar
     sb.markdown("### CLWE Lab")
     if lab.data is not None:
-        sb.caption(f"**Data:** {lab.data.label}")
+        sb.caption(f"**Data:** {md(lab.data.label)}")
     if lab.run is None:
+        st.session_state.pop("run_pending", None)   # a click for a run that is gone does nothing later
         if lab.seed_error:
-            sb.error(lab.seed_error, icon=":material/error:")
+            sb.error(md(lab.seed_error), icon=":material/error:")
             sb.info("Pick another seed strategy on the Seed page.")
         elif lab.seed_pending:
             sb.info(lab.seed_pending)
@@ -116,13 +136,14 @@ def run_panel(lab: LabState) -> int | None:
     view = min(int(ss.get("w_iter", last)), last)
 
     c1, c2 = sb.columns(2)
-    step = c1.button("Step ▶", key="b_step", width="stretch", type="primary",
-                     help="One self-learning iteration: map with the current dictionary, induce a new one")
-    reset = c2.button("Reset ⟲", key="b_reset", width="stretch", help="Back to iteration 0 (the seed)")
     c3, c4 = sb.columns([1, 1])
     c3.number_input("N", min_value=1, max_value=100, step=1, key="w_run_n", label_visibility="collapsed")
-    run_n = c4.button("Run N", key="b_run_n", width="stretch")
-    converge = sb.button("Run until converged", key="b_converge", width="stretch")
+    slots = {"step": c1.empty(), "reset": c2.empty(), "run_n": c4.empty(), "converge": sb.empty()}
+    # A click only records the request (on_click runs before the script); while it runs, the buttons are
+    # drawn disabled, so further clicks visibly do nothing instead of silently interrupting the step.
+    pending = ss.pop("run_pending", None)
+    _run_buttons(slots, busy=pending)
+    step, reset, run_n, converge = (pending == name for name in ("step", "reset", "run_n", "converge"))
     progress_slot = sb.empty()
     live = st.empty()   # main area, above the page
 
@@ -132,7 +153,8 @@ def run_panel(lab: LabState) -> int | None:
         # Any click reruns the script, which interrupts the run between two iterations (records are
         # only appended once complete); this button makes that visible.
         box.button("Stop", key="b_stop", width="stretch")
-        start = learner.current.iteration
+        # The run starts from the shown iteration: it rewinds there first (a branch), so count from it.
+        start = min(view, learner.current.iteration)
 
         def callback(record):
             # Live chart at the top of the page while the run goes on (the page below is redrawn after).
@@ -140,13 +162,16 @@ def run_panel(lab: LabState) -> int | None:
                               width="stretch", theme=None)
             ss["w_iter"] = record.iteration   # an interrupted run still shows its newest iteration
             done = record.iteration - start
-            frac = min(done / total, 1.0)
+            frac = min(max(done / total, 0.0), 1.0)
             p1 = bli_p1(record, "csls")
             text = f"Iteration {record.iteration}" + (f" · P@1 (CSLS) {fmt_pct(p1)}" if p1 is not None else "")
             bar.progress(frac, text=text)
         return callback
 
-    with guard("Self-learning", (lab, "run_error")):
+    def kept() -> str:
+        return f"The run now ends at iteration {learner.current.iteration}"
+
+    with guard("Self-learning", (lab, "run_error"), kept=kept):
         acted = False
         if step:
             lab.run_error = None
@@ -169,6 +194,8 @@ def run_panel(lab: LabState) -> int | None:
             # The slider follows the newest iteration; set before the slider exists in this run.
             ss["w_iter"] = learner.current.iteration
 
+    if pending:
+        _run_buttons(slots, busy=None)   # enabled again (same slots: replaces the disabled copies)
     progress_slot.empty()   # also after a failure: no stale bar or live chart
     live.empty()
     last = learner.current.iteration
@@ -191,10 +218,34 @@ def run_panel(lab: LabState) -> int | None:
     if run.last_step_seconds is not None:
         sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine")
     if lab.run_error:
-        sb.error(lab.run_error, icon=":material/error:")
+        sb.error(md(lab.run_error), icon=":material/error:")
     if getattr(record, "collapse", None):
-        sb.error(f"Collapse at iteration {view}: {record.collapse}", icon=":material/warning:")
+        sb.error(f"Collapse at iteration {view}: {md(record.collapse)}", icon=":material/warning:")
     return view
+
+
+RUN_BUTTONS = {  # action: (label, label while it runs, help)
+    "step": ("Step ▶", "Stepping…", "One self-learning iteration: map with the current dictionary, induce a new one"),
+    "reset": ("Reset ⟲", "Reset ⟲", "Back to iteration 0 (the seed)"),
+    "run_n": ("Run N", "Running…", "Run N iterations from the iteration shown"),
+    "converge": ("Run until converged", "Running until converged…", "Self-learn until the schedule converges"),
+}
+
+
+def _request_run(action: str) -> None:
+    st.session_state["run_pending"] = action
+
+
+def _run_buttons(slots: dict, busy: str | None) -> None:
+    """Draw the run buttons into their slots; while ``busy`` (an action name) they are disabled copies."""
+    for action, (label, busy_label, help_text) in RUN_BUTTONS.items():
+        if busy:
+            slots[action].button(busy_label if action == busy else label, key=f"b_{action}_busy", disabled=True,
+                                 width="stretch", type="primary" if action == "step" else "secondary")
+        else:
+            slots[action].button(label, key=f"b_{action}", width="stretch", help=help_text,
+                                 type="primary" if action == "step" else "secondary",
+                                 on_click=_request_run, args=(action,))
 
 
 MARK_SYMBOL = {1: "✓ correct", 0: "✗ wrong", -1: "? not in gold"}

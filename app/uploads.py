@@ -19,9 +19,19 @@ EMBEDDING_SUFFIXES = (".vec", ".txt", ".gz", ".npz", ".glove", ".w2v")
 DICTIONARY_SUFFIXES = (".txt", ".tsv", ".dic", ".dict", ".index", ".gz")
 
 
+def safe_name(filename: str) -> str:
+    """The upload's base name with control characters (NUL, line breaks, escapes) shown as '?'.
+
+    The browser sends the name; it is only ever a label, never a path on the server.
+    """
+    name = Path(str(filename).replace("\\", "/")).name or "upload"
+    return "".join("?" if (ord(c) < 32 or ord(c) == 127) else c for c in name)[:200]
+
+
 def _suffix(filename: str) -> str:
-    # Keep ".vec.gz" etc.: core.io picks the reader from the suffix.
-    suffixes = [s.lower() for s in Path(filename).suffixes[-2:] if 1 < len(s) <= 8]
+    # Keep ".vec.gz" etc.: core.io picks the reader from the suffix. Only plain suffixes reach mkstemp.
+    suffixes = [s.lower() for s in Path(safe_name(filename)).suffixes[-2:]
+                if 1 < len(s) <= 8 and s[1:].isascii() and s[1:].isalnum()]
     return "".join(suffixes)
 
 
@@ -53,6 +63,7 @@ def _with_temp_copy(data: bytes, filename: str, read):
 
 def load_uploaded_embeddings(data: bytes, filename: str, max_vocab: int | None = None):
     """An Embeddings from an uploaded file (word2vec/fastText/GloVe text, optionally .gz, or .npz)."""
+    filename = safe_name(filename)
     _check_size(data, filename)
     if _suffix(filename).endswith(".npy"):
         raise FileFormatError(filename, None, "a bare .npy matrix has no words",
@@ -62,6 +73,7 @@ def load_uploaded_embeddings(data: bytes, filename: str, max_vocab: int | None =
 
 def load_uploaded_dictionary(data: bytes, filename: str) -> list[tuple[str, str]]:
     """Translation pairs from an uploaded dictionary (``src tgt`` per line, TSV or dictd .index)."""
+    filename = safe_name(filename)
     _check_size(data, filename)
     return _with_temp_copy(data, filename, cio.load_dictionary)
 
@@ -87,13 +99,15 @@ def load_uploaded_pair(src_file: tuple[bytes, str], tgt_file: tuple[bytes, str],
     src = load_uploaded_embeddings(*src_file, max_vocab=max_vocab)
     tgt = load_uploaded_embeddings(*tgt_file, max_vocab=max_vocab)
     if len(src) < 10 or len(tgt) < 10:
-        small = src_file[1] if len(src) < 10 else tgt_file[1]
+        small = src.name if len(src) < 10 else tgt.name
         raise ConfigError(f"{small} has fewer than 10 words; the lab needs real vocabularies")
+    cio.check_alignable(src)
+    cio.check_alignable(tgt)
     train = test = []
     if train_file is not None:
         train = load_uploaded_dictionary(*train_file)
-        check_usable(train, src, tgt, train_file[1])
+        check_usable(train, src, tgt, safe_name(train_file[1]))
     if test_file is not None:
         test = load_uploaded_dictionary(*test_file)
-        check_usable(test, src, tgt, test_file[1])
+        check_usable(test, src, tgt, safe_name(test_file[1]))
     return src, tgt, train, test

@@ -75,7 +75,7 @@ with tab_size:
             ref = ui.bli_p1(record, retrieval)
             ref_label = f"current run ({run.seed_label.split(' (')[0]}, iteration {view})"
         if ref_choice.startswith("a fully") and ref_key in refs and refs[ref_key][2]:
-            st.warning(f"The unsupervised run collapsed: {refs[ref_key][2]}", icon=":material/warning:")
+            st.warning(f"The unsupervised run collapsed: {ui.md(refs[ref_key][2])}", icon=":material/warning:")
         st.plotly_chart(charts.seed_size_curve([n for n, _ in points], [p for _, p in points], ref, ref_label),
                         width="stretch", key="seed_size", theme=None)
         st.dataframe(pd.DataFrame({"seed pairs": [n for n, _ in points],
@@ -114,7 +114,7 @@ with tab_iso:
             st.session_state["w_iso_word"] = words[0]
         st.selectbox("Source word", words, key="w_iso_word")
         chosen = next((o for o in overlap if o.src_word == st.session_state.get("w_iso_word")), overlap[0])
-        st.markdown(f"**{chosen.src_word} → {chosen.tgt_word}**: Jaccard overlap {chosen.jaccard:.2f}")
+        st.markdown(f"**{ui.md(chosen.src_word)} → {ui.md(chosen.tgt_word)}**: Jaccard overlap {chosen.jaccard:.2f}")
         st.dataframe(pd.DataFrame({f"neighbours of '{chosen.src_word}'": list(chosen.src_neighbours),
                                    "… translated": list(chosen.src_neighbours_translated),
                                    f"neighbours of '{chosen.tgt_word}'": list(chosen.tgt_neighbours)}),

@@ -77,11 +77,11 @@ if data is None:
     st.info("No data loaded yet.")
     st.stop()
 
-st.subheader(f"Loaded: {data.label}")
+st.subheader(f"Loaded: {ui.md(data.label)}")
 c = st.columns(4)
-c[0].metric(f"Source words ({data.src.name})", f"{len(data.src):,}")
+c[0].metric(f"Source words ({ui.md(data.src.name)})", f"{len(data.src):,}")
 c[1].metric("Source dimensions", data.src.dim)
-c[2].metric(f"Target words ({data.tgt.name})", f"{len(data.tgt):,}")
+c[2].metric(f"Target words ({ui.md(data.tgt.name)})", f"{len(data.tgt):,}")
 c[3].metric("Target dimensions", data.tgt.dim)
 if data.src.dim != data.tgt.dim:
     st.caption("The spaces have different dimensions: the mapping learns a shared space for both.")
@@ -101,5 +101,5 @@ if not data.test:
     st.warning("No test dictionary: P@1 cannot be measured, and correct/wrong marks are unavailable.")
 with st.expander("First words of each space"):
     c1, c2 = st.columns(2)
-    c1.write(", ".join(data.src.words[:60]))
-    c2.write(", ".join(data.tgt.words[:60]))
+    c1.text(", ".join(data.src.words[:60]))   # st.text: words are never rendered as markdown
+    c2.text(", ".join(data.tgt.words[:60]))

@@ -29,7 +29,7 @@ word = ss["w_insp_word"].strip()
 forward = ss["w_insp_side"] == sides[0]
 query_space, other_space = (data.src, data.tgt) if forward else (data.tgt, data.src)
 if word not in query_space.index:
-    st.warning(f"'{word}' is not in the {query_space.name or 'query'} vocabulary"
+    st.warning(f"'{ui.md(word)}' is not in the {ui.md(query_space.name or 'query')} vocabulary"
                + (" (but it is in the other one: switch direction)" if word in other_space.index else "") + ".")
     st.stop()
 
@@ -56,7 +56,7 @@ with ui.guard("Neighbours"):
     cs_v, cs_i = csls_topk(q, O, int(run.config.csls_k), k, r_B=r_other)
     gold = data.test + data.train
     golds = {t for s, t in gold if s == word} if forward else {s for s, t in gold if t == word}
-    st.caption(f"Iteration {view}. Gold translations: " + (", ".join(sorted(golds)) if golds else "none in the "
+    st.caption(f"Iteration {view}. Gold translations: " + (ui.md(", ".join(sorted(golds))) if golds else "none in the "
                "dictionaries") + ". Click a neighbour to look it up in the other direction.")
     back = sides[1] if forward else sides[0]
     cols = st.columns(2)
@@ -70,5 +70,5 @@ with ui.guard("Neighbours"):
             for r, (v, j) in enumerate(zip(vals, idx)):
                 w = other_space.words[j]
                 mark = "✓ " if w in golds else ""
-                st.button(f"{r + 1}. {mark}{w}  ·  {float(v):.3f}", key=f"b_insp_{tag}_{r}", on_click=_go,
+                st.button(f"{r + 1}. {mark}{ui.md(w)}  ·  {float(v):.3f}", key=f"b_insp_{tag}_{r}", on_click=_go,
                           args=(w, back), width="stretch", type="primary" if w in golds else "secondary")

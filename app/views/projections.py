@@ -29,7 +29,7 @@ with ui.guard("Word selection"):
 if sel is None:
     st.stop()
 if sel.missing:
-    st.warning(f"Not in either vocabulary: {', '.join(sel.missing)}")
+    st.warning(f"Not in either vocabulary: {ui.md(', '.join(sel.missing))}")
 src_rows, tgt_rows, words, langs, highlight, links = (sel.src_rows, sel.tgt_rows, sel.words, sel.langs,
                                                       sel.highlight, sel.links)
 

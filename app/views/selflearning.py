@@ -12,7 +12,7 @@ learner = run.learner
 
 diagnosed = bool(getattr(record, "diagnostics", None))
 if getattr(record, "collapse", None):
-    st.error(f"**Collapse check at iteration {view}.** {record.collapse}", icon=":material/warning:")
+    st.error(f"**Collapse check at iteration {view}.** {ui.md(record.collapse)}", icon=":material/warning:")
 elif getattr(record, "converged", False):
     st.success(f"Converged at iteration {view}: the objective stopped improving.", icon=":material/check_circle:")
 elif diagnosed:

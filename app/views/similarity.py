@@ -46,7 +46,7 @@ cols = st.columns(3)
 for k in range(3):
     cols[k].text_input(f"Word {k + 1}", key=f"w_sim_word_{k}")
     cols[k].radio("Language", ["source", "target"], key=f"w_sim_lang_{k}", horizontal=True,
-                  format_func=lambda s: f"{data.src.name or 'source'}" if s == "source" else f"{data.tgt.name or 'target'}",
+                  format_func=lambda s: ui.md(data.src.name or 'source') if s == "source" else ui.md(data.tgt.name or 'target'),
                   label_visibility="collapsed")
 c1, c2 = st.columns([2, 3])
 c1.slider("N most frequent words of each language", 500, 5000, step=250, key="w_sim_n")
@@ -86,7 +86,7 @@ for k in range(3):
         continue
     words.append((f"{word} ({space.name or side})", side, space, space.index[word]))
 if missing:
-    st.warning("Not in the vocabulary: " + ", ".join(missing))
+    st.warning("Not in the vocabulary: " + ui.md(", ".join(missing)))
 
 with ui.guard("Similarity distributions"):
     sigs = {}
@@ -106,7 +106,7 @@ with ui.guard("Similarity distributions"):
         st.plotly_chart(charts.similarity_curves(curves, y_title=y_title), width="stretch", key="sim_curves",
                         theme=None)
     if beyond:
-        st.warning(f"{', '.join(beyond)}: beyond the {n_top:,} most frequent words, so no signature; raise N.")
+        st.warning(f"{ui.md(', '.join(beyond))}: beyond the {n_top:,} most frequent words, so no signature; raise N.")
     labels = [w[0] for w in words if w[0] in sigs]
     if len(labels) >= 2:
         rows = [{"word A": a, "word B": b, "second-order similarity": round(distribution_similarity(sigs[a], sigs[b]), 3)}
@@ -115,7 +115,7 @@ with ui.guard("Similarity distributions"):
         if len(labels) == 3:
             a, b, c = labels
             closer = b if rows[0]["second-order similarity"] > rows[1]["second-order similarity"] else c
-            st.markdown(f"From **{a}**'s point of view, **{closer}** has the more alike distribution.")
+            st.markdown(f"From **{ui.md(a)}**'s point of view, **{ui.md(closer)}** has the more alike distribution.")
         st.caption("Second-order similarity: cosine of two normalised signatures "
                    "(core.similarity.second_order_signatures, distribution_similarity), what the unsupervised "
                    "seed ranks candidate translations by. Raw sorted curves all look alike (cosines near 1); the "
