@@ -52,6 +52,7 @@ def _os_reason(error: OSError) -> str:
         errno.EPERM: "permission denied. Choose a folder you can write to",
         errno.EROFS: "the file system is read-only. Choose another folder",
         errno.ENOTDIR: "a part of the path is a file, not a folder. Check the path",
+        errno.EEXIST: "a part of the path is a file, not a folder. Check the path",
         errno.EISDIR: "it is a folder. Give a file name",
         errno.ENOENT: "a folder on the path does not exist. Check the path",
     }

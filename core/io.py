@@ -323,7 +323,8 @@ def _check_size(path: Path, lineno: int | None, dim: int, n_words: int) -> None:
                               "this lab takes", "Word embeddings have 25-1024 dimensions: is the matrix "
                               "transposed, or the file not an embedding file?")
     if n_words > MAX_WORDS or n_words * dim > MAX_VALUES:
-        raise FileFormatError(path, lineno, f"more than {min(n_words, MAX_WORDS + 1) - 1:,} words of {dim} "
+        count = f"more than {n_words - 1:,}" if lineno is not None else f"{n_words:,}"  # text: counted so far
+        raise FileFormatError(path, lineno, f"{count} words of {dim} "
                               f"dimensions, beyond the lab's memory bound ({MAX_WORDS:,} words, "
                               f"{MAX_VALUES:,} values)", "Read only the most frequent words (--max-vocab N)")
 
@@ -395,10 +396,11 @@ def _read_text(path: Path, max_vocab: int | None):
 
 
 def _grown(matrix: np.ndarray, n: int, dim: int, max_vocab: int | None) -> np.ndarray:
-    """A float32 buffer of twice the rows (at most ``max_vocab``) holding the first ``n`` rows."""
-    rows = max(1024, 2 * n)
+    """A float32 buffer of twice the rows (within ``max_vocab`` and the bounds) holding the first ``n`` rows."""
+    rows = min(max(1024, 2 * n), MAX_WORDS, MAX_VALUES // dim)  # grows exactly at the bound, never past it
     if max_vocab is not None:
         rows = min(rows, max_vocab)
+    rows = max(rows, n + 1)
     grown = np.empty((rows, dim), np.float32)
     if n:
         grown[:n] = matrix[:n]
