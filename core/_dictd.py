@@ -72,13 +72,22 @@ def parse_translations(definition: str) -> list[str]:
     return translations
 
 
+def _read_bounded(f, limit: int) -> bytes:
+    """At most ``limit`` bytes, read in 1 MB chunks (``read(limit)`` would allocate ``limit`` at once)."""
+    chunks, total = [], 0
+    while total < limit and (chunk := f.read(min(1 << 20, limit - total))):
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 def _dict_data(index_path: Path) -> bytes:
     stem = index_path.name[: -len(".index")] if index_path.name.endswith(".index") else index_path.stem
     for candidate, opener in ((index_path.with_name(stem + ".dict.dz"), gzip.open), (index_path.with_name(stem + ".dict"), open)):
         if candidate.exists():
             try:
                 with opener(candidate, "rb") as f:
-                    data = f.read(MAX_DATA_BYTES + 1)
+                    data = _read_bounded(f, MAX_DATA_BYTES + 1)
             except (OSError, EOFError, zlib.error) as exc:
                 raise FileFormatError(candidate, None, f"cannot decompress the dictionary data ({exc})", _HINT) from None
             if len(data) > MAX_DATA_BYTES:

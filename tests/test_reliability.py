@@ -252,11 +252,10 @@ def test_killed_rerun_leaves_a_complete_run_or_a_hidden_incomplete_folder(earlie
     proc = subprocess.Popen([sys.executable, "-m", "core.cli", *ALIGN[:-3], "--max-iter", "50",
                              "--collapse-patience", "0", "--out", str(earlier_run), "--overwrite"],
                             cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    for line in proc.stderr:
-        if "iteration 1:" in line:
-            break
+    seen = next((line for line in proc.stderr if "iteration 1:" in line or "error" in line), "")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert "iteration 1:" in seen, seen   # killed mid-run, not refused
     assert _tree(earlier_run) == before
     others = [p for p in earlier_run.parent.iterdir() if p.name != "run"]
     assert all(p.name.startswith(".run.incomplete-") for p in others)
