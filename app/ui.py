@@ -14,17 +14,19 @@ from app.state import LabState
 log = logging.getLogger("clwe.app")
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=^\"'])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$&])")
 
 
 def md(text) -> str:
     """User text (words, file names, error messages quoting them) escaped for st.markdown and friends.
 
-    Every ASCII punctuation character that markdown, Streamlit's ``:color[...]``/``:icon:`` directives or
-    LaTeX (``$``) could act on gets a backslash, so a word like ``![x](http://host/pixel.png)`` shows as
-    those characters and the browser fetches nothing. Line breaks become spaces.
+    Brackets (links, images, Streamlit's ``:color[...]`` directives), emphasis, code, HTML, tables and
+    LaTeX (``$``) get a backslash, so a word like ``![x](http://host/pixel.png)`` shows as those characters
+    and the browser fetches nothing. Line breaks become spaces; "." ":" "(" ")" are kept as they are (inert
+    once brackets are escaped), so messages still read "file.vec, line 2: ...".
     """
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(text).split("\n")))
+    text = " ".join(str(text).splitlines())
+    return ("\\" if text[:1] in "-+=" and text else "") + _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 def error_text(e: BaseException, kept: str = "The previous state is kept") -> str:
