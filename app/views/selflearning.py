@@ -82,7 +82,8 @@ with st.expander(f"Branch from iteration {view} with other settings"):
                          index=["union", "forward", "backward"].index(cfg.direction), key=f"sl_branch_dir_{view}")
     mutual = b3.checkbox("Mutual nearest neighbours only", value=bool(cfg.mutual), key=f"sl_branch_mutual_{view}")
     if st.button("Branch and step", key="b_branch"):
-        with st.spinner("Step…"), ui.guard("Branch", (lab, "run_error")):
+        with st.spinner("Step…"), ui.guard("Branch", (lab, "run_error"),   # the rewind happens first
+                                           kept=lambda: f"The run now ends at iteration {learner.current.iteration}"):
             actions.branch(lab, view, retrieval=retr, direction=direc, mutual=mutual)
             st.session_state["pending_iter"] = learner.current.iteration   # the slider already exists
             st.rerun()
