@@ -425,7 +425,10 @@ def dictionary_cases(fx: Fixture) -> list[Case]:
         evaluate("dictd data bomb (600 MB)", b"the\tA\tB\n", "error", suffix=".index",
                  extra_files={"d.dict.dz": _zeros_gz(600 << 20)}),
         evaluate("dictd huge entry length", b"the\tA\t////\n", "error", suffix=".index", extra_files={"d.dict.dz": dz}),
-        evaluate("missing dictionary file", pairs.encode(), "error", suffix=".other"),
+        Case("dictionary: missing dictionary file", ["evaluate", "--src", "s.vec", "--tgt", "s.vec", "--dictionary",
+                                                    "nothere.txt"], setup=lambda w: save_word2vec(e, w / "s.vec")),
+        Case("dictionary: a folder as dictionary", ["evaluate", "--src", "s.vec", "--tgt", "s.vec", "--dictionary",
+                                                   "."], setup=lambda w: save_word2vec(e, w / "s.vec")),
     ]
 
 

@@ -32,7 +32,7 @@ _NUMBERED_SENSE = re.compile(r"\d+\.(?=\s|$)(.*)")  # "2. text" at the line star
 _SENSE_MARKER = re.compile(r"(\s+\d+\.)+$")
 _HINT = "Is this a dictd .index file from FreeDict, next to its .dict.dz (or .dict)?"
 # Bounds against hostile files: FreeDict's largest dictionaries hold tens of MB of definitions.
-MAX_DATA_BYTES = 512 << 20
+MAX_DATA_BYTES = 256 << 20
 MAX_ENTRY_BYTES = 1 << 20
 MAX_HEADWORD_LINE = 1000  # longer first lines are cut before the (backtracking) headword pattern
 
@@ -72,16 +72,15 @@ def parse_translations(definition: str) -> list[str]:
     return translations
 
 
-def _read_bounded(f, limit: int) -> bytes:
+def _read_bounded(f, limit: int) -> bytearray:
     """At most ``limit`` bytes, read in 1 MB chunks (``read(limit)`` would allocate ``limit`` at once)."""
-    chunks, total = [], 0
-    while total < limit and (chunk := f.read(min(1 << 20, limit - total))):
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
+    data = bytearray()   # grows in place: no second copy of the whole data at the end
+    while len(data) < limit and (chunk := f.read(min(1 << 20, limit - len(data)))):
+        data += chunk
+    return data
 
 
-def _dict_data(index_path: Path) -> bytes:
+def _dict_data(index_path: Path) -> bytearray:
     stem = index_path.name[: -len(".index")] if index_path.name.endswith(".index") else index_path.stem
     for candidate, opener in ((index_path.with_name(stem + ".dict.dz"), gzip.open), (index_path.with_name(stem + ".dict"), open)):
         if candidate.exists():

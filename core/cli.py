@@ -183,11 +183,14 @@ def _history_line(rec) -> dict:
     return line
 
 
-def _check_coverage(pairs, source: str, src, tgt, need: int) -> None:
+def _check_coverage(pairs, source: str, src, tgt, need: int, seed_size: int | None = None) -> None:
     """Refuse a dictionary with fewer than ``need`` pairs in both vocabularies, naming the dictionary."""
     if pairs is None:
         return
     cov = dictionary_coverage(pairs, src, tgt)
+    if seed_size is not None and 2 <= cov.n_in_vocab < seed_size:
+        raise ConfigError(f"--seed-size {seed_size} asks for more pairs than the {cov.n_in_vocab} of {source} that "
+                          f"have both words in the vocabularies; choose --seed-size {cov.n_in_vocab} or fewer")
     if cov.n_in_vocab < need:
         example = ", ".join(f"{s} → {t}" for s, t in pairs[:3])
         raise ConfigError(f"{source}: {cov.n_in_vocab} of its {cov.n_pairs} pairs have both words in the "
@@ -237,7 +240,7 @@ def _align_into(args, out: Path) -> float:
     train, test = _dictionaries(args)
     if args.init in ("dictionary", "random"):
         _check_coverage(train, args.dictionary or f"the bundled {_bundled_pair(args)} train split", src, tgt,
-                        need=2 if args.init == "dictionary" else max(args.seed_size, 2))
+                        need=2, seed_size=args.seed_size if args.init == "random" else None)
     _check_coverage(test, args.eval_dictionary or f"the bundled {_bundled_pair(args)} test split", src, tgt, need=1)
     overrides = {"random_state": args.random_seed}
     if args.retrieval:

@@ -132,6 +132,8 @@ def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str 
     if str(source) in BUNDLED_SPACES:
         return _load_bundled_space(str(source), max_vocab)
     path = Path(source)
+    if path.is_dir():
+        raise FileFormatError(path, None, "a folder, not a file", "Give the embedding file itself")
     if not path.is_file():
         hint = f"Bundled spaces are {', '.join(BUNDLED_SPACES)}." if not path.suffix else "Check the path."
         raise FileFormatError(path, None, "no such file", hint)
@@ -166,8 +168,8 @@ def _vocab_beside(path: Path) -> Path:
 def _read_npy(path: Path, vocab: str | Path | None, max_vocab: int | None):
     try:
         matrix = np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as e:  # pickled object arrays, bad magic, truncated data
-        raise FileFormatError(path, None, f"not a plain numeric .npy array ({e})",
+    except (ValueError, OSError, EOFError) as e:  # pickled object arrays, bad magic, truncated or empty data
+        raise FileFormatError(path, None, f"not a plain numeric .npy array ({type(e).__name__}: {str(e)[:200]})",
                               "Save the matrix with numpy.save from a float array") from None
     vocab_path = Path(vocab) if vocab is not None else _vocab_beside(path)
     words = _read_word_list(vocab_path)
@@ -504,7 +506,8 @@ def load_dictionary(path: str | Path) -> list[tuple[str, str]]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileFormatError(path, None, "no such file", "Check the path of the dictionary")
+        raise FileFormatError(path, None, "a folder, not a file" if path.is_dir() else "no such file",
+                              "Check the path of the dictionary")
     if path.suffix == ".index":
         from ._dictd import read_dictd
         pairs = read_dictd(path)
