@@ -107,7 +107,7 @@ def run_case(case: Case, repo: Path, work: Path) -> tuple[str, str, float]:
     if case.kill_after:
         return ("clear error" if case.folder_check else "traceback"), f"killed; {detail}", seconds
     if code == 0:
-        if case.expect == "success" and (case.check is None or case.check(work, out)):
+        if case.expect == "success" and (case.check is None or _safe_check(case.check, work, out)):
             return "correct success", (out.strip() or detail)[:150], seconds
         return "silent wrong", (out.strip() or detail)[:150], seconds
     # exit 2 (or 1 from a snippet that printed the error): a message
@@ -115,6 +115,14 @@ def run_case(case: Case, repo: Path, work: Path) -> tuple[str, str, float]:
     if case.expect == "success":
         return "clear error" if one_line else "traceback", "REFUSED VALID INPUT: " + detail, seconds
     return ("clear error" if one_line and ("error" in detail or "Error" in detail) else "traceback"), detail, seconds
+
+
+def _safe_check(check, work, out) -> bool:
+    """A success check; an output the checker cannot even read is a wrong result."""
+    try:
+        return bool(check(work, out))
+    except Exception:  # noqa: BLE001 - e.g. a written file that no longer loads
+        return False
 
 
 # --------------------------------------------------------------------------------------------------
