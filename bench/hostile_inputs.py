@@ -1,5 +1,5 @@
 """Catalogue of hostile and clumsy inputs (issue 12): every case runs in its own process, bounded in memory
-(RLIMIT_AS 4 GB) and time (90 s), and is classed as
+(RLIMIT_AS 4 GB, peak resident memory 1 GB) and time (90 s), and is classed as
 
     clear error      exit 2, one line "clwe CMD: error: ..." (or the upload's CLWEError), no output left
     correct success  exit 0 and the result checked against what the file holds
@@ -37,8 +37,14 @@ HERE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(HERE))
 from core.io import Embeddings, load_dictionary, load_embeddings, save_word2vec  # noqa: E402
 
-MEMORY = 4 << 30
+MEMORY = 4 << 30           # address space of a case (numpy's and BLAS's reservations need room)
+RSS_BOUND = 1 << 30        # peak resident memory above which a case counts as unbounded (inputs are < 30 MB)
 TIMEOUT = 90
+RSS_WRAPPER = ("import os, resource, subprocess, sys\n"
+               "code = subprocess.call(sys.argv[1:])\n"
+               "print('CLWE-MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+               "sys.exit(code if code >= 0 else 128 - code)\n")
+PEAKS: dict[str, int | None] = {}   # case name -> peak resident bytes of its process
 CLASSES = ("clear error", "correct success", "silent wrong", "traceback", "mixed folder", "unbounded")
 
 
@@ -76,6 +82,8 @@ def run_case(case: Case, repo: Path, work: Path) -> tuple[str, str, float]:
         cmd = [sys.executable, "-c", case.argv[1], *case.argv[2:]]
     else:
         cmd = [sys.executable, "-m", "core.cli", *case.argv]
+    if not case.kill_after:   # a parent that reports its one child's peak resident memory
+        cmd = [sys.executable, "-c", RSS_WRAPPER, *cmd]
     env = dict(os.environ, PYTHONPATH=str(repo), CLWE_SAMPLE_DATA=str(HERE / "sample_data"))
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -96,9 +104,14 @@ def run_case(case: Case, repo: Path, work: Path) -> tuple[str, str, float]:
         return "unbounded", f"over {TIMEOUT} s", time.perf_counter() - t0
     seconds = time.perf_counter() - t0
     code = proc.returncode
+    peak = [int(ln.split()[1]) * 1024 for ln in err.splitlines() if ln.startswith("CLWE-MAXRSS ")]
+    err = "\n".join(ln for ln in err.splitlines() if not ln.startswith("CLWE-MAXRSS "))
+    PEAKS[case.name] = peak[0] if peak else None
+    if peak and peak[0] > RSS_BOUND:
+        return "unbounded", f"peak {peak[0] / 2**30:.1f} GB resident", seconds
     last = [ln for ln in err.strip().splitlines() if not ln.startswith("[clwe ")] or [""]
     detail = last[-1][:150]
-    if "MemoryError" in err or code == -signal.SIGKILL and not case.kill_after:
+    if "MemoryError" in err or code in (-signal.SIGKILL, 128 + signal.SIGKILL) and not case.kill_after:
         return "unbounded", detail, seconds
     if case.folder_check is not None and not case.folder_check(work):
         return "mixed folder", detail, seconds
@@ -680,15 +693,20 @@ def main(argv=None) -> int:
              + cli_cases(fx, earlier) + upload_cases(fx))
     cases = [c for c in cases if args.only in c.name]
     totals = dict.fromkeys(CLASSES, 0)
-    print(f"{'case':58} {'outcome':16} {'s':>5}  detail")
+    print(f"{'case':58} {'outcome':16} {'s':>5} {'MB':>5}  detail")
     for k, case in enumerate(cases):
         work = fx.folder / f"case{k}"
         work.mkdir()
         outcome, detail, seconds = run_case(case, repo, work)
         totals[outcome] += 1
-        print(f"{case.name[:58]:58} {outcome:16} {seconds:5.1f}  {detail[:110]}", flush=True)
+        peak = PEAKS.get(case.name)
+        mb = f"{peak / 2**20:5.0f}" if peak else "    –"
+        print(f"{case.name[:58]:58} {outcome:16} {seconds:5.1f} {mb}  {detail[:110]}", flush=True)
     print()
     print(f"{len(cases)} cases against {repo}: " + ", ".join(f"{n} {c}" for c, n in totals.items()))
+    measured = [p for p in PEAKS.values() if p]
+    if measured:
+        print(f"largest peak resident memory of a case: {max(measured) / 2**20:.0f} MB")
     return 0
 
 
