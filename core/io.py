@@ -286,7 +286,8 @@ def _numbered_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> Iterator[tupl
                 lineno += 1
                 if len(raw) > max_line:
                     raise FileFormatError(path, lineno, f"a line longer than {max_line / 2**20:g} MB",
-                                          f"Rows hold at most {MAX_DIM} values; is this a text embedding file?")
+                                          f"An embedding row holds at most {MAX_DIM} values and a dictionary "
+                                          "line two words; is this the right file?")
                 if b"\x00" in raw:
                     raise FileFormatError(path, lineno, "binary data where text was expected",
                                           "Give a text file (binary word2vec .bin is not supported; "
