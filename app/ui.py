@@ -192,9 +192,16 @@ def run_panel(lab: LabState) -> int | None:
         sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine")
     if lab.run_error:
         sb.error(lab.run_error, icon=":material/error:")
-    if getattr(record, "collapse", None):
+    if getattr(record, "collapse", None) and still_searching(record):
+        sb.info(f"Iteration {view}: {record.collapse}", icon=":material/hourglass_top:")
+    elif getattr(record, "collapse", None):
         sb.error(f"Collapse at iteration {view}: {record.collapse}", icon=":material/warning:")
     return view
+
+
+def still_searching(record) -> bool:
+    """The engine's diagnosis says the run is unfinished (still climbing), not failed: no collapse banner."""
+    return (getattr(record, "diagnostics", None) or {}).get("verdict") in ("searching", "unfinished")
 
 
 MARK_SYMBOL = {1: "✓ correct", 0: "✗ wrong", -1: "? not in gold"}

@@ -574,6 +574,8 @@ def diagnose_collapse(history: list[IterationRecord], objective: float, mutual: 
     Returns
     -------
     (sentence or None, diagnostics dict)
+        With a sentence, ``diagnostics["verdict"]`` says which: ``"failed"``, ``"searching"`` (still
+        climbing, see above) or ``"unfinished"`` (only the schedule is unsettled).
     """
     last = history[-1]
     det = [r for r in history if r.iteration > 0 and r.keep_prob >= 1.0]
@@ -590,6 +592,7 @@ def diagnose_collapse(history: list[IterationRecord], objective: float, mutual: 
     if not last.converged and not np.isnan(objective_rate) and objective_rate >= search_rate:
         found = (f"{100 * shared:.1f}% of the {n_shared} words spelled the same in both languages find their "
                  "twin so far, but " if has_shared else "")
+        diag["verdict"] = "searching"
         return (f"The alignment is unfinished, still searching: {found}the objective still rises by "
                 f"{objective_rate:.1e} per iteration after {last.iteration} iterations (creeping runs can take "
                 f"off late). Run more iterations (max_iter).", diag)
@@ -620,9 +623,11 @@ def diagnose_collapse(history: list[IterationRecord], objective: float, mutual: 
         return None, diag
     if len(reasons) == 1 and unsettled and reasons[0].startswith("the stochastic schedule"):
         # The schedule alone cannot tell a run stopped early by max_iter from a failed one.
+        diag["verdict"] = "unfinished"
         return ("The alignment may have failed, or may just be unfinished: " + reasons[0] + ". Check P@1 if "
                 "you have a test dictionary, or run more iterations (max_iter) until the schedule settles.",
                 diag)
+    diag["verdict"] = "failed"
     return ("The alignment probably failed: " + "; ".join(reasons) + ". The spaces may be too different "
             "(non-isomorphic) for this seed -- try a larger or different seed dictionary, identical "
             "strings or numerals, or check that the languages are the ones you meant.", diag)
