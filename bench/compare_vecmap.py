@@ -176,6 +176,14 @@ def main(argv=None) -> int:
     return 0
 
 
+def verdict(sentence) -> str | None:
+    """The engine's end-of-run diagnosis in two words."""
+    if not sentence:
+        return None
+    return "ours: " + ("still searching" if "still searching" in sentence else
+                       "unfinished" if "unfinished" in sentence else "collapse reported")
+
+
 def print_table(rows) -> None:
     print("\n| pair | seed | VecMap P@1 | VecMap time | ours P@1 | ours time | VecMap / ours time | notes |")
     print("|---|---|---|---|---|---|---|---|")
@@ -183,8 +191,7 @@ def print_table(rows) -> None:
         ratio = "–"
         if vm is not None and ours.get("seconds"):
             ratio = f"{vm['seconds'] / ours['seconds']:.1f}x"
-        notes = "; ".join(x for x in ((vm or {}).get("note"), ours.get("note"),
-                                        "collapse reported" if ours.get("collapse") else None) if x)
+        notes = "; ".join(x for x in ((vm or {}).get("note"), ours.get("note"), verdict(ours.get("collapse"))) if x)
         print(f"| {pair} | {seed} | {fmt_p1(vm)} | {fmt_time(vm)} | {fmt_p1(ours)} | {fmt_time(ours)} | {ratio} | "
               f"{notes} |", flush=True)
 
