@@ -221,7 +221,9 @@ def run_panel(lab: LabState) -> int | None:
         sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine")
     if lab.run_error:
         sb.error(md(lab.run_error), icon=":material/error:")
-    if getattr(record, "collapse", None):
+    if getattr(record, "collapse", None) and still_searching(record):
+        sb.info(f"Iteration {view}: {md(record.collapse)}", icon=":material/hourglass_top:")
+    elif getattr(record, "collapse", None):
         sb.error(f"Collapse at iteration {view}: {md(record.collapse)}", icon=":material/warning:")
     return view
 
@@ -248,6 +250,11 @@ def _run_buttons(slots: dict, busy: str | None) -> None:
             slots[action].button(label, key=f"b_{action}", width="stretch", help=help_text,
                                  type="primary" if action == "step" else "secondary",
                                  on_click=_request_run, args=(action,))
+
+
+def still_searching(record) -> bool:
+    """The engine's diagnosis says the run is unfinished (still climbing), not failed: no collapse banner."""
+    return (getattr(record, "diagnostics", None) or {}).get("verdict") in ("searching", "unfinished")
 
 
 MARK_SYMBOL = {1: "✓ correct", 0: "✗ wrong", -1: "? not in gold"}

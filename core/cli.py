@@ -121,6 +121,10 @@ def cmd_convert(args) -> int:
     if out.is_dir():
         raise ConfigError(f"{out} is a folder; give a file name such as {out / 'space.vec'}")
     emb = load_embeddings(args.space, max_vocab=args.max_vocab)
+    if args.pca_dim:
+        from .normalize import pca_reduce
+        emb = emb.with_vectors(pca_reduce(emb.vectors, args.pca_dim))
+        progress(f"reduced {emb.name} to its {args.pca_dim} leading principal axes")
     with atomic_file(out) as tmp:
         save_word2vec(emb, tmp)
     progress(f"wrote {len(emb)} words × {emb.dim} dims of {emb.name} to {args.out}")
@@ -370,6 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("space", help=SPACE_HELP)
     p.add_argument("out", help="output path (.vec, or .vec.gz for gzip)")
     p.add_argument("--max-vocab", type=_count(1), default=None, help="keep only the N most frequent words")
+    p.add_argument("--pca-dim", type=_count(1), default=None,
+                   help="project on the N leading principal axes (deterministic PCA of the space itself), "
+                        "e.g. 50 to give French the dimension of the bundled English for VecMap")
     p.set_defaults(func=cmd_convert)
 
     p = sub.add_parser("align", help="learn a cross-lingual mapping with self-learning and write the mapped spaces")

@@ -127,3 +127,42 @@ def normalize(X, steps: Sequence[str] | str = ("unit", "center", "unit")) -> np.
                               f"{', '.join(NORMALIZATION_STEPS + ('none',))}")
         out = func(out)
     return out
+
+
+def pca_reduce(X, dim: int, n_fit: int | None = None) -> np.ndarray:
+    """Project a space on its ``dim`` leading principal axes (principal component analysis).
+
+    Deterministic and seedless: the axes come from the exact SVD of the mean-centred rows (the first
+    ``n_fit`` rows, i.e. the most frequent words, or all when None), and each axis is oriented so that
+    its largest loading is positive, so the same input gives the same file on any machine. The
+    projected rows are neither re-centred nor re-normalised: alignment normalises them anyway. Used to
+    give two spaces a common dimension for tools that need one (VecMap, MUSE), e.g. French (300-d)
+    reduced to the 50 dimensions of the bundled English.
+
+    Parameters
+    ----------
+    X : array_like of shape (n, d)
+    dim : int
+        Target dimension, ``1 <= dim <= d``.
+    n_fit : int or None
+        Fit the axes on the first ``n_fit`` rows only.
+
+    Returns
+    -------
+    ndarray of float32, shape (n, dim)
+
+    References
+    ----------
+    Pearson (1901). On lines and planes of closest fit to systems of points in space.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or not 1 <= int(dim) <= X.shape[1]:
+        raise ConfigError(f"PCA needs 1 <= dim <= {X.shape[-1] if X.ndim == 2 else '?'} (the space's "
+                          f"dimension), got dim={dim}")
+    fit = X[:n_fit] if n_fit else X
+    mean = fit.mean(axis=0, dtype=np.float64)
+    _, _, vt = np.linalg.svd(fit.astype(np.float64) - mean, full_matrices=False)
+    axes = vt[:int(dim)]
+    flip = np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)])
+    axes = (axes * flip[:, None]).astype(np.float32)
+    return np.ascontiguousarray((X - mean.astype(np.float32)) @ axes.T, dtype=np.float32)

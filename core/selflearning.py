@@ -46,6 +46,13 @@ COLLAPSE_MIN_MUTUAL_EXCESS = 0.05
 SHARED_MIN_WORDS = 50
 SHARED_FAILED = 0.01
 SHARED_ALIGNED = 0.02
+# "Still searching": a run whose best objective still rises by at least this much per iteration is not
+# stopped, whatever the agreement. Calibrated on VecMap's fully unsupervised en vs fr50 run, which creeps
+# with 0% accuracy for 20 iterations and takes off later (1% at 46, 9% at 81, 15% at 125): its best
+# objective rose by at least 2.3e-4 per iteration (10-iteration windows) until the take-off; CLWE Lab's run
+# with the same schedule, which never took off (0.5% at 278), fell below 1e-4 per iteration at iteration 77
+# and below 5e-5 at 97. A shuffled target creeps the same way (same geometry) and is stopped once it stalls.
+COLLAPSE_SEARCH_RATE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,11 @@ class AlignConfig:
     collapse_patience : int
         :meth:`SelfLearning.run_until_converged` stops a run early when, for this many iterations in a
         row, (almost) none of the identically spelled words of the two languages is its own nearest
-        neighbour (see :func:`shared_string_pairs`); 0 never stops early.
+        neighbour (see :func:`shared_string_pairs`) and the best objective has stopped climbing (see
+        ``search_rate``); 0 never stops early.
+    search_rate : float
+        A run whose best objective still rises by this much per iteration (over the patience window) is
+        still searching and is never stopped early (default ``COLLAPSE_SEARCH_RATE``).
     random_state : int
     keep_seed : bool
         Add the seed pairs to every induced dictionary (off in VecMap). With a good seed dictionary and
@@ -99,6 +110,7 @@ class AlignConfig:
     threshold: float = 1e-3
     max_iter: int = 100
     collapse_patience: int = 10
+    search_rate: float = COLLAPSE_SEARCH_RATE
     random_state: int = 0
     whiten: bool = True
     src_reweight: float = 0.5
@@ -117,6 +129,8 @@ class AlignConfig:
                               f"got {self.max_iter}")
         if self.collapse_patience < 0:
             raise ConfigError(f"collapse_patience must be 0 (never stop early) or positive, got {self.collapse_patience}")
+        if not self.search_rate >= 0:
+            raise ConfigError(f"search_rate must be zero or positive, got {self.search_rate}")
 
     @classmethod
     def preset(cls, name: str, **changes) -> "AlignConfig":
@@ -426,17 +440,41 @@ class SelfLearning:
         return self.diagnose()
 
     def hopeless(self) -> bool:
-        """True when the last ``config.collapse_patience`` iterations all left (almost) every identically
-        spelled word away from its twin (agreement below ``SHARED_FAILED``) and the agreement did not
-        grow over them: the run is not aligning the spaces, and more iterations only polish a wrong
-        fixed point. (A slow start is not hopeless: en-fr from 25 random pairs creeps from 0.3% to 1%
-        in 7 iterations, then to 12% and 16% P@1 by iteration 40.)"""
+        """True when the run has failed rather than still searching.
+
+        Failed: the last ``config.collapse_patience`` iterations all left (almost) every identically
+        spelled word away from its twin (agreement below ``SHARED_FAILED``), the agreement did not grow
+        over them, and the best objective stopped climbing (it rose by less than ``config.search_rate``
+        per iteration over them). A run whose objective still climbs is still
+        searching: VecMap's unsupervised en vs fr50 run has 0% accuracy for 20 iterations and reaches
+        15% at iteration 125, its objective rising by 2.3e-4 or more per iteration until the take-off.
+        A slow start in the agreement is not hopeless either: en-fr from 25 random pairs creeps from
+        0.3% to 1% in 7 iterations, then to 12% and 16% P@1 by iteration 40."""
         n = self.config.collapse_patience
         recent = self.history[-n:] if n > 0 else []
         if len(recent) < n or n == 0 or recent[0].iteration == 0:
             return False
         values = [r.shared_agreement for r in recent]
-        return all(v < SHARED_FAILED for v in values) and values[-1] - values[0] < SHARED_FAILED / 4
+        flat = all(v < SHARED_FAILED for v in values) and values[-1] - values[0] < SHARED_FAILED / 4
+        return flat and not self.searching()
+
+    def objective_rate(self, window: int | None = None) -> float:
+        """Gain of the best objective so far over the last ``window`` iterations (default: the collapse
+        patience), per iteration; nan before ``window + 1`` iterations. Stochastic induction makes the
+        objective itself noisy, the running best is not."""
+        n = window or self.config.collapse_patience
+        objs = np.array([r.objective for r in self.history[1:]], dtype=np.float64)
+        n = min(n, len(objs) - 1)  # early on, the rate since iteration 1
+        if n <= 0:
+            return float("nan")
+        best = np.maximum.accumulate(objs)
+        return float((best[-1] - best[-1 - n]) / n)
+
+    def searching(self) -> bool:
+        """True while the best objective still climbs by ``config.search_rate`` per iteration or more
+        (a creeping run that may still take off; see :meth:`hopeless`)."""
+        rate = self.objective_rate()
+        return not np.isnan(rate) and rate >= self.config.search_rate
 
     def diagnose(self) -> IterationRecord:
         """Attach the collapse diagnosis to the current record (replacing it) and return it."""
@@ -444,7 +482,9 @@ class SelfLearning:
         if rec.iteration == 0:
             return rec
         sentence, diag = diagnose_collapse(self.history, **self._end_statistics(),
-                                           shared=rec.shared_agreement, n_shared=len(self.shared_pairs))
+                                           shared=rec.shared_agreement, n_shared=len(self.shared_pairs),
+                                           objective_rate=self.objective_rate(),
+                                           search_rate=self.config.search_rate)
         rec = replace(rec, collapse=sentence, diagnostics=diag)
         self.history[-1] = rec
         return rec
@@ -515,7 +555,9 @@ def diagnose_collapse(history: list[IterationRecord], objective: float, mutual: 
                       min_ratio: float = COLLAPSE_MIN_RATIO, clear_ratio: float = COLLAPSE_CLEAR_RATIO,
                       unsettled_ratio: float = COLLAPSE_UNSETTLED_RATIO,
                       min_mutual_excess: float = COLLAPSE_MIN_MUTUAL_EXCESS,
-                      shared: float = float("nan"), n_shared: int = 0) -> tuple[str | None, dict]:
+                      shared: float = float("nan"), n_shared: int = 0,
+                      objective_rate: float = float("nan"),
+                      search_rate: float = COLLAPSE_SEARCH_RATE) -> tuple[str | None, dict]:
     """Decide whether a finished run probably failed to align the spaces.
 
     The strongest signal, when the languages share at least ``SHARED_MIN_WORDS`` identically spelled
@@ -528,9 +570,15 @@ def diagnose_collapse(history: list[IterationRecord], objective: float, mutual: 
     plus, as context, (c) a stochastic schedule that never reached keep probability 1 and (d) the final
     dictionary churn. Thresholds: see the module constants and ``bench/calibrate_collapse.py``.
 
+    A run that ended unconverged (``max_iter``) while its best objective still rose by
+    ``search_rate`` or more per iteration (``objective_rate``, see
+    :meth:`SelfLearning.objective_rate`) is called unfinished, not failed: creeping runs take off late.
+
     Returns
     -------
     (sentence or None, diagnostics dict)
+        With a sentence, ``diagnostics["verdict"]`` says which: ``"failed"``, ``"searching"`` (still
+        climbing, see above) or ``"unfinished"`` (only the schedule is unsettled).
     """
     last = history[-1]
     det = [r for r in history if r.iteration > 0 and r.keep_prob >= 1.0]
@@ -539,10 +587,18 @@ def diagnose_collapse(history: list[IterationRecord], objective: float, mutual: 
     diag = {"objective": float(objective), "null_objective": float(null_objective), "margin": margin,
             "mutual_ratio": float(mutual), "null_mutual_ratio": float(null_mutual), "churn": churn,
             "converged": bool(last.converged), "keep_prob": float(last.keep_prob),
-            "iterations": int(last.iteration), "shared_agreement": float(shared), "n_shared": int(n_shared)}
+            "iterations": int(last.iteration), "shared_agreement": float(shared), "n_shared": int(n_shared),
+            "objective_rate": float(objective_rate)}
     has_shared = n_shared >= SHARED_MIN_WORDS and not np.isnan(shared)
     if has_shared and shared >= SHARED_ALIGNED:
         return None, diag
+    if not last.converged and not np.isnan(objective_rate) and objective_rate >= search_rate:
+        found = (f"{100 * shared:.1f}% of the {n_shared} words spelled the same in both languages find their "
+                 "twin so far, but " if has_shared else "")
+        diag["verdict"] = "searching"
+        return (f"The alignment is unfinished, still searching: {found}the objective still rises by "
+                f"{objective_rate:.1e} per iteration after {last.iteration} iterations (creeping runs can take "
+                f"off late). Run more iterations (max_iter).", diag)
     ratio = objective / null_objective if null_objective > 0 else float("inf")
     diag["ratio"] = float(ratio)
     if np.isnan(null_mutual):
@@ -570,9 +626,11 @@ def diagnose_collapse(history: list[IterationRecord], objective: float, mutual: 
         return None, diag
     if len(reasons) == 1 and unsettled and reasons[0].startswith("the stochastic schedule"):
         # The schedule alone cannot tell a run stopped early by max_iter from a failed one.
+        diag["verdict"] = "unfinished"
         return ("The alignment may have failed, or may just be unfinished: " + reasons[0] + ". Check P@1 if "
                 "you have a test dictionary, or run more iterations (max_iter) until the schedule settles.",
                 diag)
+    diag["verdict"] = "failed"
     return ("The alignment probably failed: " + "; ".join(reasons) + ". The spaces may be too different "
             "(non-isomorphic) for this seed -- try a larger or different seed dictionary, identical "
             "strings or numerals, or check that the languages are the ones you meant.", diag)

@@ -21,6 +21,17 @@ def test_convert_bundled_space(tmp_path, capsys):
     assert "wrote 300 words × 50 dims" in capsys.readouterr().err
 
 
+def test_convert_with_pca(tmp_path, capsys):
+    out = tmp_path / "fr10.vec"
+    assert main(["convert", "fr", str(out), "--max-vocab", "400", "--pca-dim", "10"]) == 0
+    emb = load_embeddings(out)
+    assert (len(emb), emb.dim) == (400, 10) and emb.words == load_embeddings("fr", max_vocab=400).words
+    assert emb.vectors.var(axis=0)[0] >= emb.vectors.var(axis=0)[-1]
+    assert "10 leading principal axes" in capsys.readouterr().err
+    assert main(["convert", "fr", str(out), "--max-vocab", "400", "--pca-dim", "301"]) == 2
+    assert "PCA needs 1 <= dim <= 300" in capsys.readouterr().err
+
+
 def test_console_script_is_installed(tmp_path):
     result = subprocess.run([sys.executable, "-m", "core.cli", "convert", "fi", str(tmp_path / "fi.vec"),
                              "--max-vocab", "10"], capture_output=True, text=True)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from core.errors import ConfigError
-from core.normalize import center, iterative_normalization, normalize, unit_length, unit_variance
+from core.normalize import center, iterative_normalization, normalize, pca_reduce, unit_length, unit_variance
 
 
 def _data(n=300, d=8, seed=0):
@@ -48,3 +48,28 @@ def test_iterative_normalization_is_unit_and_centered():
 def test_unknown_step():
     with pytest.raises(ConfigError, match="unknown normalisation step"):
         normalize(_data(), ["unit", "whiten"])
+
+
+def test_pca_reduce_keeps_the_leading_axes_deterministically():
+    X = _data(n=400, d=8)                       # column j has standard deviation j + 1
+    Y = pca_reduce(X, 3)
+    assert Y.shape == (400, 3) and Y.dtype == np.float32
+    assert np.array_equal(Y, pca_reduce(X.copy(), 3))          # seedless: the same file every time
+    assert np.abs(Y.mean(axis=0)).max() < 1e-3                  # centred by the fitted mean
+    var = Y.var(axis=0)
+    assert var[0] > var[1] > var[2]
+    # the three largest-variance directions are the last three coordinates (std 8, 7, 6)
+    np.testing.assert_allclose(np.sqrt(var), [8, 7, 6], rtol=0.12)
+    # the variance kept is the sum of the top eigenvalues of the covariance
+    top = np.sort(np.linalg.eigvalsh(np.cov(X.T, bias=True)))[::-1][:3]
+    np.testing.assert_allclose(var.sum(), top.sum(), rtol=1e-4)
+    # projecting on all axes keeps every pairwise distance
+    full = pca_reduce(X, 8)
+    np.testing.assert_allclose(np.linalg.norm(full[0] - full[1]), np.linalg.norm(X[0] - X[1]), rtol=1e-4)
+
+
+def test_pca_reduce_rejects_bad_dimensions():
+    with pytest.raises(ConfigError, match="1 <= dim <= 8"):
+        pca_reduce(_data(), 9)
+    with pytest.raises(ConfigError):
+        pca_reduce(_data(), 0)

@@ -11,7 +11,9 @@ run, _, record, view = ui.require_run(lab, before_stop=lambda: ui.show_stored_er
 learner = run.learner
 
 diagnosed = bool(getattr(record, "diagnostics", None))
-if getattr(record, "collapse", None):
+if getattr(record, "collapse", None) and ui.still_searching(record):
+    st.info(f"**Collapse check at iteration {view}.** {ui.md(record.collapse)}", icon=":material/hourglass_top:")
+elif getattr(record, "collapse", None):
     st.error(f"**Collapse check at iteration {view}.** {ui.md(record.collapse)}", icon=":material/warning:")
 elif getattr(record, "converged", False):
     st.success(f"Converged at iteration {view}: the objective stopped improving.", icon=":material/check_circle:")
