@@ -1,0 +1,273 @@
+"""Gold-free model selection: which mapping of a self-learning run to keep.
+
+Self-learning can make a good seed worse (on the bundled pairs a 5k-pair dictionary loses 3-4.5 P@1
+points; identical strings lose up to 5 on en-fr) while it rescues a poor one (fi-fr identical strings:
+6% to 28%). No gold dictionary is available to tell which, so the candidates -- the seed's own mapping,
+every iteration's mapping and the final (multi-step) mapping fitted on each iteration's dictionary --
+are scored with an unsupervised criterion, and the best is kept:
+
+* :func:`mean_csls_criterion` -- Conneau, Lample, Ranzato, Denoyer & Jégou (2018, ICLR, "Word
+  Translation Without Parallel Data", MUSE), Section 3.5: translate the 10k most frequent source words
+  by CSLS and average the cosine of each word with its translation.
+* :func:`identical_strings_criterion` -- the share of identically spelled words (names, numbers,
+  loanwords; Søgaard, Ruder & Vulić 2018) held out from the seed whose CSLS translation is their twin.
+
+:func:`select_mapping` scores the candidates of a :class:`core.selflearning.SelfLearning` run; see its
+docstring for the default and the evidence behind it (``bench/model_selection.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ConfigError
+from .induction import induce_dictionary
+from .mapping import Mapping
+from .similarity import DEFAULT_BATCH, mean_topk_similarity
+
+CRITERIA = ("identical", "mean_csls", "combined")
+DEFAULT_CRITERION = "combined"
+N_WORDS = 10000
+MIN_HELD_OUT = 50
+# Ties: a later candidate must beat the best so far by this much (in criterion units) to be kept, so
+# noise never trades the seed's own mapping for a self-learned one of equal score.
+MIN_GAIN = 0.0
+
+
+@dataclass
+class Candidate:
+    """One mapping of a run: ``iteration`` (0 = the seed's own) and ``kind`` ("self-learning": the
+    mapping fitted inside the loop, "final": the final mapping fitted on that iteration's dictionary)."""
+
+    iteration: int
+    kind: str
+    mapping: Mapping
+    scores: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        what = "seed's own" if self.iteration == 0 else f"iteration {self.iteration}"
+        return f"{what} ({self.kind} mapping, {self.mapping.method})"
+
+
+@dataclass
+class Selection:
+    """The outcome of :func:`select_mapping`: the kept candidate, every candidate with its scores, the
+    criterion and a plain-language reason."""
+
+    kept: Candidate
+    candidates: list
+    criterion: str
+    reason: str
+
+    @property
+    def mapping(self) -> Mapping:
+        return self.kept.mapping
+
+    @property
+    def iteration(self) -> int:
+        return self.kept.iteration
+
+    def as_dict(self) -> dict:
+        """JSON-ready summary (for config.json)."""
+        return {"criterion": self.criterion, "iteration": self.kept.iteration, "kind": self.kept.kind,
+                "method": self.kept.mapping.method, "reason": self.reason,
+                "scores": self.kept.scores,
+                "candidates": [{"iteration": c.iteration, "kind": c.kind, "method": c.mapping.method,
+                                **{k: round(float(v), 6) for k, v in c.scores.items()}}
+                               for c in self.candidates]}
+
+
+def _unit(M: np.ndarray) -> np.ndarray:
+    M = np.array(M, dtype=np.float32, copy=True)
+    n = np.sqrt(np.einsum("ij,ij->i", M, M))
+    n[n < 1e-12] = 1.0
+    M /= n[:, None]
+    return M
+
+
+def mean_csls_criterion(Xm, Zm, k: int = 10, batch_size: int = DEFAULT_BATCH) -> float:
+    """MUSE's unsupervised validation criterion (Conneau et al. 2018, ICLR, Section 3.5): the mean
+    cosine between each source word and its CSLS translation.
+
+    Parameters
+    ----------
+    Xm, Zm : array_like (n_src, r), (n_tgt, r)
+        Mapped source and target words (unit rows), already restricted to the most frequent ones
+        (MUSE: 10,000 each).
+    k : int
+        CSLS neighbourhood.
+
+    Returns
+    -------
+    float
+    """
+    X, Z = _unit(Xm), _unit(Zm)
+    D = induce_dictionary(X, Z, retrieval="csls", k=k, direction="forward", cutoff=0, batch_size=batch_size)
+    return float(np.mean(np.einsum("ij,ij->i", X[D.src], Z[D.tgt]), dtype=np.float64))
+
+
+def identical_strings_criterion(Xq, Zm, targets, k: int = 10, r_tgt=None,
+                                batch_size: int = DEFAULT_BATCH) -> float:
+    """Share of held-out identically spelled words whose CSLS translation among ``Zm`` is their twin.
+
+    Parameters
+    ----------
+    Xq : array_like (q, r)
+        Mapped source rows of the held-out identical strings (unit rows).
+    Zm : array_like (n_tgt, r)
+        Mapped target words retrieved from (unit rows).
+    targets : int array (q,)
+        Row of each query's twin in ``Zm``.
+    r_tgt : array (n_tgt,) or None
+        CSLS r-term of the target words (mean top-k cosine to the source words); None retrieves by
+        plain cosine (nearest neighbour).
+
+    Returns
+    -------
+    float (nan when there are no held-out words)
+    """
+    targets = np.asarray(targets, np.int64)
+    if len(targets) == 0:
+        return float("nan")
+    Q, Z = _unit(Xq), _unit(Zm)
+    ZT = np.ascontiguousarray(Z.T)
+    offset = None if r_tgt is None else (np.asarray(r_tgt, np.float32) / 2)
+    hits = 0
+    for i in range(0, len(Q), batch_size):
+        S = Q[i:i + batch_size] @ ZT
+        if offset is not None:
+            S -= offset            # the query's own r-term does not change its argmax
+        hits += int(np.sum(S.argmax(axis=1) == targets[i:i + batch_size]))
+    return hits / len(targets)
+
+
+def held_out_identical(run, n_words: int = N_WORDS) -> np.ndarray:
+    """(source row, target row) of identically spelled words among the ``n_words`` most frequent of
+    each side whose source word is not in the seed (:func:`core.selflearning.shared_string_pairs`)."""
+    from .selflearning import shared_string_pairs
+
+    ns, nt = min(n_words, len(run.src)), min(n_words, len(run.tgt))
+    shared = shared_string_pairs(run.src, run.tgt, ns, nt)
+    return shared[~np.isin(shared[:, 0], run.seed_pairs[:, 0])]
+
+
+def _candidate_iterations(n_records: int, max_candidates: int) -> list[int]:
+    """0, the last iteration, and an even stride in between so at most ``max_candidates`` remain."""
+    last = n_records - 1
+    if n_records <= max_candidates:
+        return list(range(n_records))
+    picks = np.unique(np.round(np.linspace(0, last, max_candidates)).astype(int))
+    return sorted(set(picks.tolist()) | {0, last})
+
+
+def score_candidate(run, mapping: Mapping, held_out: np.ndarray, n_words: int = N_WORDS) -> dict:
+    """Both criteria of one mapping on the ``n_words`` most frequent words of each side."""
+    cfg = run.config
+    ns, nt = min(n_words, len(run.src)), min(n_words, len(run.tgt))
+    X = mapping.transform_src(run.src.vectors[:ns], normalize=True)
+    Z = mapping.transform_tgt(run.tgt.vectors[:nt], normalize=True)
+    scores = {"mean_csls": mean_csls_criterion(X, Z, k=cfg.csls_k, batch_size=cfg.batch_size)}
+    if len(held_out) >= MIN_HELD_OUT:
+        r_tgt = mean_topk_similarity(Z, X, cfg.csls_k, cfg.batch_size)
+        scores["identical"] = identical_strings_criterion(X[held_out[:, 0]], Z, held_out[:, 1],
+                                                          r_tgt=r_tgt, batch_size=cfg.batch_size)
+    return scores
+
+
+def _value(scores: dict, criterion: str) -> float:
+    if criterion == "mean_csls" or "identical" not in scores:
+        return scores["mean_csls"]
+    if criterion == "identical":
+        return scores["identical"]
+    return scores["identical"] + scores["mean_csls"]
+
+
+def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int = 12,
+                   n_words: int = N_WORDS, final: bool = True, callback=None) -> Selection:
+    """Pick the mapping of a self-learning run to keep, without a gold dictionary.
+
+    Candidates: the seed's own mapping (iteration 0), the iterations (all, or an even stride of at
+    most ``max_candidates`` including the first and the last), each both as fitted in the loop and,
+    with ``final``, as the run's final mapping (``config.final_mapping``, multi-step by default)
+    fitted on that iteration's dictionary.
+
+    Criteria, on the ``n_words`` most frequent words of each side:
+
+    * ``"mean_csls"``: :func:`mean_csls_criterion` (MUSE).
+    * ``"identical"``: :func:`identical_strings_criterion` on the identical strings held out from the
+      seed; falls back to ``mean_csls`` when fewer than 50 are held out (an identical-strings seed
+      holds out none).
+    * ``"combined"`` (default): the sum of both (each a share in [0, 1]).
+
+    Parameters
+    ----------
+    run : core.selflearning.SelfLearning
+    criterion : {"combined", "identical", "mean_csls"}
+    max_candidates : int
+    n_words : int
+    final : bool
+    callback : callable(done, total) or None
+
+    Returns
+    -------
+    Selection
+    """
+    if criterion not in CRITERIA:
+        raise ConfigError(f"unknown selection criterion '{criterion}'; use one of {', '.join(CRITERIA)}")
+    cfg = run.config
+    held_out = held_out_identical(run, n_words)
+    used = criterion if len(held_out) >= MIN_HELD_OUT or criterion == "mean_csls" else "mean_csls"
+    iterations = _candidate_iterations(len(run.history), max(2, max_candidates))
+    candidates = []
+    for it in iterations:
+        rec = run.history[it]
+        candidates.append(Candidate(it, "self-learning", rec.mapping))
+        if final:
+            candidates.append(Candidate(it, "final", run._fit(cfg.final_mapping, rec.src_idx, rec.tgt_idx,
+                                                             **cfg.final_kwargs())))
+    for n, cand in enumerate(candidates):
+        cand.scores = score_candidate(run, cand.mapping, held_out, n_words)
+        if callback is not None:
+            callback(n + 1, len(candidates))
+    best = pick(candidates, used)
+    return Selection(best, candidates, used, _reason(best, candidates, used, criterion, len(held_out)))
+
+
+def pick(candidates: list, criterion: str) -> Candidate:
+    """The best-scoring candidate; candidates are in iteration order and a later one must be strictly
+    better, so a tie keeps the earlier (the seed's own mapping first)."""
+    best = candidates[0]
+    for cand in candidates[1:]:
+        if _value(cand.scores, criterion) > _value(best.scores, criterion) + MIN_GAIN:
+            best = cand
+    return best
+
+
+def _describe(scores: dict, criterion: str) -> str:
+    parts = []
+    if criterion in ("identical", "combined") and "identical" in scores:
+        parts.append(f"{100 * scores['identical']:.1f}% of held-out identical strings translated to their twin")
+    if criterion in ("mean_csls", "combined"):
+        parts.append(f"mean CSLS cosine {scores['mean_csls']:.3f}")
+    return ", ".join(parts)
+
+
+def _reason(best: Candidate, candidates: list, used: str, asked: str, n_held_out: int) -> str:
+    seed = next(c for c in candidates if c.iteration == 0 and c.kind == best.kind)
+    last_it = max(c.iteration for c in candidates)
+    last = next(c for c in candidates if c.iteration == last_it and c.kind == best.kind)
+    name = {"identical": "identical-strings agreement", "mean_csls": "MUSE's mean CSLS cosine",
+            "combined": "identical-strings agreement + MUSE's mean CSLS cosine"}[used]
+    text = f"Kept the {best.label}: best {name} ({_describe(best.scores, used)})"
+    if best is not last:
+        text += f"; the last iteration scores {_describe(last.scores, used)}"
+    if best is not seed and best.iteration > 0:
+        text += f"; the seed's own mapping {_describe(seed.scores, used)}"
+    text += f"; {len(candidates)} candidates."
+    if used != asked:
+        text += (f" Only {n_held_out} identical strings are held out from the seed (need {MIN_HELD_OUT}), "
+                 "so the mean CSLS cosine decided alone.")
+    return text
