@@ -60,7 +60,7 @@ def one(pair: str, seed_name: str, split: str) -> None:
         train, gold = split_dev(train)
     else:
         gold = load_bundled_dictionary(dict_pair, "test")
-    cfg = AlignConfig.preset(PRESETS[seed_name])
+    cfg = AlignConfig.preset(PRESETS[seed_name], max_iter=100)
     t0 = time.perf_counter()
     kw = {"pairs": train} if seed_name == "dictionary" else {}
     seed = build_seed(seed_name, src.with_vectors(normalize(src.vectors, cfg.normalize)),

@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .induction import induce_dictionary
-from .mapping import Mapping
+from .mapping import NEEDS_SPACES, Mapping
 from .similarity import DEFAULT_BATCH, mean_topk_similarity
 
 CRITERIA = ("identical", "mean_csls", "combined")
@@ -218,6 +218,10 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
     if criterion not in CRITERIA:
         raise ConfigError(f"unknown selection criterion '{criterion}'; use one of {', '.join(CRITERIA)}")
     cfg = run.config
+    # A slow final mapping (RCSLS) is not fitted for every candidate: the multi-step mapping stands in
+    # for it, and the kept iteration's dictionary gets the real one at the end.
+    slow = cfg.final_mapping in NEEDS_SPACES
+    final_method, final_kw = ("multistep", {}) if slow else (cfg.final_mapping, cfg.final_kwargs())
     held_out = held_out_identical(run, n_words)
     used = criterion if len(held_out) >= MIN_HELD_OUT or criterion == "mean_csls" else "mean_csls"
     iterations = _candidate_iterations(len(run.history), max(2, max_candidates))
@@ -226,14 +230,21 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
         rec = run.history[it]
         candidates.append(Candidate(it, "self-learning", rec.mapping))
         if final:
-            candidates.append(Candidate(it, "final", run._fit(cfg.final_mapping, rec.src_idx, rec.tgt_idx,
-                                                             **cfg.final_kwargs())))
+            candidates.append(Candidate(it, "final", run._fit(final_method, rec.src_idx, rec.tgt_idx,
+                                                             **final_kw)))
     for n, cand in enumerate(candidates):
         cand.scores = score_candidate(run, cand.mapping, held_out, n_words)
         if callback is not None:
             callback(n + 1, len(candidates))
     best = pick(candidates, used)
-    return Selection(best, candidates, used, _reason(best, candidates, used, criterion, len(held_out)))
+    reason = _reason(best, candidates, used, criterion, len(held_out))
+    if slow and final:
+        rec = run.history[best.iteration]
+        best = Candidate(best.iteration, "final", run._fit(cfg.final_mapping, rec.src_idx, rec.tgt_idx,
+                                                          **cfg.final_kwargs()), dict(best.scores))
+        reason += (f" The candidates were scored with multi-step final mappings; {cfg.final_mapping} was then "
+                   f"fitted on iteration {best.iteration}'s dictionary.")
+    return Selection(best, candidates, used, reason)
 
 
 def pick(candidates: list, criterion: str) -> Candidate:

@@ -23,7 +23,7 @@ from .errors import ConfigError
 from .evaluate import BLIResult, evaluate_bli
 from .induction import induce_dictionary, resolve_cutoff
 from .io import Embeddings
-from .mapping import MIN_PAIRS, Mapping, fit_mapping
+from .mapping import MIN_PAIRS, NEEDS_SPACES, Mapping, fit_mapping
 from .normalize import normalize as normalize_vectors
 from .similarity import DEFAULT_BATCH, topk_similarities
 
@@ -134,7 +134,7 @@ class AlignConfig:
         """
         presets = {"unsupervised": {},
                    "weak": dict(cutoff=10000),
-                   "supervised": dict(stochastic_initial=1.0, keep_seed=True, cutoff=5000)}
+                   "supervised": dict(stochastic_initial=1.0, keep_seed=True, cutoff=5000, max_iter=0)}
         if name not in presets:
             raise ConfigError(f"unknown preset '{name}'; use one of {', '.join(presets)}")
         return cls(**{**presets[name], **changes})
@@ -153,6 +153,8 @@ class AlignConfig:
         return cls(**d)
 
     def final_kwargs(self) -> dict:
+        if self.final_mapping == "rcsls":
+            return dict(k=self.csls_k, batch_size=self.batch_size)
         if self.final_mapping != "multistep":
             return {}
         return dict(whiten=self.whiten, src_reweight=self.src_reweight, trg_reweight=self.trg_reweight,
@@ -282,6 +284,7 @@ class SelfLearning:
             self.shared_pairs = self.shared_pairs[:0]
         self.seed_pairs = seed
         self.final: Mapping | None = None
+        self.selection = None
         self.history: list[IterationRecord] = [self._initial_record(seed)]
 
     # ----------------------------------------------------------------- helpers
@@ -297,10 +300,15 @@ class SelfLearning:
             raise ConfigError(f"unknown retrieval '{cfg.retrieval}'; use nn, csls or isf")
         if cfg.direction not in ("forward", "backward", "union"):
             raise ConfigError(f"unknown direction '{cfg.direction}'; use forward, backward or union")
+        if cfg.mapping in NEEDS_SPACES:
+            raise ConfigError(f"'{cfg.mapping}' is too slow to refit in every iteration; use it as the final "
+                              "mapping (final_mapping) and procrustes inside the loop")
 
     def _fit(self, method, src_idx, tgt_idx, **kw) -> Mapping:
         X = self.src.vectors[src_idx]
         Z = self.tgt.vectors[tgt_idx]
+        if method in NEEDS_SPACES:
+            kw = {"X": self.src.vectors, "Z": self.tgt.vectors, **kw}
         return fit_mapping(method, X, Z, **kw)
 
     def _mapped_cut(self, mapping: Mapping):
@@ -397,7 +405,7 @@ class SelfLearning:
                               None, D.mutual_ratio, churn, next_kp, best, last, D.forward,
                               shared_agreement=self._agreement(mapping))
         self.history.append(rec)
-        self.final = None
+        self.final = self.selection = None
         return rec
 
     def run(self, n: int, callback: Callable[[IterationRecord], None] | None = None) -> IterationRecord:
@@ -479,7 +487,7 @@ class SelfLearning:
         if rec.converged or rec.collapse is not None:
             self.history[-1] = replace(rec, converged=False, collapse=None,
                                        next_keep_prob=rec.next_keep_prob)
-        self.final = None
+        self.final = self.selection = None
 
     def finalize(self) -> Mapping:
         """The final mapping (``config.final_mapping``, by default VecMap's multi-step preset) fitted on
@@ -487,7 +495,18 @@ class SelfLearning:
         cfg = self.config
         rec = self.current
         self.final = self._fit(cfg.final_mapping, rec.src_idx, rec.tgt_idx, **cfg.final_kwargs())
+        self.selection = None
         return self.final
+
+    def select(self, criterion: str | None = None, **kw):
+        """Gold-free model selection (:func:`core.selection.select_mapping`): score the seed's own
+        mapping, the iterations and their final mappings, keep the best as :attr:`final` and return the
+        :class:`core.selection.Selection` (also kept as :attr:`selection`)."""
+        from .selection import DEFAULT_CRITERION, select_mapping
+
+        self.selection = select_mapping(self, criterion or DEFAULT_CRITERION, **kw)
+        self.final = self.selection.mapping
+        return self.selection
 
     def mapped(self, iteration: int | None = None, final: bool | None = None) -> tuple[Embeddings, Embeddings]:
         """Mapped spaces (unit rows) of a record; by default the final mapping when :meth:`finalize`
