@@ -28,7 +28,7 @@ from .mapping import NEEDS_SPACES, Mapping
 from .similarity import DEFAULT_BATCH, mean_topk_similarity
 
 CRITERIA = ("identical", "mean_csls", "combined")
-DEFAULT_CRITERION = "combined"
+DEFAULT_CRITERION = "identical"
 N_WORDS = 10000
 MIN_HELD_OUT = 50
 # Ties: a later candidate must beat the best so far by this much (in criterion units) to be kept, so
@@ -144,14 +144,16 @@ def identical_strings_criterion(Xq, Zm, targets, k: int = 10, r_tgt=None,
     return hits / len(targets)
 
 
-def held_out_identical(run, n_words: int = N_WORDS) -> np.ndarray:
-    """(source row, target row) of identically spelled words among the ``n_words`` most frequent of
-    each side whose source word is not in the seed (:func:`core.selflearning.shared_string_pairs`)."""
+def identical_folds(run, n_words: int = N_WORDS, n_folds: int = 10, random_state: int = 0) -> list:
+    """The identically spelled words among the ``n_words`` most frequent of each side
+    (:func:`core.selflearning.shared_string_pairs`), split at random into ``n_folds`` folds of
+    (source row, target row) pairs."""
     from .selflearning import shared_string_pairs
 
     ns, nt = min(n_words, len(run.src)), min(n_words, len(run.tgt))
     shared = shared_string_pairs(run.src, run.tgt, ns, nt)
-    return shared[~np.isin(shared[:, 0], run.seed_pairs[:, 0])]
+    order = np.random.default_rng(random_state).permutation(len(shared))
+    return [shared[order[f::n_folds]] for f in range(n_folds)]
 
 
 def _candidate_iterations(n_records: int, max_candidates: int) -> list[int]:
@@ -163,18 +165,41 @@ def _candidate_iterations(n_records: int, max_candidates: int) -> list[int]:
     return sorted(set(picks.tolist()) | {0, last})
 
 
-def score_candidate(run, mapping: Mapping, held_out: np.ndarray, n_words: int = N_WORDS) -> dict:
-    """Both criteria of one mapping on the ``n_words`` most frequent words of each side."""
-    cfg = run.config
+def _mapped_top(run, mapping: Mapping, n_words: int):
     ns, nt = min(n_words, len(run.src)), min(n_words, len(run.tgt))
-    X = mapping.transform_src(run.src.vectors[:ns], normalize=True)
-    Z = mapping.transform_tgt(run.tgt.vectors[:nt], normalize=True)
+    return (mapping.transform_src(run.src.vectors[:ns], normalize=True),
+            mapping.transform_tgt(run.tgt.vectors[:nt], normalize=True))
+
+
+def score_candidate(run, method: str, kwargs: dict, src_idx, tgt_idx, folds: list,
+                    n_words: int = N_WORDS) -> tuple[Mapping, dict]:
+    """Fit a candidate (a mapping method on a dictionary) and score it on the ``n_words`` most
+    frequent words of each side.
+
+    ``mean_csls``: :func:`mean_csls_criterion` of the fitted mapping. ``identical`` (when the folds
+    hold at least ``MIN_HELD_OUT`` words): cross-validated :func:`identical_strings_criterion` -- for
+    each fold, the mapping is refitted on the dictionary without the fold's words (either side) and
+    scored on them, so neither the seed nor an induced dictionary can vouch for its own pairs.
+    """
+    cfg = run.config
+    src_idx, tgt_idx = np.asarray(src_idx), np.asarray(tgt_idx)
+    mapping = run._fit(method, src_idx, tgt_idx, **kwargs)
+    X, Z = _mapped_top(run, mapping, n_words)
     scores = {"mean_csls": mean_csls_criterion(X, Z, k=cfg.csls_k, batch_size=cfg.batch_size)}
-    if len(held_out) >= MIN_HELD_OUT:
+    total = sum(len(f) for f in folds)
+    if total >= MIN_HELD_OUT:
+        # the CSLS r-term of the targets from the full fit (it hardly depends on a tenth of the pairs)
         r_tgt = mean_topk_similarity(Z, X, cfg.csls_k, cfg.batch_size)
-        scores["identical"] = identical_strings_criterion(X[held_out[:, 0]], Z, held_out[:, 1],
-                                                          r_tgt=r_tgt, batch_size=cfg.batch_size)
-    return scores
+        hits = 0.0
+        for fold in folds:
+            keep = ~(np.isin(src_idx, fold[:, 0]) | np.isin(tgt_idx, fold[:, 1]))
+            m = run._fit(method, src_idx[keep], tgt_idx[keep], **kwargs)
+            Xq = m.transform_src(run.src.vectors[fold[:, 0]], normalize=True)
+            Zf = m.transform_tgt(run.tgt.vectors[:len(Z)], normalize=True)
+            hits += len(fold) * identical_strings_criterion(Xq, Zf, fold[:, 1], r_tgt=r_tgt,
+                                                            batch_size=cfg.batch_size)
+        scores["identical"] = hits / total
+    return mapping, scores
 
 
 def _value(scores: dict, criterion: str) -> float:
@@ -186,7 +211,7 @@ def _value(scores: dict, criterion: str) -> float:
 
 
 def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int = 12,
-                   n_words: int = N_WORDS, final: bool = True, callback=None) -> Selection:
+                   n_words: int = N_WORDS, final: bool = True, n_folds: int = 10, callback=None) -> Selection:
     """Pick the mapping of a self-learning run to keep, without a gold dictionary.
 
     Candidates: the seed's own mapping (iteration 0), the iterations (all, or an even stride of at
@@ -197,9 +222,10 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
     Criteria, on the ``n_words`` most frequent words of each side:
 
     * ``"mean_csls"``: :func:`mean_csls_criterion` (MUSE).
-    * ``"identical"``: :func:`identical_strings_criterion` on the identical strings held out from the
-      seed; falls back to ``mean_csls`` when fewer than 50 are held out (an identical-strings seed
-      holds out none).
+    * ``"identical"``: :func:`identical_strings_criterion`, cross-validated over ``n_folds`` folds of
+      the identically spelled words (each fold held out of the candidate's dictionary and its mapping
+      refitted, see :func:`score_candidate`); falls back to ``mean_csls`` when the languages share
+      fewer than 50 such words.
     * ``"combined"`` (default): the sum of both (each a share in [0, 1]).
 
     Parameters
@@ -222,22 +248,21 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
     # for it, and the kept iteration's dictionary gets the real one at the end.
     slow = cfg.final_mapping in NEEDS_SPACES
     final_method, final_kw = ("multistep", {}) if slow else (cfg.final_mapping, cfg.final_kwargs())
-    held_out = held_out_identical(run, n_words)
-    used = criterion if len(held_out) >= MIN_HELD_OUT or criterion == "mean_csls" else "mean_csls"
+    folds = identical_folds(run, n_words, n_folds)
+    n_shared = sum(len(f) for f in folds)
+    used = criterion if n_shared >= MIN_HELD_OUT or criterion == "mean_csls" else "mean_csls"
     iterations = _candidate_iterations(len(run.history), max(2, max_candidates))
+    kinds = [("self-learning", cfg.mapping, {})] + ([("final", final_method, final_kw)] if final else [])
+    todo = [(it, kind, method, kw) for it in iterations for kind, method, kw in kinds]
     candidates = []
-    for it in iterations:
+    for n, (it, kind, method, kw) in enumerate(todo):
         rec = run.history[it]
-        candidates.append(Candidate(it, "self-learning", rec.mapping))
-        if final:
-            candidates.append(Candidate(it, "final", run._fit(final_method, rec.src_idx, rec.tgt_idx,
-                                                             **final_kw)))
-    for n, cand in enumerate(candidates):
-        cand.scores = score_candidate(run, cand.mapping, held_out, n_words)
+        mapping, scores = score_candidate(run, method, kw, rec.src_idx, rec.tgt_idx, folds, n_words)
+        candidates.append(Candidate(it, kind, mapping, scores))
         if callback is not None:
-            callback(n + 1, len(candidates))
+            callback(n + 1, len(todo))
     best = pick(candidates, used)
-    reason = _reason(best, candidates, used, criterion, len(held_out))
+    reason = _reason(best, candidates, used, criterion, n_shared)
     if slow and final:
         rec = run.history[best.iteration]
         best = Candidate(best.iteration, "final", run._fit(cfg.final_mapping, rec.src_idx, rec.tgt_idx,
@@ -260,7 +285,7 @@ def pick(candidates: list, criterion: str) -> Candidate:
 def _describe(scores: dict, criterion: str) -> str:
     parts = []
     if criterion in ("identical", "combined") and "identical" in scores:
-        parts.append(f"{100 * scores['identical']:.1f}% of held-out identical strings translated to their twin")
+        parts.append(f"{100 * scores['identical']:.1f}% of identical strings, held out, translated to their twin")
     if criterion in ("mean_csls", "combined"):
         parts.append(f"mean CSLS cosine {scores['mean_csls']:.3f}")
     return ", ".join(parts)
@@ -279,6 +304,6 @@ def _reason(best: Candidate, candidates: list, used: str, asked: str, n_held_out
         text += f"; the seed's own mapping {_describe(seed.scores, used)}"
     text += f"; {len(candidates)} candidates."
     if used != asked:
-        text += (f" Only {n_held_out} identical strings are held out from the seed (need {MIN_HELD_OUT}), "
+        text += (f" The languages share only {n_held_out} identically spelled words (need {MIN_HELD_OUT}), "
                  "so the mean CSLS cosine decided alone.")
     return text
