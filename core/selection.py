@@ -257,10 +257,15 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
     candidates = []
     for n, (it, kind, method, kw) in enumerate(todo):
         rec = run.history[it]
-        mapping, scores = score_candidate(run, method, kw, rec.src_idx, rec.tgt_idx, folds, n_words)
+        try:
+            mapping, scores = score_candidate(run, method, kw, rec.src_idx, rec.tgt_idx, folds, n_words)
+        except ConfigError:
+            continue   # e.g. multi-step whitening on a seed smaller than the dimension: not a candidate
         candidates.append(Candidate(it, kind, mapping, scores))
         if callback is not None:
             callback(n + 1, len(todo))
+    if not candidates:
+        raise ConfigError("no mapping of this run could be fitted for model selection")
     best = pick(candidates, used)
     reason = _reason(best, candidates, used, criterion, n_shared)
     if slow and final:
@@ -292,15 +297,15 @@ def _describe(scores: dict, criterion: str) -> str:
 
 
 def _reason(best: Candidate, candidates: list, used: str, asked: str, n_held_out: int) -> str:
-    seed = next(c for c in candidates if c.iteration == 0 and c.kind == best.kind)
-    last_it = max(c.iteration for c in candidates)
-    last = next(c for c in candidates if c.iteration == last_it and c.kind == best.kind)
+    same = [c for c in candidates if c.kind == best.kind]
+    seed = same[0] if same[0].iteration == 0 else None
+    last = same[-1]
     name = {"identical": "identical-strings agreement", "mean_csls": "MUSE's mean CSLS cosine",
             "combined": "identical-strings agreement + MUSE's mean CSLS cosine"}[used]
     text = f"Kept the {best.label}: best {name} ({_describe(best.scores, used)})"
     if best is not last:
         text += f"; the last iteration scores {_describe(last.scores, used)}"
-    if best is not seed and best.iteration > 0:
+    if seed is not None and best is not seed:
         text += f"; the seed's own mapping {_describe(seed.scores, used)}"
     text += f"; {len(candidates)} candidates."
     if used != asked:
