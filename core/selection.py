@@ -144,7 +144,7 @@ def identical_strings_criterion(Xq, Zm, targets, k: int = 10, r_tgt=None,
     return hits / len(targets)
 
 
-def identical_folds(run, n_words: int = N_WORDS, n_folds: int = 10, random_state: int = 0) -> list:
+def identical_folds(run, n_words: int = N_WORDS, n_folds: int = 5, random_state: int = 0) -> list:
     """The identically spelled words among the ``n_words`` most frequent of each side
     (:func:`core.selflearning.shared_string_pairs`), split at random into ``n_folds`` folds of
     (source row, target row) pairs."""
@@ -210,8 +210,8 @@ def _value(scores: dict, criterion: str) -> float:
     return scores["identical"] + scores["mean_csls"]
 
 
-def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int = 12,
-                   n_words: int = N_WORDS, final: bool = True, n_folds: int = 10, callback=None) -> Selection:
+def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int = 8,
+                   n_words: int = N_WORDS, final: bool = True, n_folds: int = 5, callback=None) -> Selection:
     """Pick the mapping of a self-learning run to keep, without a gold dictionary.
 
     Candidates: the seed's own mapping (iteration 0), the iterations (all, or an even stride of at
