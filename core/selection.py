@@ -172,7 +172,7 @@ def _mapped_top(run, mapping: Mapping, n_words: int):
 
 
 def score_candidate(run, method: str, kwargs: dict, src_idx, tgt_idx, folds: list,
-                    n_words: int = N_WORDS) -> tuple[Mapping, dict]:
+                    n_words: int = N_WORDS, criteria=("mean_csls", "identical")) -> tuple[Mapping, dict]:
     """Fit a candidate (a mapping method on a dictionary) and score it on the ``n_words`` most
     frequent words of each side.
 
@@ -185,9 +185,11 @@ def score_candidate(run, method: str, kwargs: dict, src_idx, tgt_idx, folds: lis
     src_idx, tgt_idx = np.asarray(src_idx), np.asarray(tgt_idx)
     mapping = run._fit(method, src_idx, tgt_idx, **kwargs)
     X, Z = _mapped_top(run, mapping, n_words)
-    scores = {"mean_csls": mean_csls_criterion(X, Z, k=cfg.csls_k, batch_size=cfg.batch_size)}
+    scores = {}
+    if "mean_csls" in criteria:
+        scores["mean_csls"] = mean_csls_criterion(X, Z, k=cfg.csls_k, batch_size=cfg.batch_size)
     total = sum(len(f) for f in folds)
-    if total >= MIN_HELD_OUT:
+    if total >= MIN_HELD_OUT and "identical" in criteria:
         # the CSLS r-term of the targets from the full fit (it hardly depends on a tenth of the pairs)
         r_tgt = mean_topk_similarity(Z, X, cfg.csls_k, cfg.batch_size)
         hits = 0.0
@@ -204,14 +206,15 @@ def score_candidate(run, method: str, kwargs: dict, src_idx, tgt_idx, folds: lis
 
 def _value(scores: dict, criterion: str) -> float:
     if criterion == "mean_csls" or "identical" not in scores:
-        return scores["mean_csls"]
+        return scores.get("mean_csls", -np.inf)
     if criterion == "identical":
         return scores["identical"]
     return scores["identical"] + scores["mean_csls"]
 
 
 def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int = 8,
-                   n_words: int = N_WORDS, final: bool = True, n_folds: int = 5, callback=None) -> Selection:
+                   n_words: int = N_WORDS, final: bool = True, n_folds: int = 5, callback=None,
+                   scores_all: bool | None = None) -> Selection:
     """Pick the mapping of a self-learning run to keep, without a gold dictionary.
 
     Candidates: the seed's own mapping (iteration 0), the iterations (all, or an even stride of at
@@ -236,6 +239,8 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
     n_words : int
     final : bool
     callback : callable(done, total) or None
+    scores_all : bool or None
+        Compute both criteria for every candidate (for comparisons), not only the one that decides.
 
     Returns
     -------
@@ -251,6 +256,8 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
     folds = identical_folds(run, n_words, n_folds)
     n_shared = sum(len(f) for f in folds)
     used = criterion if n_shared >= MIN_HELD_OUT or criterion == "mean_csls" else "mean_csls"
+    needed = {"identical": ("identical",), "mean_csls": ("mean_csls",)}.get(used, ("mean_csls", "identical"))
+    needed = ("mean_csls", "identical") if scores_all else needed
     iterations = _candidate_iterations(len(run.history), max(2, max_candidates))
     kinds = [("self-learning", cfg.mapping, {})] + ([("final", final_method, final_kw)] if final else [])
     todo = [(it, kind, method, kw) for it in iterations for kind, method, kw in kinds]
@@ -258,7 +265,8 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
     for n, (it, kind, method, kw) in enumerate(todo):
         rec = run.history[it]
         try:
-            mapping, scores = score_candidate(run, method, kw, rec.src_idx, rec.tgt_idx, folds, n_words)
+            mapping, scores = score_candidate(run, method, kw, rec.src_idx, rec.tgt_idx, folds, n_words,
+                                              needed)
         except ConfigError:
             continue   # e.g. multi-step whitening on a seed smaller than the dimension: not a candidate
         candidates.append(Candidate(it, kind, mapping, scores))
