@@ -25,6 +25,8 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, nargs="+", default=[20])
     ap.add_argument("--n-neighbours", type=int, nargs="+", default=[20000])
     ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--init", default="procrustes", choices=("procrustes", "multistep"))
+    ap.add_argument("--free", action="store_true", help="no spectral-ball projection")
     args = ap.parse_args(argv)
     for pair in args.pairs:
         src, tgt, dict_pair = spaces(pair)
@@ -51,10 +53,10 @@ def main(argv=None):
                 for nb in args.n_neighbours:
                     t0 = time.perf_counter()
                     m = fit_mapping("rcsls", Xd, Zd, X=sl.src.vectors, Z=sl.tgt.vectors, k=args.k, lr=lr,
-                                    epochs=ep, n_neighbours=nb)
+                                    epochs=ep, n_neighbours=nb, init=args.init, spectral=not args.free)
                     dt = time.perf_counter() - t0
                     c, nn = p1(m)
-                    name = f"rcsls lr {lr:g} ep {ep} N {nb}"
+                    name = f"rcsls {args.init[:5]}{' free' if args.free else ''} lr {lr:g} ep {ep} N {nb}"
                     print(f"{pair:7} {args.split:4} {name:28} P@1 csls {c:5.1f} nn {nn:5.1f}  {dt:6.1f} s  "
                           f"loss {m.info['loss_init']:.4f} -> {m.info['loss']:.4f} (lr {m.info['lr']:g})",
                           flush=True)

@@ -298,7 +298,8 @@ def _spectral_ball(W: np.ndarray) -> np.ndarray:
 
 
 def rcsls(Xd, Zd, X=None, Z=None, k: int = 10, n_neighbours: int = 20000, epochs: int = 10,
-          lr: float = 0.5, init: Mapping | None = None, batch_size: int = 1024, callback=None) -> Mapping:
+          lr: float = 0.5, init: Mapping | str | None = None, spectral: bool = True, batch_size: int = 1024,
+          callback=None) -> Mapping:
     """Relaxed CSLS mapping, RCSLS (Joulin, Bojanowski, Mikolov, Jégou & Grave 2018, EMNLP, "Loss in
     Translation: Learning Bilingual Word Mapping with a Retrieval Criterion").
 
@@ -337,8 +338,10 @@ def rcsls(Xd, Zd, X=None, Z=None, k: int = 10, n_neighbours: int = 20000, epochs
     epochs : int
         Gradient steps (accepted or undone).
     lr : float
-    init : Mapping or None
+    init : Mapping, "procrustes", "multistep" or None
         Starting point (default: Procrustes on the same pairs).
+    spectral : bool
+        Project every step on the spectral-norm ball (the paper's relaxation; off: unconstrained).
     batch_size : int
         Rows per float32 similarity batch (no n x n matrix is built).
     callback : callable(epoch, loss, lr) or None
@@ -355,7 +358,10 @@ def rcsls(Xd, Zd, X=None, Z=None, k: int = 10, n_neighbours: int = 20000, epochs
     if epochs < 0 or lr <= 0:
         raise ConfigError(f"RCSLS needs epochs >= 0 and lr > 0 (got epochs={epochs}, lr={lr})")
     Xd, Zd = _check_pairs(Xd, Zd, dtype=np.float32)
-    base = init if init is not None else procrustes(Xd, Zd)
+    if init is None or isinstance(init, str):
+        base = {"procrustes": procrustes, "multistep": multistep, None: procrustes}[init](Xd, Zd)
+    else:
+        base = init
     Wz = base.Wz
     A = np.asarray(Xd, np.float32)
     B = _unit_rows32(Zd @ Wz)
@@ -367,7 +373,9 @@ def rcsls(Xd, Zd, X=None, Z=None, k: int = 10, n_neighbours: int = 20000, epochs
     start = loss
     for epoch in range(epochs):
         G = _rcsls_gradient(A, B, Xn, Zn, state)
-        W_new = _spectral_ball(W - np.float32(lr) * G)
+        W_new = W - np.float32(lr) * G
+        if spectral:
+            W_new = _spectral_ball(W_new)
         new_loss, new_state = _rcsls_terms(A, B, W_new, Xn, Zn, k, batch_size)
         if new_loss < loss:
             W, loss, state = W_new, new_loss, new_state
