@@ -296,26 +296,29 @@ def pick(candidates: list, criterion: str) -> Candidate:
 
 
 def _describe(scores: dict, criterion: str) -> str:
-    parts = []
-    if criterion in ("identical", "combined") and "identical" in scores:
-        parts.append(f"{100 * scores['identical']:.1f}% of identical strings, held out, translated to their twin")
-    if criterion in ("mean_csls", "combined"):
-        parts.append(f"mean CSLS cosine {scores['mean_csls']:.3f}")
-    return ", ".join(parts)
+    if criterion == "identical" and "identical" in scores:
+        return f"{100 * scores['identical']:.1f}%"
+    if criterion == "mean_csls" or "identical" not in scores:
+        return f"{scores['mean_csls']:.3f}"
+    return f"{100 * scores['identical']:.1f}% + {scores['mean_csls']:.3f}"
 
 
 def _reason(best: Candidate, candidates: list, used: str, asked: str, n_held_out: int) -> str:
     same = [c for c in candidates if c.kind == best.kind]
     seed = same[0] if same[0].iteration == 0 else None
     last = same[-1]
-    name = {"identical": "identical-strings agreement", "mean_csls": "MUSE's mean CSLS cosine",
-            "combined": "identical-strings agreement + MUSE's mean CSLS cosine"}[used]
-    text = f"Kept the {best.label}: best {name} ({_describe(best.scores, used)})"
+    name = {"identical": "share of held-out identically spelled words whose CSLS translation is their twin",
+            "mean_csls": "MUSE's mean CSLS cosine of the 10k most frequent source words",
+            "combined": "held-out identical-strings agreement + MUSE's mean CSLS cosine"}[used]
+    what = "the seed's own mapping" if best.iteration == 0 else f"iteration {best.iteration}"
+    text = (f"Kept {what} ({best.kind} mapping, {best.mapping.method}): the best {name} among "
+            f"{len(candidates)} candidates, {_describe(best.scores, used)}")
+    others = []
     if best is not last:
-        text += f"; the last iteration scores {_describe(last.scores, used)}"
+        others.append(f"last iteration {_describe(last.scores, used)}")
     if seed is not None and best is not seed:
-        text += f"; the seed's own mapping {_describe(seed.scores, used)}"
-    text += f"; {len(candidates)} candidates."
+        others.append(f"seed's own mapping {_describe(seed.scores, used)}")
+    text += f" (vs {', '.join(others)})." if others else "."
     if used != asked:
         text += (f" The languages share only {n_held_out} identically spelled words (need {MIN_HELD_OUT}), "
                  "so the mean CSLS cosine decided alone.")
