@@ -333,7 +333,7 @@ def test_select_mapping(opened):
     _clean(at)
     assert not at.error, [e.value for e in at.error]
     text = [i.value for i in at.info if "Kept" in i.value]
-    assert text and "identical strings" in text[0] and "Test P@1 of the kept mapping" in text[0]
+    assert text and "identically spelled words" in text[0] and "Test P@1 of the kept mapping" in text[0]
     at.button(key="b_reset").click().run()
 
 
