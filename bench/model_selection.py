@@ -27,7 +27,7 @@ from bench.quality import split_dev
 from core.io import Embeddings, load_bundled_dictionary, load_embeddings
 from core.normalize import normalize
 from core.seeds import build_seed
-from core.selection import CRITERIA, DEFAULT_CRITERION, pick, select_mapping
+from core.selection import DEFAULT_CRITERION, pick, select_mapping
 from core.selflearning import AlignConfig, SelfLearning
 
 PRESETS = {"dictionary": "supervised", "identical": "weak"}
@@ -68,21 +68,21 @@ def one(pair: str, seed_name: str, split: str) -> None:
     run = SelfLearning(src, tgt, seed.pairs, cfg)
     run.run_until_converged()
     t1 = time.perf_counter()
-    sel = select_mapping(run, scores_all=split == "dev")
+    sel = select_mapping(run, scores_all=True)
     t2 = time.perf_counter()
     cands = sel.candidates
     final = [c for c in cands if c.kind == "final"]
     seed_own, last = final[0], final[-1]
-    crit = CRITERIA if split == "dev" else (DEFAULT_CRITERION,)
-    # gold only to report: every candidate on dev (the evidence for the criterion), three on test
-    shown = cands if split == "dev" else [seed_own, last, sel.kept]
+    crit = ("identical", "mean_csls")
+    picks = [sel.kept] + [pick(cands, name) for name in crit]
+    # gold only to report: every candidate on dev (the evidence for the criterion), the picks on test
+    shown = cands if split == "dev" else list({id(c): c for c in (seed_own, last, *picks)}.values())
     gold_p1 = {id(c): p1(run, c.mapping, gold) for c in shown}
     oracle = max(shown, key=lambda c: gold_p1[id(c)])
     head = (f"{pair:8} {seed_name:10} {split:4} seed {gold_p1[id(seed_own)]:5.1f}  last {gold_p1[id(last)]:5.1f} "
             f"(it {last.iteration:2d})  best shown {gold_p1[id(oracle)]:5.1f} ({oracle.iteration}, {oracle.kind})")
     kept = []
-    for name in crit:
-        c = pick(cands, name)
+    for name, c in zip((DEFAULT_CRITERION + ":" + sel.criterion, *crit), picks):
         ok = gold_p1[id(c)] >= max(gold_p1[id(seed_own)], gold_p1[id(last)]) - 0.5
         kept.append(f"{name} {gold_p1[id(c)]:5.1f} (it {c.iteration}, {c.kind}){'' if ok else ' BELOW'}")
     print(head + "  | kept: " + "; ".join(kept) + f"  | run {t1 - t0:.0f} s, selection {t2 - t1:.0f} s",
