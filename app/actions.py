@@ -159,7 +159,8 @@ def settings_from_widgets() -> tuple[str, dict, dict]:
         params["n"] = int(ss["w_seed_gw_n"])
     settings = {"normalize": NORMALIZATION_PRESETS[ss["w_norm"]], "retrieval": ss["w_retrieval"],
                 "csls_k": int(ss["w_csls_k"]), "direction": ss["w_direction"], "cutoff": int(ss["w_cutoff"]),
-                "mapping": ss["w_mapping"], "random_state": rs,
+                "mapping": ss["w_mapping"], "final_mapping": ss.get("w_final_mapping", "multistep"),
+                "random_state": rs,
                 "stochastic_initial": float(ss["w_keep_prob"]), "stochastic_interval": int(ss["w_stoch_interval"]),
                 "max_iter": int(ss["w_max_iter"])}
     return strategy, params, settings
@@ -233,6 +234,27 @@ def final_mapping(lab: LabState) -> dict:
         raise ConfigError("the final mapping is evaluated on the test dictionary; load one first")
     mapping = learner.finalize()
     return {r: learner.evaluate(data.test, mapping=mapping, retrieval=r) for r in ("nn", "csls")}
+
+
+def select_mapping(lab: LabState) -> dict:
+    """Gold-free model selection over the run so far (core.selection): keep the best of the seed's own
+    mapping and every iteration, and evaluate the kept one when a test dictionary is loaded."""
+    learner, data = lab.run.learner, lab.data
+    selection = learner.select()
+    bli = ({r: learner.evaluate(data.test, mapping=selection.mapping, retrieval=r) for r in ("nn", "csls")}
+           if data.test else None)
+    return {"selection": selection, "bli": bli}
+
+
+def selection_text(result: dict) -> str:
+    """One paragraph for the page: which iteration was kept, why, and (if known) its test P@1."""
+    sel = result["selection"]
+    what = "the seed's own mapping" if sel.iteration == 0 else f"iteration {sel.iteration}"
+    text = f"**Kept {what}** ({sel.kept.kind} mapping, {sel.kept.mapping.method}). {sel.reason}"
+    if result.get("bli"):
+        text += (f" Test P@1 of the kept mapping: CSLS {100 * result['bli']['csls'].p_at_1:.1f}%, "
+                 f"NN {100 * result['bli']['nn'].p_at_1:.1f}% (the test dictionary played no part in the choice).")
+    return text
 
 
 def branch(lab: LabState, from_iteration: int, **changes) -> None:

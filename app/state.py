@@ -65,6 +65,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_direction": "union",
     "w_cutoff": 20000,
     "w_mapping": "procrustes",
+    "w_final_mapping": "multistep",
     "w_keep_prob": 1.0,
     "w_stoch_interval": 3,
     "w_max_iter": 30,

@@ -255,6 +255,11 @@ def _align_into(args, out: Path) -> float:
         overrides["collapse_patience"] = args.collapse_patience
     if args.cutoff is not None:
         overrides["cutoff"] = args.cutoff  # asked for explicitly: an impossible cutoff is an error
+    if args.mapping:
+        overrides["final_mapping"] = args.mapping
+    if args.self_learning and "max_iter" not in overrides:
+        # the supervised preset fits on the dictionary only; --self-learning restores the loop's limit
+        overrides["max_iter"] = AlignConfig.max_iter
     config = AlignConfig.preset(INIT_PRESETS[args.init], **overrides)
     largest = max(len(src), len(tgt))
     if args.cutoff is None and config.cutoff > largest:
@@ -288,7 +293,8 @@ def _align_into(args, out: Path) -> float:
         last = run.run_until_converged(callback=report)
         if last.collapse:
             progress(f"WARNING: {last.collapse}")
-    mapping = run.finalize()
+    selection = _select(run, args)
+    mapping = run.final
     align_seconds = time.perf_counter() - started
     src_mapped, tgt_mapped = run.mapped(final=True)
     save_word2vec(src_mapped, out / "src.vec")
@@ -319,10 +325,25 @@ def _align_into(args, out: Path) -> float:
         "dictionary": dictionary_source,
         "eval_dictionary": args.eval_dictionary or (f"bundled {_bundled_pair(args)} test" if test is not None else None),
         "random_seed": args.random_seed, "config": config.to_dict(), "iterations": last.iteration,
-        "collapse": last.collapse, "seconds": round(align_seconds, 3), "final_bli": final,
+        "collapse": last.collapse, "selection": selection, "seconds": round(align_seconds, 3), "final_bli": final,
     }
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
     return started
+
+
+def _select(run, args) -> dict:
+    """Keep the best mapping of the run by the gold-free criterion (core.selection), or the last one
+    (``--no-select``, or a run without self-learning); the choice and why, for config.json."""
+    if args.no_select or run.current.iteration == 0:
+        mapping = run.finalize()
+        why = ("--no-select: the final mapping of the last iteration" if args.no_select else
+               "no self-learning iterations: the final mapping of the seed dictionary")
+        progress(f"kept iteration {run.current.iteration} ({mapping.method}): {why}")
+        return {"iteration": run.current.iteration, "kind": "final", "method": mapping.method, "reason": why}
+    started = time.perf_counter()
+    selection = run.select(callback=lambda done, total: None)
+    progress(f"model selection ({time.perf_counter() - started:.1f} s): {selection.reason}")
+    return selection.as_dict()
 
 
 def cmd_evaluate(args) -> int:
@@ -396,6 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collapse-patience", type=int, default=None,
                    help="stop a run whose identically spelled words have found no twin for N iterations "
                         "(preset: 10; 0 never stops early)")
+    p.add_argument("--mapping", choices=("multistep", "procrustes", "least_squares", "rcsls"),
+                   help="final mapping fitted on the kept dictionary (preset: multistep; rcsls = Joulin et al. "
+                        "2018's relaxed CSLS, slower)")
+    p.add_argument("--self-learning", action="store_true",
+                   help="with --init dictionary: self-learn from the dictionary (default: VecMap's supervised "
+                        "mode, the multi-step mapping fitted on the dictionary alone)")
+    p.add_argument("--no-select", action="store_true",
+                   help="keep the last iteration's mapping instead of the best one by the gold-free criterion "
+                        "(identical strings held out from the seed + MUSE's mean CSLS cosine)")
     p.add_argument("--seed-size", type=_count(1), default=25, help="pairs drawn by --init random (default 25)")
     p.add_argument("--random-seed", type=int, default=0, help="seed of every stochastic step")
     p.add_argument("--out", required=True, help="output folder (built under a temporary name, renamed when complete)")

@@ -325,6 +325,18 @@ def test_final_mapping(opened):
     at.button(key="b_reset").click().run()
 
 
+def test_select_mapping(opened):
+    at = opened
+    at.switch_page("views/selflearning.py").run()
+    at.button(key="b_step").click().run()
+    at.button(key="b_select").click().run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    text = [i.value for i in at.info if "Kept" in i.value]
+    assert text and "identically spelled words" in text[0] and "Test P@1 of the kept mapping" in text[0]
+    at.button(key="b_reset").click().run()
+
+
 def test_every_page_on_a_small_upload():
     """Uploaded spaces (40 words, 6 and 8 dims, no test dictionary): every page works or says why not."""
     import numpy as np

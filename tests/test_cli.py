@@ -73,7 +73,10 @@ def test_align_writes_every_output(synthetic_files, tmp_path, capsys):
     assert config["final_bli"]["csls"]["p_at_1"] > 0.95
     pairs = [line.split("\t") for line in (out / "dictionary.tsv").read_text().splitlines()[1:]]
     assert len(pairs) > 1000 and np.mean([s == t for s, t, _ in pairs]) > 0.95
-    assert "iteration 1:" in capsys.readouterr().err
+    assert config["selection"]["iteration"] in range(len(history)) and config["selection"]["reason"]
+    assert config["selection"]["criterion"] == "mean_csls"   # an identical-strings seed: MUSE decides
+    err = capsys.readouterr().err
+    assert "iteration 1:" in err and "model selection" in err
 
     # the written spaces evaluate to the same numbers through `clwe evaluate`
     assert main(["evaluate", "--src", str(out / "src.vec"), "--tgt", str(out / "tgt.vec"),
@@ -81,6 +84,25 @@ def test_align_writes_every_output(synthetic_files, tmp_path, capsys):
     line = json.loads(capsys.readouterr().out)
     assert set(line) >= {"n", "coverage", "p@1", "p@5", "p@10", "mrr"}
     assert line["p@1"] == pytest.approx(config["final_bli"]["csls"]["p_at_1"], abs=2e-3)
+
+
+def test_align_supervised_fits_the_dictionary_only(synthetic_files, tmp_path, capsys):
+    """--init dictionary is VecMap's supervised mode (no self-learning); --mapping picks the final mapping."""
+    f = synthetic_files
+    out = tmp_path / "sup"
+    assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "dictionary",
+                 "--dictionary", str(f / "gold.txt"), "--eval-dictionary", str(f / "gold.txt"),
+                 "--mapping", "rcsls", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["iterations"] == 0 and config["config"]["final_mapping"] == "rcsls"
+    assert config["selection"]["method"] == "rcsls" and "no self-learning" in config["selection"]["reason"]
+    assert config["final_bli"]["csls"]["p_at_1"] > 0.95
+    out2 = tmp_path / "sup-sl"
+    assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "dictionary",
+                 "--dictionary", str(f / "gold.txt"), "--no-eval", "--self-learning", "--max-iter", "2",
+                 "--no-select", "--out", str(out2)]) == 0
+    config = json.loads((out2 / "config.json").read_text())
+    assert config["iterations"] == 2 and config["selection"]["reason"].startswith("--no-select")
 
 
 def test_align_impossible_requests(synthetic_files, tmp_path, capsys):

@@ -40,6 +40,11 @@ with right:
     c2.selectbox("Retrieval for induction", ["csls", "nn"], key="w_retrieval",
                  format_func={"csls": "CSLS (Conneau et al. 2018)", "nn": "Nearest neighbour"}.get)
     c1.selectbox("Direction", ["union", "forward", "backward"], key="w_direction")
+    c2.selectbox("Final mapping", ["multistep", "procrustes", "least_squares", "rcsls"], key="w_final_mapping",
+                 format_func={"multistep": "Multi-step (Artetxe 2018)", "procrustes": "Orthogonal (Procrustes)",
+                              "least_squares": "Least squares (Mikolov)",
+                              "rcsls": "RCSLS (Joulin et al. 2018; slower)"}.get,
+                 help="Fitted once on the last (or kept) dictionary by 'Fit the final mapping'")
     c2.number_input("CSLS k", 1, 100, step=1, key="w_csls_k")
     st.number_input("Induce among the N most frequent words (cutoff)", 100, 200_000, step=1000, key="w_cutoff")
     c1, c2, c3 = st.columns(3)

@@ -73,6 +73,19 @@ if view == learner.current.iteration and lab.data.test:
             st.session_state["final_eval"] = (token, actions.final_mapping(lab))
             st.rerun()
 
+if view == learner.current.iteration and view > 0:
+    token = lab.record_token(view)
+    picked = st.session_state.get("selection_eval")
+    if picked is not None and picked[0] == token:
+        st.info(actions.selection_text(picked[1]), icon=":material/rule:")
+    elif st.button("Pick the best iteration (no gold)", key="b_select",
+                   help="Gold-free model selection: scores the seed's own mapping and every iteration by how many "
+                        "identically spelled words, held out of each dictionary, translate to their twin "
+                        "(MUSE's mean CSLS cosine when the languages share too few). clwe align does this by default."):
+        with st.spinner("Scoring the iterations…"), ui.guard("Model selection"):
+            st.session_state["selection_eval"] = (token, actions.select_mapping(lab))
+            st.rerun()
+
 with st.expander(f"Branch from iteration {view} with other settings"):
     st.caption("What if the run had switched retrieval or induction direction here? The branch replaces the "
                "iterations after this one.")
