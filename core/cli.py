@@ -178,6 +178,8 @@ def cmd_align(args) -> int:
         "collapse": last.collapse, "seconds": round(align_seconds, 3), "final_bli": final,
     }
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
+    from .runfile import from_learner, write_run  # the lab's run-file format: the lab opens this run
+    write_run(out / "run.zip", from_learner(run, config_record, final=True, dictionary=induced))
     progress(f"wrote {out}/src.vec, tgt.vec, dictionary.tsv, history.jsonl, config.json in {align_seconds:.1f} s")
     return 0
 

@@ -103,8 +103,7 @@ with ui.guard("Similarity distributions"):
         curves = [(label, sigs[label]) for label, *_ in words if label in sigs]
         y_title = "normalised signature value"
     if curves:
-        st.plotly_chart(charts.similarity_curves(curves, y_title=y_title), width="stretch", key="sim_curves",
-                        theme=None)
+        ui.chart(charts.similarity_curves(curves, y_title=y_title), key="sim_curves")
     if beyond:
         st.warning(f"{', '.join(beyond)}: beyond the {n_top:,} most frequent words, so no signature; raise N.")
     labels = [w[0] for w in words if w[0] in sigs]
