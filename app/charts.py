@@ -21,9 +21,9 @@ LAYOUT = dict(template="plotly_white", font=FONT, margin=dict(l=60, r=20, t=60, 
               hoverlabel=dict(bgcolor="rgba(255,255,255,0.75)", font_size=15))
 
 # Plain names of the curves; the technical term is in the page's help text.
-CSLS_NAME = "correct (CSLS retrieval)"
-NN_NAME = "correct (nearest neighbour)"
-SHARED_NAME = "identical words matched (no gold needed)"
+CSLS_NAME = "correct (CSLS)"
+NN_NAME = "correct (nearest)"
+SHARED_NAME = "identical words matched (no gold)"
 
 
 def nice_step(span: float, target_ticks: int = 5) -> float:
@@ -79,9 +79,10 @@ def learning_curves(rows: list[dict], view: int | None = None, branches: list[di
     """
     it = [r["iteration"] for r in rows]
     has_gold = any(r["p1_csls"] is not None for r in rows)
-    first = "Words translated correctly" if has_gold else "Identical words matched"
-    fig = make_subplots(rows=1, cols=3, subplot_titles=(first, "Dictionary size", "Fit of the dictionary"),
-                        horizontal_spacing=0.08)
+    first = "Correct translations" if has_gold else "Identical words matched"
+    # the accuracy panel gets half the width: it is the one the class reads
+    fig = make_subplots(rows=1, cols=3, subplot_titles=(first, "Dictionary size", "Fit (objective)"),
+                        horizontal_spacing=0.09, column_widths=[0.5, 0.25, 0.25])
     mode = "lines+markers"
     branches = branches or []
     shares = [v for r in rows + [x for b in branches for x in b["rows"]]
@@ -112,8 +113,10 @@ def learning_curves(rows: list[dict], view: int | None = None, branches: list[di
         best = best_iteration(rows, key)
         if best is not None and len(rows) > 1:
             b = rows[best]
+            last_point = best == len(rows) - 1
             fig.add_trace(go.Scatter(x=[b["iteration"]], y=[b[key]], mode="markers+text", name="best iteration",
-                                     text=[f"best {100 * b[key]:.1f}%"], textposition="top center",
+                                     text=[f"best {100 * b[key]:.1f}%"], showlegend=False,
+                                     textposition="top left" if last_point else "top center",
                                      textfont=dict(size=16, color="#000"),
                                      marker=dict(symbol="star", size=20, color="#F0E442",
                                                  line=dict(color="#000", width=1.5))), 1, 1)
@@ -128,9 +131,11 @@ def learning_curves(rows: list[dict], view: int | None = None, branches: list[di
         for col in (1, 2, 3):
             fig.add_vline(x=view, line=dict(color="#444", dash="dash", width=1), row=1, col=col)
     all_it = it + [r["iteration"] for b in branches for r in b["rows"]]
-    fig.update_xaxes(title_text="iteration", dtick=1 if max(all_it, default=0) <= 15 else None)
-    fig.update_layout(**{**LAYOUT, "legend": dict(orientation="h", yanchor="bottom", y=1.14, xanchor="left", x=0),
-                         "margin": dict(l=60, r=20, t=110, b=50)}, height=440)
+    last = max(all_it, default=0)
+    fig.update_xaxes(title_text="iteration", dtick=1 if last <= 15 else None, range=[-0.3, max(last, 1) + 0.3])
+    fig.update_yaxes(rangemode="tozero", tickformat=",d", row=1, col=2)
+    fig.update_layout(**{**LAYOUT, "legend": dict(orientation="h", yanchor="bottom", y=1.12, xanchor="left", x=0),
+                         "margin": dict(l=60, r=20, t=100, b=50)}, height=440)
     fig.update_annotations(font_size=17)
     return fig
 

@@ -24,7 +24,7 @@ def projector_style(fig: go.Figure, height: int | None = None) -> go.Figure:
     fig.update_layout(font=dict(size=PRESENT_FONT), title_font_size=PRESENT_TITLE_FONT,
                       legend=dict(font=dict(size=PRESENT_FONT)))
     for ann in fig.layout.annotations or ():
-        ann.font = dict(**{**(ann.font.to_plotly_json() if ann.font else {}), "size": PRESENT_FONT + 2})
+        ann.font = dict(**{**(ann.font.to_plotly_json() if ann.font else {}), "size": PRESENT_FONT})
     for trace in fig.data:
         if getattr(trace, "textfont", None) is not None and "text" in trace and trace.text is not None:
             trace.textfont.size = max(trace.textfont.size or 0, PRESENT_FONT - 4)

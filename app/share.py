@@ -97,7 +97,8 @@ def replay(lab: LabState, iteration: int) -> None:
     if run is None or iteration <= run.learner.current.iteration:
         return
     actions.run_n(lab, run.learner.current.iteration, iteration - run.learner.current.iteration)
-    st.session_state["w_iter"] = min(iteration, run.learner.current.iteration)
+    # start_run queued "show iteration 0" for the sidebar slider; show the replayed one instead
+    st.session_state["pending_iter"] = min(iteration, run.learner.current.iteration)
 
 
 def scene_params(lab: LabState) -> dict[str, str]:
