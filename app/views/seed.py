@@ -53,7 +53,8 @@ with right:
                          "other language (Conneau et al. use 10)")
     largest = max(len(lab.data.src), len(lab.data.tgt))
     st.session_state["w_cutoff"] = min(int(st.session_state["w_cutoff"]), largest)
-    st.number_input("Words that take part (most frequent first)", 100, largest, step=1000, key="w_cutoff",
+    st.number_input("Words that take part (most frequent first)", min(100, largest), largest,
+                    step=1000 if largest > 5000 else 100, key="w_cutoff",
                     help="Frequency cutoff of dictionary induction: only the N most frequent words of each language "
                          f"are paired (at most the vocabulary, {largest:,} here)")
     c1, c2, c3 = st.columns(3)
