@@ -148,9 +148,12 @@ def is_replayable(lab: LabState) -> bool:
 def run_description(lab: LabState) -> dict:
     """config.json's description of the lab's data and seed (the AlignConfig is added by core.runfile)."""
     data, run = lab.data, lab.run
+    seed_params = {"random_state": int(run.config.random_state)}
+    if run.seed.strategy == "random":
+        seed_params["n"] = int(len(run.seed.pairs))
     desc = {"command": "CLWE Lab", "data": data.label, "data_kind": data.kind, "src_name": data.src.name,
             "tgt_name": data.tgt.name, "init": run.seed.strategy, "seed": {"pairs": int(len(run.seed.pairs))},
-            "query": scene_params(lab)}
+            "seed_params": seed_params, "branched": bool(run.branches), "query": scene_params(lab)}
     if data.kind == "bundled":
         pair, vocab = data.key.split(":")[1:3]
         desc.update(pair=pair, max_vocab=int(vocab))

@@ -196,6 +196,25 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_replay(args) -> int:
+    """Rebuild a lab run from its run file, write it again, and say whether every iteration matches."""
+    from .runfile import from_learner, read_run, reproduce, write_run
+
+    kept = read_run(args.run)
+    progress(f"replaying {kept.config.get('data', '?')}, seed {kept.config.get('init')}, "
+             f"to iteration {kept.config.get('iteration', 0)}")
+    run = reproduce(kept.config, callback=lambda rec: progress(f"iteration {rec.iteration}"))
+    again = from_learner(run, {k: v for k, v in kept.config.items() if k not in ("config", "iteration")})
+    write_run(Path(args.out) / "run.zip", again)
+    same = [a.get("bli") == b.get("bli") and a["dictionary_size"] == b["dictionary_size"]
+            for a, b in zip(kept.history, again.history)]
+    same_dictionary = [(s, t) for s, t, _ in kept.dictionary] == [(s, t) for s, t, _ in again.dictionary]
+    print(json.dumps({"iterations": len(again.history) - 1, "iterations_identical": sum(same),
+                      "dictionary_identical": same_dictionary,
+                      "p_at_1": {r: v["p_at_1"] for r, v in (again.history[-1].get("bli") or {}).items()}}))
+    return 0 if all(same) and len(same) == len(kept.history) and same_dictionary else 1
+
+
 def cmd_app(args) -> int:
     import subprocess
 
@@ -244,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retrieval", choices=("csls", "nn", "isf"), default="csls")
     p.add_argument("--max-vocab", type=int, default=None, help="retrieve among the N most frequent words")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("replay", help="rebuild a run file downloaded from the lab (bundled pair, cheap seed) "
+                       "and check that every iteration comes out the same")
+    p.add_argument("run", help="run.zip from the lab's 'Download this run'")
+    p.add_argument("--out", required=True, help="output folder (writes run.zip)")
+    p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("app", help="start the Streamlit lab (extra arguments go to streamlit run)")
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER)

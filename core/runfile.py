@@ -221,3 +221,55 @@ def read_run(source, name: str | None = None) -> RunFile:
         raise FileFormatError(name, None, f"mapped spaces of different dimensions ({spaces['src'].dim} vs "
                               f"{spaces['tgt'].dim})", hint)
     return RunFile(config, history, pairs, spaces.get("src"), spaces.get("tgt"))
+
+
+# Seed strategies a run file can be rebuilt from: their only parameters are kept in config.json.
+REPRODUCIBLE_SEEDS = ("dictionary", "random", "identical", "numerals")
+
+
+def reproduce(config: dict, callback=None):
+    """Rebuild the run a lab run file describes and step it to its iteration (every step is deterministic).
+
+    Works for runs on a bundled pair (``pair``, ``max_vocab``) with a seed of :data:`REPRODUCIBLE_SEEDS`
+    that did not branch; returns the :class:`core.selflearning.SelfLearning`.
+
+    Raises
+    ------
+    ConfigError
+        The file does not describe such a run.
+    """
+    from .errors import ConfigError
+    from .io import load_bundled_dictionary, load_embeddings
+    from .normalize import normalize
+    from .seeds import build_seed
+    from .selflearning import AlignConfig, SelfLearning
+
+    pair, init = config.get("pair"), config.get("init")
+    if not pair or init not in REPRODUCIBLE_SEEDS:
+        raise ConfigError("only lab runs on a bundled pair with a dictionary, random, identical or numerals seed "
+                          f"can be replayed (this file: pair {pair!r}, seed {init!r})")
+    if config.get("branched"):
+        raise ConfigError("this run changed its settings at a branch point, so its settings alone do not "
+                          "rebuild it; open the file in the lab to look at it")
+    max_vocab = int(config["max_vocab"])
+    src_short, tgt_short = pair.split("-")
+    src, tgt = load_embeddings(src_short, max_vocab=max_vocab), load_embeddings(tgt_short, max_vocab=max_vocab)
+    train, test = load_bundled_dictionary(pair, "train"), load_bundled_dictionary(pair, "test")
+    align = AlignConfig.from_dict({**config["config"], "normalize": tuple(config["config"]["normalize"])})
+    params = dict(config.get("seed_params") or {})
+    query = config.get("query") or {}   # files written before seed_params: the lab's link has them
+    if "n" in query:
+        params.setdefault("n", int(query["n"]))
+    params.setdefault("random_state", int(config["config"].get("random_state", 0)))
+    if init in ("dictionary", "random"):
+        params["pairs"] = train
+    if init != "random":   # the other cheap seeds take no parameters
+        params.pop("n", None)
+        params.pop("random_state", None)
+    seed = build_seed(init, src.with_vectors(normalize(src.vectors, align.normalize)),
+                      tgt.with_vectors(normalize(tgt.vectors, align.normalize)), **params)
+    run = SelfLearning(src, tgt, seed.pairs, align, gold_test=test)
+    target = int(config.get("iteration", 0))
+    if target > run.current.iteration:
+        run.run(target - run.current.iteration, callback=callback)
+    return run

@@ -203,6 +203,24 @@ def test_run_zip_round_trip_and_run_file_page(opened):
     assert "deux" in list(at.dataframe[-1].value["target"])[:5]
 
 
+def test_clwe_replay_reproduces_a_lab_run(opened, tmp_path, capsys):
+    from app import share
+    from core.cli import main
+
+    at = opened
+    at.switch_page("views/selflearning.py").run()
+    at.button(key="b_reset").click().run()
+    at.button(key="b_step").click().run()
+    lab = at.session_state["lab"]
+    lab.run.branches.clear()   # Reset kept the earlier run; this one has not branched
+    (tmp_path / "lab.zip").write_bytes(share.run_zip(lab, 1))
+    code = main(["replay", str(tmp_path / "lab.zip"), "--out", str(tmp_path / "cli")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["iterations_identical"] == 2 and out["dictionary_identical"], out
+    again = runfile.read_run(tmp_path / "cli" / "run.zip")
+    assert again.history[1]["bli"]["csls"]["p_at_1"] == pytest.approx(lab.run.learner.history[1].bli["csls"].p_at_1)
+
+
 # --- item 6: export -----------------------------------------------------------------------------------
 
 def test_export_png_and_svg_at_projector_size():

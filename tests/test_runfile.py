@@ -101,3 +101,12 @@ def test_clwe_align_writes_the_same_run_file(tmp_path, capsys):
     mapped = load_embeddings(out / "src.vec")
     assert rf.src.words == mapped.words
     np.testing.assert_allclose(rf.src.vectors, mapped.vectors, atol=1e-5)
+
+
+def test_reproduce_refuses_what_it_cannot_rebuild():
+    from core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="only lab runs"):
+        runfile.reproduce({"pair": "en-fr", "init": "adversarial", "config": {}})
+    with pytest.raises(ConfigError, match="branch point"):
+        runfile.reproduce({"pair": "en-fr", "init": "random", "branched": True, "config": {}})

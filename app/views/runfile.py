@@ -24,7 +24,7 @@ if stored is None:
 
 name, rf = stored
 cfg = rf.config
-st.subheader(f"{name}: {cfg.get('data') or cfg.get('pair') or 'a run'}")
+st.subheader(f"{name}: {cfg.get('data') or cfg.get('pair') or cfg.get('src_name', '?') + ' → ' + cfg.get('tgt_name', '?')}")
 align = cfg.get("config", {})
 c = st.columns(4)
 c[0].metric("Written by", str(cfg.get("command", "?")))
@@ -52,7 +52,7 @@ if rf.history:
              key="runfile_curves")
 
 query = cfg.get("query") or {}
-if query.get("pair"):
+if query.get("pair") and not cfg.get("branched"):
     if st.button("Replay this run in the lab", key="b_runfile_replay",
                  help="Rebuilds the data, seed and settings of the file and steps to its iteration (deterministic)"):
         # A fresh scene from the file's link: the main script restores it like a shared link.
