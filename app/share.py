@@ -67,10 +67,14 @@ def restore_from_url(lab: LabState) -> tuple[int, list[str]]:
     Returns ``(iteration to replay to, problems)``; a bad parameter is skipped and named in ``problems``.
     """
     ss = st.session_state
-    if ss.get("_url_restored"):
+    pending = ss.pop("_pending_scene", None)   # a scene asked for within the session (open_scene)
+    if pending is not None:
+        qp = pending
+    elif ss.get("_url_restored"):
         return 0, []
-    ss["_url_restored"] = True
-    qp = st.query_params
+    else:
+        ss["_url_restored"] = True
+        qp = {k: st.query_params[k] for k in st.query_params}
     problems = []
     if qp.get("present") in ("1", "true", "yes"):
         ss["w_present"] = True
@@ -87,6 +91,15 @@ def restore_from_url(lab: LabState) -> tuple[int, list[str]]:
         except ValueError as e:
             problems.append(f"it={qp['it']} ({e})")
     return it, problems
+
+
+def open_scene(lab: LabState, params: dict) -> None:
+    """Replace this session's run by the scene ``params`` describe (same keys as the URL), on the next run
+    of the script: the caller then reruns or switches page (which clears the URL, so it goes through
+    session state)."""
+    st.session_state["_pending_scene"] = {str(k): str(v) for k, v in params.items()}
+    lab.data = lab.run = None
+    lab.data_error = lab.seed_error = lab.run_error = None
 
 
 def replay(lab: LabState, iteration: int) -> None:

@@ -202,6 +202,14 @@ def test_run_zip_round_trip_and_run_file_page(opened):
     at.text_input(key="w_runfile_word").set_value("two").run()
     assert "deux" in list(at.dataframe[-1].value["target"])[:5]
 
+    # "Replay this run in the lab": a fresh run from the file's settings, stepped to its iteration
+    p1 = rec.bli["csls"].p_at_1
+    at.button(key="b_runfile_replay").click().run()
+    _clean(at)
+    lab = at.session_state["lab"]
+    assert lab.run.learner.current.iteration == view and at.session_state["w_iter"] == view
+    assert lab.run.learner.history[view].bli["csls"].p_at_1 == p1 and not lab.run.branches
+
 
 def test_clwe_replay_reproduces_a_lab_run(opened, tmp_path, capsys):
     from app import share

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app import charts, ui
+from app import charts, share, ui
 from app.state import lab as get_lab
 from core import runfile
 from core.similarity import topk_similarities
@@ -56,9 +56,7 @@ if query.get("pair") and not cfg.get("branched"):
     if st.button("Replay this run in the lab", key="b_runfile_replay",
                  help="Rebuilds the data, seed and settings of the file and steps to its iteration (deterministic)"):
         # A fresh scene from the file's link: the main script restores it like a shared link.
-        st.query_params.from_dict(query)
-        st.session_state["_url_restored"] = False
-        lab.data = lab.run = None
+        share.open_scene(lab, query)
         st.switch_page("views/selflearning.py")
 
 left, right = st.columns(2)
