@@ -180,10 +180,10 @@ def test_run_zip_round_trip_and_run_file_page(opened):
     at = opened
     at.switch_page("views/selflearning.py").run()
     lab = at.session_state["lab"]
-    if lab.run.learner.current.iteration == 0:
-        at.button(key="b_step").click().run()
+    at.button(key="b_reset").click().run()   # earlier tests branched this run: start a clean one
+    at.button(key="b_step").click().run()
     view = lab.run.learner.current.iteration
-    lab.run.branches.clear()   # earlier tests branched this session's run; a branched run is not replayable
+    lab.run.branches.clear()   # Reset kept the earlier run as a branch; this one is replayable
     blob = share.run_zip(lab, view)
     rf = runfile.read_run(blob)
     rec = lab.run.learner.history[view]
