@@ -208,6 +208,8 @@ def keep_branch(lab: LabState, iteration: int) -> None:
     label = f"earlier run ({cfg.retrieval.upper()}, {DIRECTION_LABELS.get(cfg.direction, cfg.direction)})"
     run.branches.append({"records": tuple(learner.history), "label": label, "branch_point": int(iteration)})
     del run.branches[:-3]
+    if iteration == 0:   # record 0 (the seed's mapping) does not depend on the induction settings
+        run.mixed_from = None
 
 
 def _branch_from(lab: LabState, iteration: int) -> None:
@@ -258,6 +260,8 @@ def branch(lab: LabState, from_iteration: int, **changes) -> None:
     """Rewind to an iteration, change settings for the branch (e.g. retrieval), and step once."""
     learner = lab.run.learner
     keep_branch(lab, from_iteration)
+    if from_iteration > 0 and any(getattr(learner.config, k) != v for k, v in changes.items()):
+        lab.run.mixed_from = from_iteration
     learner.rewind(from_iteration, **changes)
     lab.run.config = learner.config
     step(lab, from_iteration)

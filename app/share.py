@@ -141,8 +141,8 @@ def scene_params(lab: LabState) -> dict[str, str]:
 def write_url(lab: LabState) -> None:
     """Put the scene in the address bar (only when it changed: no needless browser history)."""
     params = scene_params(lab)
-    if lab.run is not None and getattr(lab.run, "branches", None):
-        # A branched run cannot be replayed from the settings alone: share the zip instead.
+    if lab.run is not None and not is_replayable(lab):
+        # A run whose settings changed at a branch cannot be replayed from them: share the zip instead.
         params.pop("it", None)
     current = {k: st.query_params[k] for k in st.query_params.keys()}
     if current != params:
@@ -150,8 +150,10 @@ def write_url(lab: LabState) -> None:
 
 
 def is_replayable(lab: LabState) -> bool:
-    return lab.run is not None and lab.data is not None and lab.data.kind == "bundled" \
-        and lab.run.seed.strategy in CHEAP_SEEDS and not lab.run.branches
+    """Whether the URL's settings rebuild this run (bundled data, a cheap seed, no settings changed mid-run)."""
+    run = lab.run
+    return run is not None and lab.data is not None and lab.data.kind == "bundled" \
+        and run.seed.strategy in CHEAP_SEEDS and run.mixed_from is None and not run.config.mutual
 
 
 # --------------------------------------------------------------------------------------------------
@@ -166,7 +168,8 @@ def run_description(lab: LabState) -> dict:
         seed_params["n"] = int(len(run.seed.pairs))
     desc = {"command": "CLWE Lab", "data": data.label, "data_kind": data.kind, "src_name": data.src.name,
             "tgt_name": data.tgt.name, "init": run.seed.strategy, "seed": {"pairs": int(len(run.seed.pairs))},
-            "seed_params": seed_params, "branched": bool(run.branches), "query": scene_params(lab)}
+            "seed_params": seed_params, "branched": run.mixed_from is not None or bool(run.config.mutual),
+            "query": scene_params(lab)}
     if data.kind == "bundled":
         pair, vocab = data.key.split(":")[1:3]
         desc.update(pair=pair, max_vocab=int(vocab))

@@ -129,6 +129,9 @@ class RunState:
     last_step_seconds: float | None = None
     # Runs left at a branch point (read-only): dicts with "records", "label", "branch_point", newest last.
     branches: list = field(default_factory=list)
+    # Set when a branch changed the settings mid-run: records 1..mixed_from used the earlier settings, so the
+    # run's own settings no longer rebuild it (no iteration in the URL, not replayable from a run file).
+    mixed_from: int | None = None
 
 
 @dataclass

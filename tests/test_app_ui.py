@@ -140,6 +140,7 @@ def test_branch_keeps_the_earlier_run_on_the_chart(opened):
     _clean(at)
     run = at.session_state["lab"].run
     old = run.branches[-1]
+    assert run.mixed_from == 1 and "it" not in at.query_params   # not replayable from its settings
     assert old["branch_point"] == 1 and len(old["records"]) == 3 and old["records"][2] is not run.learner.history[2]
     fig = _figures(at)[0]
     names = [t["name"] for t in fig["data"]]
@@ -183,7 +184,7 @@ def test_run_zip_round_trip_and_run_file_page(opened):
     at.button(key="b_reset").click().run()   # earlier tests branched this run: start a clean one
     at.button(key="b_step").click().run()
     view = lab.run.learner.current.iteration
-    lab.run.branches.clear()   # Reset kept the earlier run as a branch; this one is replayable
+    assert lab.run.mixed_from is None and lab.run.branches   # Reset keeps the old run, and this one replays
     blob = share.run_zip(lab, view)
     rf = runfile.read_run(blob)
     rec = lab.run.learner.history[view]
@@ -221,7 +222,6 @@ def test_clwe_replay_reproduces_a_lab_run(opened, tmp_path, capsys):
     at.button(key="b_reset").click().run()
     at.button(key="b_step").click().run()
     lab = at.session_state["lab"]
-    lab.run.branches.clear()   # Reset kept the earlier run; this one has not branched
     (tmp_path / "lab.zip").write_bytes(share.run_zip(lab, 1))
     code = main(["replay", str(tmp_path / "lab.zip"), "--out", str(tmp_path / "cli")])
     out = json.loads(capsys.readouterr().out)
