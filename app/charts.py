@@ -70,12 +70,13 @@ def best_iteration(rows: list[dict], key: str = "p1_csls") -> int | None:
 
 
 def learning_curves(rows: list[dict], view: int | None = None, branches: list[dict] | None = None,
-                    retrieval: str = "csls") -> go.Figure:
+                    retrieval: str = "csls", changed_at: int | None = None) -> go.Figure:
     """Correct translations (P@1, NN and CSLS), dictionary size and objective per iteration.
 
     A dashed line marks the shown iteration and a star the best one (the objective is not the accuracy:
     a run can keep "improving" its objective while P@1 falls). ``branches`` are earlier runs left at a
-    branch point: dicts with ``rows``, ``label`` and ``branch_point``, drawn in grey beside the current run.
+    branch point: dicts with ``rows``, ``label`` and ``branch_point``, drawn in grey beside the current run;
+    ``changed_at`` marks the iteration after which the current run's settings changed.
     """
     it = [r["iteration"] for r in rows]
     has_gold = any(r["p1_csls"] is not None for r in rows)
@@ -96,8 +97,13 @@ def learning_curves(rows: list[dict], view: int | None = None, branches: list[di
         fig.add_trace(go.Scatter(x=bit, y=[r["size"] for r in b["rows"]], name=b["label"], mode=mode,
                                  line=dict(color=OLD_COLOR, width=2, dash="dot"), showlegend=False), 1, 2)
         fig.add_vline(x=b["branch_point"], line=dict(color=OLD_COLOR, width=2), row=1, col=1)
-        fig.add_annotation(x=b["branch_point"], y=1, yref="y domain", text=f"branch at {b['branch_point']}",
-                           showarrow=False, xanchor="left", yanchor="top", font=dict(color="#555", size=15),
+        fig.add_annotation(x=b["branch_point"], y=0.02, yref="y domain", text=f" branch at {b['branch_point']}",
+                           showarrow=False, xanchor="left", yanchor="bottom", font=dict(color="#555", size=15),
+                           row=1, col=1)
+    if changed_at is not None and not any(b["branch_point"] == changed_at for b in branches):
+        fig.add_vline(x=changed_at, line=dict(color=OLD_COLOR, width=2), row=1, col=1)
+        fig.add_annotation(x=changed_at, y=0.02, yref="y domain", text=f" settings changed at {changed_at}",
+                           showarrow=False, xanchor="left", yanchor="bottom", font=dict(color="#555", size=15),
                            row=1, col=1)
     if any(r.get("shared") is not None for r in rows):
         fig.add_trace(go.Scatter(x=it, y=[r.get("shared") for r in rows], name=SHARED_NAME, mode=mode,
@@ -115,7 +121,8 @@ def learning_curves(rows: list[dict], view: int | None = None, branches: list[di
             b = rows[best]
             last_point = best == len(rows) - 1
             fig.add_trace(go.Scatter(x=[b["iteration"]], y=[b[key]], mode="markers+text", name="best iteration",
-                                     text=[f"best {100 * b[key]:.1f}%"], showlegend=False,
+                                     text=[f"best {100 * b[key]:.1f}% ({'nearest' if key == 'p1_nn' else 'CSLS'})"],
+                                     showlegend=False,
                                      textposition="top left" if last_point else "top center",
                                      textfont=dict(size=16, color="#000"),
                                      marker=dict(symbol="star", size=20, color="#F0E442",

@@ -147,7 +147,7 @@ def test_branch_keeps_the_earlier_run_on_the_chart(opened):
     assert old["label"] in names and charts.CSLS_NAME in names           # both runs on one chart
     earlier = next(t for t in fig["data"] if t["name"] == old["label"])
     assert earlier["x"] == [0, 1, 2]
-    assert any(a.get("text") == "branch at 1" for a in fig["layout"]["annotations"])
+    assert any(a.get("text", "").strip() == "branch at 1" for a in fig["layout"]["annotations"])
 
 
 # --- item 5: the scene in the URL, run files -------------------------------------------------------
