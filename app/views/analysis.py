@@ -61,7 +61,7 @@ with tab_size:
             def on_iter(rec):
                 p1 = ui.bli_p1(rec, retrieval)
                 bar.progress(min(rec.iteration / max_iter, 1.0),
-                             text=f"Iteration {rec.iteration} · P@1 {ui.fmt_pct(p1)}")
+                             text=f"Iteration {rec.iteration} · correct {ui.fmt_pct(p1)}")
 
             with ui.guard("Unsupervised reference"):
                 refs[ref_key] = actions.unsupervised_reference(lab, retrieval, callback=on_iter)

@@ -104,7 +104,7 @@ for split, cv in cov.items():
                      "coverage": ui.fmt_pct(cv.ratio)})
 st.table(pd.DataFrame(rows).set_index("dictionary"))
 if not data.test:
-    st.warning("No test dictionary: P@1 cannot be measured, and correct/wrong marks are unavailable.")
+    st.warning("No test dictionary: the share of correct translations (P@1) cannot be measured, and correct/wrong marks are unavailable.")
 with st.expander("First words of each space"):
     c1, c2 = st.columns(2)
     c1.write(", ".join(data.src.words[:60]))
