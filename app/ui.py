@@ -103,12 +103,12 @@ def branch_rows(run) -> list[dict]:
 
 # Less empty space above the page title, so a chart fits above the fold at 1280x720.
 PAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem !important; }
 </style>"""
 PRESENT_CSS = """<style>
 html { font-size: 21px; }
 h1, h2 { font-size: 1.5rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important; }
-[data-testid="stMainBlockContainer"] { padding-top: 1.5rem !important; padding-bottom: 0 !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem !important; padding-bottom: 0 !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.1rem !important; }
 </style>"""
 PRESENT_CHART_HEIGHT = 480   # fits under the page title (and tabs) at 1280x720

@@ -22,7 +22,7 @@ with tab_band:
         bands = [b for b in bli.by_band if b.n > 0]
         labels = [f"{b.lo + 1:,}–{b.hi:,}" for b in bands]
         ui.chart(charts.bands(labels, [b.p_at_1 for b in bands], [b.n for b in bands],
-                              f"Correct translations ({retrieval.upper()}) by word frequency, iteration {view}"),
+                              f"Correct ({retrieval.upper()}) by word frequency, iteration {view}"),
                  key="by_band")
         st.caption("The post (after Czarnowska et al. 2019) shows BLI falling with frequency rank: rare words have "
                    "noisier vectors, so test sets of frequent words flatter a method. Compare the bands here, and "
