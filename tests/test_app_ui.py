@@ -169,6 +169,13 @@ def test_a_shared_link_restores_the_run():
         assert np.array_equal(ra.src_idx, rb.src_idx) and np.array_equal(ra.tgt_idx, rb.tgt_idx)
         assert ra.bli["csls"].p_at_1 == rb.bli["csls"].p_at_1
 
+    third = _new_app(query)    # the same link again: a copy of the server's replay, not the same objects
+    c = third.session_state["lab"].run.learner
+    assert c is not b and c.history[2] is not b.history[2] and c.current.iteration == 2
+    assert np.array_equal(c.current.tgt_idx, b.current.tgt_idx)
+    third.button(key="b_step").click().run()
+    assert c.current.iteration == 3 and b.current.iteration == 2     # sessions never share a run
+
     bad = _new_app({"pair": "en-fr", "vocab": str(VOCAB), "k": "many"})
     _clean(bad)
     assert any("k=many" in w.value for w in bad.warning)
