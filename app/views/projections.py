@@ -63,11 +63,12 @@ with ui.guard("Projection"):
         after = _project(lab.record_token(view), method, (S, T), np.vstack([Xa, Za]))
     with left:
         ui.chart(charts.projection(before, words, langs, names, highlight, links,
-                                   "Before mapping", bool(ss["w_proj_labels"])), key="proj_before")
+                                   "Before mapping", bool(ss["w_proj_labels"])), key="proj_before", height=430)
         st.caption(f"Normalised monolingual spaces ({before_note}).")
     with right:
         ui.chart(charts.projection(after, words, langs, names, highlight, links,
-                                   f"After mapping (iteration {view})", bool(ss["w_proj_labels"])), key="proj_after")
+                                   f"After mapping (iteration {view})", bool(ss["w_proj_labels"])), key="proj_after",
+                 height=430)
         st.caption("Both spaces mapped into the shared space by the iteration's W, one joint projection. "
                    "Lines: green = translated correctly at this iteration, red = wrong, grey = not evaluated.")
 
