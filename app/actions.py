@@ -15,8 +15,8 @@ import time
 import streamlit as st
 
 from app import loaders
-from app.state import (CHEAP_SEEDS, NORMALIZATION_PRESETS, SEED_LABELS, DataSet, LabState, RunState,
-                       new_uid)
+from app.state import (CHEAP_SEEDS, DIRECTION_LABELS, NORMALIZATION_PRESETS, SEED_LABELS, DataSet, LabState,
+                       RunState, new_uid)
 from core import io as cio
 from core.errors import ConfigError
 
@@ -39,9 +39,9 @@ def load_synthetic(lab: LabState, base: str, max_vocab: int, noise: float, rotat
     src, tgt, gold = loaders.synthetic_spaces(base, max_vocab, noise, rotation, drop, random_state)
     gold = list(gold)
     train, test = cio.split_dictionary(gold, random_state=random_state)
-    label = (f"synthetic copy of {base} (noise {noise:g}, {'rotated' if rotation else 'not rotated'}, "
-             f"{drop:.0%} dropped)")
-    key = f"synthetic:{base}:{max_vocab}:{noise}:{rotation}:{drop}:{random_state}"
+    label = (f"synthetic: {src.name} and its mirror copy {tgt.name} (noise {noise:g}, "
+             f"{'rotated' if rotation else 'not rotated'}, {drop:.0%} dropped)")
+    key = f"synthetic:mirror:{base}:{max_vocab}:{noise}:{rotation}:{drop}:{random_state}"
     _set_data(lab, DataSet(key, label, "synthetic", src, tgt, train, test))
 
 
@@ -54,6 +54,10 @@ def load_upload(lab: LabState, src_file, tgt_file, train_file, test_file, max_vo
 
 
 def _set_data(lab: LabState, data: DataSet) -> None:
+    # The Seed page shows the cutoff the run will use: never above the larger vocabulary.
+    largest = max(len(data.src), len(data.tgt))
+    if int(st.session_state.get("w_cutoff", largest)) > largest:
+        st.session_state["w_cutoff"] = largest
     lab.data = data
     lab.run = None
     lab.data_error = lab.seed_error = lab.run_error = None
@@ -194,9 +198,25 @@ def _message(e: Exception) -> str:
 # Driving the run
 
 
+def keep_branch(lab: LabState, iteration: int) -> None:
+    """Before a rewind to ``iteration`` drops later records, keep them (read-only) to draw beside the new
+    branch; at most three earlier branches are kept."""
+    run = lab.run
+    learner = run.learner
+    if iteration >= learner.current.iteration:
+        return
+    cfg = learner.config
+    label = f"earlier run ({cfg.retrieval.upper()}, {DIRECTION_LABELS.get(cfg.direction, cfg.direction)})"
+    run.branches.append({"records": tuple(learner.history), "label": label, "branch_point": int(iteration)})
+    del run.branches[:-3]
+    if iteration == 0:   # record 0 (the seed's mapping) does not depend on the induction settings
+        run.mixed_from = None
+
+
 def _branch_from(lab: LabState, iteration: int) -> None:
     learner = lab.run.learner
     if iteration < learner.current.iteration:
+        keep_branch(lab, iteration)
         learner.rewind(iteration)
 
 
@@ -224,6 +244,7 @@ def run_until_converged(lab: LabState, from_iteration: int, callback=None) -> No
 
 
 def reset(lab: LabState) -> None:
+    keep_branch(lab, 0)
     lab.run.learner.rewind(0)
 
 
@@ -260,6 +281,9 @@ def selection_text(result: dict) -> str:
 def branch(lab: LabState, from_iteration: int, **changes) -> None:
     """Rewind to an iteration, change settings for the branch (e.g. retrieval), and step once."""
     learner = lab.run.learner
+    keep_branch(lab, from_iteration)
+    if from_iteration > 0 and any(getattr(learner.config, k) != v for k, v in changes.items()):
+        lab.run.mixed_from = from_iteration
     learner.rewind(from_iteration, **changes)
     lab.run.config = learner.config
     step(lab, from_iteration)
@@ -290,6 +314,37 @@ def seed_size_curve(lab: LabState, sizes, retrieval: str, callback=None) -> list
         if callback is not None:
             callback(k, n)
     return out
+
+
+def _hub_key(lab: LabState, iteration: int, k: int) -> tuple:
+    return (lab.record_token(iteration), int(k), int(lab.run.config.csls_k))
+
+
+def cached_hubness(lab: LabState, iteration: int, k: int):
+    """The hubness of an iteration if already counted in this session, else None."""
+    return st.session_state.get("hubness_results", {}).get(_hub_key(lab, iteration, k))
+
+
+def hubness(lab: LabState, iteration: int, k: int):
+    """k-occurrence of every target word under NN and CSLS retrieval for an iteration's mapping, and each
+    source word's first choice, among the run's cutoff words (Radovanović et al. 2010; Conneau et al. 2018).
+
+    Returns ``(nn_counts, csls_counts, nn_first, csls_first)``; cached per record in session state."""
+    from core.similarity import k_occurrence
+
+    run = lab.run
+    cache = st.session_state.setdefault("hubness_results", {})
+    key = _hub_key(lab, iteration, k)
+    if key not in cache:
+        rec = run.learner.history[iteration]
+        n = min(run.config.cutoff, len(run.src_norm), len(run.tgt_norm))
+        Xm = rec.mapping.transform_src(run.src_norm.vectors[:n], normalize=True)
+        Zm = rec.mapping.transform_tgt(run.tgt_norm.vectors[:n], normalize=True)
+        nn, nn_idx = k_occurrence(Xm, Zm, k, "nn", return_neighbours=True)
+        cs, cs_idx = k_occurrence(Xm, Zm, k, "csls", csls_k=run.config.csls_k, return_neighbours=True)
+        cache.clear()   # one iteration at a time: the arrays are n x k
+        cache[key] = (nn, cs, nn_idx[:, 0], cs_idx[:, 0])
+    return cache[key]
 
 
 def isomorphism(lab: LabState, n: int, k: int):

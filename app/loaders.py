@@ -34,8 +34,9 @@ def synthetic_spaces(base: str, max_vocab: int, noise: float, rotation: bool, dr
     """The rotated, noised copy of a bundled space (read-only, shared: it is a pure function of its args)."""
     from core.synthetic import synthetic_pair
 
+    # "mirror" word forms: the copy is spelled differently, so no word is identical across the pair
     src, tgt, gold = synthetic_pair(bundled_space(base, max_vocab), noise=noise, rotation=rotation, drop=drop,
-                                    random_state=random_state)
+                                    random_state=random_state, word_forms="mirror")
     return _freeze(src), _freeze(tgt), tuple(gold)
 
 

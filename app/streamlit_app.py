@@ -14,27 +14,38 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the 
 
 import streamlit as st  # noqa: E402
 
-from app import actions, ui  # noqa: E402
+from app import actions, share, ui  # noqa: E402
 from app.state import init_session  # noqa: E402
 
 st.set_page_config(page_title="CLWE Lab", page_icon="🌐", layout="wide")
 
 lab = init_session()
+replay_to, url_problems = share.restore_from_url(lab)   # a shared link or a reload: its settings first
 if lab.data is None or lab.run is None:
     with st.spinner("Opening the bundled English–French pair…"):
         actions.ensure_default(lab)
+if replay_to:
+    with st.spinner(f"Restoring the shared run: replaying {replay_to} iterations…"), ui.guard("Restoring the link"):
+        share.replay(lab, replay_to)
+for problem in url_problems:
+    st.warning(f"Ignored a setting of the link: {problem}.", icon=":material/link_off:")
+ui.present_style()
 
 pages = [
     st.Page("views/data.py", title="Data", icon=":material/database:"),
     st.Page("views/seed.py", title="Seed", icon=":material/grass:"),
     st.Page("views/selflearning.py", title="Self-learning", icon=":material/autorenew:", default=True),
     st.Page("views/projections.py", title="Projections", icon=":material/scatter_plot:"),
-    st.Page("views/similarity.py", title="Similarity distributions", icon=":material/show_chart:"),
+    st.Page("views/similarity.py", title="Similarity", icon=":material/show_chart:"),
     st.Page("views/inspector.py", title="Word inspector", icon=":material/search:"),
     st.Page("views/analysis.py", title="Analysis", icon=":material/analytics:"),
+    st.Page("views/runfile.py", title="Run file", icon=":material/folder_zip:"),
 ]
-page = st.navigation(pages, position="top")
+# Sidebar navigation: every page stays reachable at 1280x720 (a top bar folds pages into a "more" menu).
+page = st.navigation(pages, position="sidebar", expanded=True)
 ui.run_panel(lab)
+share.share_panel(lab)
 if lab.data is None:  # the default pair failed to open: say why on every page
     ui.show_stored_error(lab, "data_error")
+share.write_url(lab)   # before the page: a page may stop the script (st.stop) or rerun it
 page.run()

@@ -113,10 +113,97 @@ def shared_agreement(record) -> float | None:
     return None if value != value else float(value)
 
 
+def branch_rows(run) -> list[dict]:
+    """Earlier runs left at a branch point, as ``learning_curves(branches=...)`` takes them."""
+    return [{"rows": history_rows(b["records"]), "label": b["label"], "branch_point": b["branch_point"]}
+            for b in getattr(run, "branches", [])]
+
+
+# --------------------------------------------------------------------------------------------------
+# Presenting mode and charts
+
+# Less empty space above the page title, so a chart fits above the fold at 1280x720.
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem !important; }
+</style>"""
+PRESENT_CSS = """<style>
+html { font-size: 21px; }
+h1, h2 { font-size: 1.5rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 3rem !important; padding-bottom: 0 !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.1rem !important; }
+</style>"""
+PRESENT_CHART_HEIGHT = 480   # fits under the page title (and tabs) at 1280x720
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get("w_present", False))
+
+
+def present_style() -> None:
+    """Less padding always; large type for the whole page in presenting mode."""
+    st.markdown(PRESENT_CSS if presenting() else PAGE_CSS, unsafe_allow_html=True)
+
+
+@contextmanager
+def controls(label: str = "Settings"):
+    """Where a page draws its settings: inline, or folded away in presenting mode (the chart comes first)."""
+    if presenting():
+        with st.expander(label, expanded=False):
+            yield
+    else:
+        yield
+
+
+def chart(fig, key: str, export: bool = True, height: int | None = None) -> None:
+    """Draw a plotly figure (projector type sizes in presenting mode) with PNG / SVG export buttons."""
+    from app import export as ex
+
+    if presenting():
+        fig = ex.projector_style(fig, height=height or PRESENT_CHART_HEIGHT)
+    config = {"toImageButtonOptions": {"format": "png", "width": 1920, "height": 1080, "filename": key},
+              "displaylogo": False}
+    st.plotly_chart(fig, width="stretch", key=key, theme=None, config=config)
+    if export and not presenting():
+        export_buttons(fig, key)
+
+
+def export_buttons(fig, key: str) -> None:
+    """PNG and SVG at projector sizes, rendered only when clicked (kaleido takes a few seconds)."""
+    from app import export as ex
+
+    snapshot = fig.to_json()
+
+    def make(fmt, w, h):
+        import plotly.io as pio
+
+        return lambda: ex.figure_bytes(pio.from_json(snapshot), fmt, w, h)
+
+    with st.popover("Export figure", icon=":material/download:"):
+        st.caption("For slides: projector-sized files with large type.")
+        for label, w, h in ex.SIZES:
+            cols = st.columns(len(ex.FORMATS))
+            for col, fmt in zip(cols, ex.FORMATS):
+                col.download_button(f"{fmt.upper()} {label}", data=make(fmt, w, h), file_name=f"{key}_{w}x{h}.{fmt}",
+                                    mime=ex.MIME[fmt], key=f"dl_{key}_{fmt}_{w}", on_click="ignore", width="stretch")
+
+
+HELP_P1_CSLS = ("Share of test words whose top-scoring translation is correct: BLI precision at 1 (P@1), "
+                "with CSLS retrieval (Conneau et al. 2018), which corrects for 'hub' words that are everyone's "
+                "neighbour.")
+HELP_P1_NN = ("Share of test words whose nearest neighbour (cosine) in the other language is a correct "
+              "translation: BLI precision at 1 (P@1) with plain nearest-neighbour retrieval.")
+HELP_OBJECTIVE = ("The objective: mean similarity of the induced pairs under the previous mapping. Self-learning "
+                  "stops when it stops improving. It measures how well the dictionary fits the spaces, not "
+                  "whether the translations are right.")
+
+
 def run_panel(lab: LabState) -> int | None:
     """Sidebar: the run's controls and the iteration slider. Returns the iteration to show (or None)."""
     sb = st.sidebar
-    sb.markdown("### CLWE Lab")
+    sb.toggle("Presenting mode", key="w_present",
+              help="For a projector: large type, one chart per screen, settings folded away "
+                   "(also by adding ?present=1 to the address)")
+    present = presenting()
     if lab.data is not None:
         sb.caption(f"**Data:** {md(lab.data.label)}")
     if lab.run is None:
@@ -138,9 +225,11 @@ def run_panel(lab: LabState) -> int | None:
     view = min(int(ss.get("w_iter", last)), last)
 
     c1, c2 = sb.columns(2)
-    c3, c4 = sb.columns([1, 1])
-    c3.number_input("N", min_value=1, max_value=100, step=1, key="w_run_n", label_visibility="collapsed")
-    slots = {"step": c1.empty(), "reset": c2.empty(), "run_n": c4.empty(), "converge": sb.empty()}
+    slots = {"step": c1.empty(), "reset": c2.empty()}
+    if not present:   # presenting: Step and Reset are enough, fewer buttons on the screen
+        c3, c4 = sb.columns([1, 1])
+        c3.number_input("N", min_value=1, max_value=100, step=1, key="w_run_n", label_visibility="collapsed")
+        slots.update(run_n=c4.empty(), converge=sb.empty())
     # A click only records the request (on_click runs before the script); while it runs, the buttons are
     # drawn disabled, so further clicks visibly do nothing instead of silently interrupting the step.
     pending = ss.pop("run_pending", None)
@@ -160,13 +249,13 @@ def run_panel(lab: LabState) -> int | None:
 
         def callback(record):
             # Live chart at the top of the page while the run goes on (the page below is redrawn after).
-            live.plotly_chart(charts.learning_curves(history_rows(learner.history), record.iteration),
-                              width="stretch", theme=None)
+            live.plotly_chart(charts.learning_curves(history_rows(learner.history), record.iteration,
+                                                     branch_rows(run)), width="stretch", theme=None)
             ss["w_iter"] = record.iteration   # an interrupted run still shows its newest iteration
             done = record.iteration - start
             frac = min(max(done / total, 0.0), 1.0)
             p1 = bli_p1(record, "csls")
-            text = f"Iteration {record.iteration}" + (f" · P@1 (CSLS) {fmt_pct(p1)}" if p1 is not None else "")
+            text = f"Iteration {record.iteration}" + (f" · correct {fmt_pct(p1)}" if p1 is not None else "")
             bar.progress(frac, text=text)
         return callback
 
@@ -215,16 +304,17 @@ def run_panel(lab: LabState) -> int | None:
                    "(a new branch).")
     record = learner.history[view]
     m1, m2 = sb.columns(2)
-    m1.metric("P@1 CSLS", fmt_pct(bli_p1(record, "csls")))
-    m2.metric("P@1 NN", fmt_pct(bli_p1(record, "nn")))
-    if run.last_step_seconds is not None:
+    m1.metric("Correct (CSLS)", fmt_pct(bli_p1(record, "csls")), help=HELP_P1_CSLS)
+    m2.metric("Correct (nearest)", fmt_pct(bli_p1(record, "nn")), help=HELP_P1_NN)
+    if run.last_step_seconds is not None and not present:
         sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine")
     if lab.run_error:
         sb.error(md(lab.run_error), icon=":material/error:")
     if getattr(record, "collapse", None) and still_searching(record):
-        sb.info(f"Iteration {view}: {md(record.collapse)}", icon=":material/hourglass_top:")
+        sb.info(SEARCHING_SENTENCE, icon=":material/hourglass_top:")
     elif getattr(record, "collapse", None):
-        sb.error(f"Collapse at iteration {view}: {md(record.collapse)}", icon=":material/warning:")
+        # One short sentence, here only; the Self-learning page explains why.
+        sb.error(COLLAPSE_SENTENCE, icon=":material/warning:")
     return view
 
 
@@ -243,6 +333,8 @@ def _request_run(action: str) -> None:
 def _run_buttons(slots: dict, busy: str | None) -> None:
     """Draw the run buttons into their slots; while ``busy`` (an action name) they are disabled copies."""
     for action, (label, busy_label, help_text) in RUN_BUTTONS.items():
+        if action not in slots:
+            continue
         if busy:
             slots[action].button(busy_label if action == busy else label, key=f"b_{action}_busy", disabled=True,
                                  width="stretch", type="primary" if action == "step" else "secondary")
@@ -255,6 +347,10 @@ def _run_buttons(slots: dict, busy: str | None) -> None:
 def still_searching(record) -> bool:
     """The engine's diagnosis says the run is unfinished (still climbing), not failed: no collapse banner."""
     return (getattr(record, "diagnostics", None) or {}).get("verdict") in ("searching", "unfinished")
+
+
+COLLAPSE_SENTENCE = "This run has probably failed: the two spaces are not aligned."
+SEARCHING_SENTENCE = "Still searching: not aligned yet, but the fit is still improving."
 
 
 MARK_SYMBOL = {1: "✓ correct", 0: "✗ wrong", -1: "? not in gold"}

@@ -224,7 +224,7 @@ def _check_seed(seed, args, src, tgt) -> None:
 def cmd_align(args) -> int:
     with atomic_folder(Path(args.out), args.overwrite) as folder:
         started = _align_into(args, folder)
-    progress(f"wrote {args.out}/src.vec, tgt.vec, dictionary.tsv, history.jsonl, config.json in "
+    progress(f"wrote {args.out}/src.vec, tgt.vec, dictionary.tsv, history.jsonl, config.json, run.zip in "
              f"{time.perf_counter() - started:.1f} s")
     return 0
 
@@ -328,6 +328,8 @@ def _align_into(args, out: Path) -> float:
         "collapse": last.collapse, "selection": selection, "seconds": round(align_seconds, 3), "final_bli": final,
     }
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
+    from .runfile import from_learner, write_run  # the lab's run-file format: the lab opens this run
+    write_run(out / "run.zip", from_learner(run, config_record, final=True, dictionary=induced))
     return started
 
 
@@ -362,6 +364,25 @@ def cmd_evaluate(args) -> int:
                       "p@5": round(result.p_at_5, 6), "p@10": round(result.p_at_10, 6),
                       "mrr": round(result.mrr, 6), "retrieval": args.retrieval}))
     return 0
+
+
+def cmd_replay(args) -> int:
+    """Rebuild a lab run from its run file, write it again, and say whether every iteration matches."""
+    from .runfile import from_learner, read_run, reproduce, write_run
+
+    kept = read_run(args.run)
+    progress(f"replaying {kept.config.get('data', '?')}, seed {kept.config.get('init')}, "
+             f"to iteration {kept.config.get('iteration', 0)}")
+    run = reproduce(kept.config, callback=lambda rec: progress(f"iteration {rec.iteration}"))
+    again = from_learner(run, {k: v for k, v in kept.config.items() if k not in ("config", "iteration")})
+    write_run(Path(args.out) / "run.zip", again)
+    same = [a.get("bli") == b.get("bli") and a["dictionary_size"] == b["dictionary_size"]
+            for a, b in zip(kept.history, again.history)]
+    same_dictionary = [(s, t) for s, t, _ in kept.dictionary] == [(s, t) for s, t, _ in again.dictionary]
+    print(json.dumps({"iterations": len(again.history) - 1, "iterations_identical": sum(same),
+                      "dictionary_identical": same_dictionary,
+                      "p_at_1": {r: v["p_at_1"] for r, v in (again.history[-1].get("bli") or {}).items()}}))
+    return 0 if all(same) and len(same) == len(kept.history) and same_dictionary else 1
 
 
 def cmd_app(args) -> int:
@@ -439,6 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retrieval", choices=("csls", "nn", "isf"), default="csls")
     p.add_argument("--max-vocab", type=_count(1), default=None, help="retrieve among the N most frequent words")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("replay", help="rebuild a run file downloaded from the lab (bundled pair, cheap seed) "
+                       "and check that every iteration comes out the same")
+    p.add_argument("run", help="run.zip from the lab's 'Download this run'")
+    p.add_argument("--out", required=True, help="output folder (writes run.zip)")
+    p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("app", help="start the Streamlit lab (extra arguments go to streamlit run)")
     p.add_argument("streamlit_args", nargs=argparse.REMAINDER)

@@ -307,6 +307,46 @@ def csls_topk(A, B, k_neighbors: int = 10, topk: int = 10, batch_size: int = DEF
     return scan_topk(A, B, topk, scale=2.0, col_offset=r_B, row_offset=r_A, batch_size=batch_size)
 
 
+def k_occurrence(A, B, k: int = 10, retrieval: str = "nn", csls_k: int = 10,
+                 batch_size: int = DEFAULT_BATCH, return_neighbours: bool = False):
+    """Hubness: how often each row of ``B`` is among the ``k`` retrieved neighbours of a row of ``A``.
+
+    The k-occurrence N_k of Radovanović, Nanopoulos & Ivanović (2010, JMLR), the measure behind CSLS
+    (Conneau et al. 2018, ICLR) and inverted softmax (Smith et al. 2017): under plain nearest-neighbour
+    retrieval a few "hubs" are the neighbour of very many queries and most words of no one; CSLS's
+    penalty ``r_A(b)`` lowers exactly those hubs.
+
+    Parameters
+    ----------
+    A : array_like (n_a, d), unit rows (the queries, e.g. mapped source words)
+    B : array_like (n_b, d), unit rows (the candidates, e.g. target words)
+    k : int
+        Neighbours retrieved per query.
+    retrieval : {"nn", "csls"}
+    csls_k : int
+        Neighbourhood size of the CSLS r-terms.
+    batch_size : int
+
+    Returns
+    -------
+    counts : int64 (n_b,)
+        N_k of every row of ``B``; ``counts.sum() == n_a * min(k, n_b)``.
+    neighbours : int64 (n_a, k), only with ``return_neighbours``
+        The retrieved rows of ``B`` per query, best first (what each hub attracts).
+    """
+    if retrieval not in ("nn", "csls"):
+        raise ConfigError(f"unknown retrieval '{retrieval}' for k-occurrence; use nn or csls")
+    if k < 1:
+        raise ConfigError(f"k-occurrence needs k >= 1 (got {k})")
+    A, B = _comparable(A, B)
+    if retrieval == "nn":
+        _, idx = scan_topk(A, B, k, batch_size=batch_size)
+    else:
+        _, idx = csls_topk(A, B, csls_k, k, batch_size=batch_size)
+    counts = np.bincount(idx.ravel(), minlength=len(B)).astype(np.int64)
+    return (counts, idx) if return_neighbours else counts
+
+
 def sorted_similarity_profile(X, rows: Sequence[int] | np.ndarray | None = None,
                               n_sample: int | None = None, random_state=0,
                               batch_size: int = DEFAULT_BATCH) -> np.ndarray:

@@ -18,8 +18,29 @@ def random_rotation(dim: int, random_state=None) -> np.ndarray:
     return ortho_group.rvs(dim, random_state=np.random.default_rng(random_state)).astype(np.float32)
 
 
+# The mirror language's spelling: vowels rotated (a bijection) plus a final "o", so that no word of the copy
+# is spelled like any word of the original and the identical-strings seed finds nothing to lean on.
+_MIRROR_VOWELS = str.maketrans("aeiouAEIOU", "eiouaEIOUA")
+MIRROR_SUFFIX = "o"
+
+
+def mirror_words(words) -> list[str]:
+    """Distinct, deterministic word forms for the copy: ``dog`` -> ``dugo``, ``two`` -> ``twuo``.
+
+    Injective, and no result is a word of ``words`` (a clash gets extra "ø" until it is unique).
+    """
+    original = set(words)
+    out = []
+    for w in words:
+        m = w.translate(_MIRROR_VOWELS) + MIRROR_SUFFIX
+        while m in original:
+            m += "ø"
+        out.append(m)
+    return out
+
+
 def synthetic_pair(emb: Embeddings, noise: float = 0.05, rotation: bool = True, drop: float = 0.0,
-                   random_state=0) -> tuple[Embeddings, Embeddings, list[tuple[str, str]]]:
+                   random_state=0, word_forms: str = "same") -> tuple[Embeddings, Embeddings, list[tuple[str, str]]]:
     """Make a target space as a rotated, noised, word-dropped copy of ``emb``.
 
     Parameters
@@ -35,6 +56,10 @@ def synthetic_pair(emb: Embeddings, noise: float = 0.05, rotation: bool = True, 
         Share of words, in [0, 0.9], removed from the copy at random (frequency order is kept).
     random_state : int or Generator
         Seed for the rotation, the noise and the dropped words.
+    word_forms : {"same", "mirror"}
+        ``"same"``: the copy keeps the words (named ``<name>*``); ``"mirror"``: the copy is a language of
+        its own (named ``mirror-<name>``) whose words are spelled differently (:func:`mirror_words`), so
+        that nothing is identical across the two spaces, as between real languages.
 
     Returns
     -------
@@ -45,6 +70,8 @@ def synthetic_pair(emb: Embeddings, noise: float = 0.05, rotation: bool = True, 
     """
     if not 0.0 <= drop <= 0.9:
         raise ConfigError(f"drop must be a share between 0 and 0.9, got {drop}")
+    if word_forms not in ("same", "mirror"):
+        raise ConfigError(f"word_forms must be 'same' or 'mirror', got {word_forms!r}")
     if noise < 0:
         raise ConfigError(f"noise must be zero or positive, got {noise}")
     rng = np.random.default_rng(random_state)
@@ -54,5 +81,10 @@ def synthetic_pair(emb: Embeddings, noise: float = 0.05, rotation: bool = True, 
     scale = float(np.sqrt(np.mean(np.square(emb.vectors, dtype=np.float64))))
     vectors = vectors + rng.normal(0.0, noise * scale, size=vectors.shape).astype(np.float32)
     keep = np.sort(rng.permutation(len(emb))[: max(1, round(len(emb) * (1.0 - drop)))])
-    tgt = Embeddings(tuple(emb.words[i] for i in keep), vectors[keep], f"{emb.name}*")
+    kept = [emb.words[i] for i in keep]
+    if word_forms == "mirror":
+        forms = dict(zip(emb.words, mirror_words(emb.words)))
+        tgt = Embeddings(tuple(forms[w] for w in kept), vectors[keep], f"mirror-{emb.name}")
+        return emb, tgt, [(w, forms[w]) for w in kept]
+    tgt = Embeddings(tuple(kept), vectors[keep], f"{emb.name}*")
     return emb, tgt, [(w, w) for w in tgt.words]

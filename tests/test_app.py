@@ -57,7 +57,7 @@ def test_default_pair_opens_with_a_chart(opened):
     assert not at.error, [e.value for e in at.error]
     assert at.header[0].value.startswith("Self-learning")
     assert len(at.get("plotly_chart")) >= 1  # the learning curves, with no click
-    _percent(_metric(at, "P@1 CSLS"))
+    _percent(_metric(at, "Correct (CSLS)"))
 
 
 def test_two_steps_then_rewind_changes_the_dictionary():
@@ -68,7 +68,7 @@ def test_two_steps_then_rewind_changes_the_dictionary():
     at.button(key="b_step").click().run()
     _clean(at)
     assert _metric(at, "Iteration") == "2 / 2"
-    p1 = _percent(_metric(at, "P@1 (CSLS)"))
+    p1 = _percent(_metric(at, "Correct (CSLS)"))
     assert 0.0 <= p1 <= 100.0
     table_at_2 = at.dataframe[0].value
     size_at_2 = _metric(at, "Dictionary size")
@@ -271,7 +271,12 @@ def test_collapse_banner(opened):
     learner.history[-1] = dataclasses.replace(learner.history[-1], collapse="the dictionary is all hubs")
     at.run()
     _clean(at)
-    assert any("Collapse check" in e.value and "all hubs" in e.value for e in at.error)
+    from app.ui import COLLAPSE_SENTENCE
+
+    # one short sentence, once (the sidebar); the engine's reasons folded on the page
+    assert [e.value for e in at.error].count(COLLAPSE_SENTENCE) == 1
+    assert not any("all hubs" in e.value for e in at.error)
+    assert any("Collapse check" in m.value and "all hubs" in m.value for m in at.markdown)
     at.button(key="b_reset").click().run()
 
 
@@ -321,7 +326,7 @@ def test_final_mapping(opened):
     at.button(key="b_final").click().run()
     _clean(at)
     assert not at.error, [e.value for e in at.error]
-    assert any("Final multistep mapping" in s.value and "P@1 CSLS" in s.value for s in at.success)
+    assert any("Final multistep mapping" in s.value and "correct (CSLS)" in s.value for s in at.success)
     at.button(key="b_reset").click().run()
 
 

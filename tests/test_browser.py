@@ -103,7 +103,7 @@ def test_step_in_a_real_browser(server, tmp_path):
                         .some(m => m.innerText.includes('Iteration') && m.innerText.includes('1 / 1'))""",
                 timeout=60_000)
             step_update = time.monotonic() - t1
-            p1 = _metric_value(page, "P@1 (CSLS)")
+            p1 = _metric_value(page, "Correct (CSLS)")
             assert re.fullmatch(r"\d+(\.\d+)?%", p1), p1
             engine = page.get_by_text(re.compile(r"Last step: [\d.]+ s in the engine")).inner_text()
             page.mouse.move(1590, 990)   # no tooltip over the sidebar in the screenshot

@@ -234,3 +234,20 @@ def test_split_dictionary_keeps_source_words_on_one_side():
     assert split_dictionary(pairs, 0.25, random_state=1) == (train, test)
     with pytest.raises(ConfigError):
         split_dictionary(pairs[:1])
+
+
+def test_synthetic_mirror_words_share_no_string():
+    from core.synthetic import mirror_words
+
+    base = load_embeddings("en", max_vocab=3000)
+    src, tgt, gold = synthetic_pair(base, noise=0.0, drop=0.1, random_state=2, word_forms="mirror")
+    assert tgt.name == "mirror-en" and not set(src.words) & set(tgt.words)
+    assert len(set(tgt.words)) == len(tgt.words) == len(gold)
+    assert ("dog", "dugo") in gold and ("two", "twuo") in gold
+    assert all(t == mirror_words([s])[0] for s, t in gold if t[-1] != "ø")
+    # the copy is still the same space up to the rotation: dot products of gold pairs agree (noise 0)
+    S = src.vectors[[src.index[s] for s, _ in gold[:50]]]
+    T = tgt.vectors[[tgt.index[t] for _, t in gold[:50]]]
+    np.testing.assert_allclose(S @ S.T, T @ T.T, atol=1e-3)
+    with pytest.raises(ConfigError, match="word_forms"):
+        synthetic_pair(base, word_forms="other")

@@ -107,3 +107,22 @@ def test_single_thread_blas_is_shared_by_overlapping_users():
     assert all(n == 1 for n in blas_threads())
     b.__exit__(None, None, None)
     assert blas_threads() == before
+
+
+def test_k_occurrence_counts_and_csls_lowers_hubs():
+    from core.similarity import k_occurrence
+
+    rng = np.random.default_rng(0)
+    u = unit_length(rng.normal(size=(1, 16)).astype(np.float32))
+    A = unit_length((u + 0.9 * rng.normal(size=(300, 16)) / 4).astype(np.float32))   # queries around u
+    B = unit_length(rng.normal(size=(200, 16)).astype(np.float32))
+    B[7] = u[0]                                                                         # a hub: near everyone
+    k = 5
+    nn, idx = k_occurrence(A, B, k, "nn", return_neighbours=True, batch_size=64)
+    dense = np.argsort(-(A.astype(np.float64) @ B.T.astype(np.float64)), axis=1)[:, :k]
+    np.testing.assert_array_equal(nn, np.bincount(dense.ravel(), minlength=len(B)))
+    assert nn.sum() == len(A) * k and idx.shape == (len(A), k) and nn.dtype == np.int64
+    cs = k_occurrence(A, B, k, "csls", csls_k=10)
+    assert cs.sum() == len(A) * k
+    assert nn[7] == nn.max() and cs[7] < nn[7]                # CSLS takes the hub down
+    assert (cs == 0).sum() < (nn == 0).sum()                  # and more target words get proposed

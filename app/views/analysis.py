@@ -11,8 +11,8 @@ st.header("Analysis")
 run, data, record, view = ui.require_run(lab)
 retrieval = run.config.retrieval if run.config.retrieval in ("nn", "csls") else "csls"
 
-tab_band, tab_size, tab_iso = st.tabs(["BLI by word frequency", "BLI against seed size",
-                                       "Isomorphism"])
+tab_band, tab_size, tab_iso, tab_hub = st.tabs(["Accuracy by word frequency", "Accuracy against seed size",
+                                                "Isomorphism", "Hubs: why CSLS"])
 
 with tab_band:
     bli = (getattr(record, "bli", None) or {}).get(retrieval)
@@ -21,9 +21,9 @@ with tab_band:
     else:
         bands = [b for b in bli.by_band if b.n > 0]
         labels = [f"{b.lo + 1:,}–{b.hi:,}" for b in bands]
-        st.plotly_chart(charts.bands(labels, [b.p_at_1 for b in bands], [b.n for b in bands],
-                                     f"P@1 ({retrieval.upper()}) by source frequency rank, iteration {view}"),
-                        width="stretch", key="by_band", theme=None)
+        ui.chart(charts.bands(labels, [b.p_at_1 for b in bands], [b.n for b in bands],
+                              f"Correct ({retrieval.upper()}) by word frequency, iteration {view}"),
+                 key="by_band")
         st.caption("The post (after Czarnowska et al. 2019) shows BLI falling with frequency rank: rare words have "
                    "noisier vectors, so test sets of frequent words flatter a method. Compare the bands here, and "
                    "across iterations.")
@@ -61,7 +61,7 @@ with tab_size:
             def on_iter(rec):
                 p1 = ui.bli_p1(rec, retrieval)
                 bar.progress(min(rec.iteration / max_iter, 1.0),
-                             text=f"Iteration {rec.iteration} · P@1 {ui.fmt_pct(p1)}")
+                             text=f"Iteration {rec.iteration} · correct {ui.fmt_pct(p1)}")
 
             with ui.guard("Unsupervised reference"):
                 refs[ref_key] = actions.unsupervised_reference(lab, retrieval, callback=on_iter)
@@ -76,10 +76,10 @@ with tab_size:
             ref_label = f"current run ({run.seed_label.split(' (')[0]}, iteration {view})"
         if ref_choice.startswith("a fully") and ref_key in refs and refs[ref_key][2]:
             st.warning(f"The unsupervised run collapsed: {ui.md(refs[ref_key][2])}", icon=":material/warning:")
-        st.plotly_chart(charts.seed_size_curve([n for n, _ in points], [p for _, p in points], ref, ref_label),
-                        width="stretch", key="seed_size", theme=None)
+        ui.chart(charts.seed_size_curve([n for n, _ in points], [p for _, p in points], ref, ref_label),
+                 key="seed_size")
         st.dataframe(pd.DataFrame({"seed pairs": [n for n, _ in points],
-                                   f"P@1 {retrieval.upper()}": [ui.fmt_pct(p) for _, p in points]}),
+                                   f"correct ({retrieval.upper()})": [ui.fmt_pct(p) for _, p in points]}),
                      hide_index=True)
 
 with tab_iso:
@@ -123,3 +123,47 @@ with tab_iso:
         with st.expander("The 15 pairs whose neighbourhoods differ most"):
             st.dataframe(pd.DataFrame({"pair": [f"{o.src_word} → {o.tgt_word}" for o in worst],
                                        "Jaccard": [round(o.jaccard, 3) for o in worst]}), hide_index=True)
+
+with tab_hub:
+    st.markdown("A **hub** is a target word that is among the nearest neighbours of very many source words, so "
+                "nearest-neighbour retrieval keeps proposing it. Count, for every target word, how many source "
+                "words have it among their k nearest neighbours (its *k-occurrence*): with plain cosine a few words "
+                "collect hundreds and most collect none. CSLS (Conneau et al. 2018) subtracts each word's mean "
+                "similarity to its own neighbours, which spreads the counts out: that is why it translates better.")
+    hk = int(st.session_state["w_hub_k"])
+    n_q = min(run.config.cutoff, len(run.src_norm), len(run.tgt_norm))
+    hub = None
+    with ui.guard("Hubness"):
+        hub = actions.cached_hubness(lab, view, hk)
+        if hub is None and st.button(f"Count the hubs of iteration {view}", key="b_hubness", type="primary",
+                                     help="Two retrievals over the most frequent words: a few seconds"):
+            with st.spinner("Counting neighbours…"):
+                hub = actions.hubness(lab, view, hk)
+    if hub is not None:
+        nn_counts, cs_counts, nn_top1, cs_top1 = hub
+        ui.chart(charts.k_occurrence(nn_counts, cs_counts, hk), key="hubness")
+        c = st.columns(4)
+        c[0].metric("Biggest hub (nearest)", f"{int(nn_counts.max()):,}",
+                    help=f"Largest k-occurrence N_{hk}: source words that have this target word in their top {hk}")
+        c[1].metric("Biggest hub (CSLS)", f"{int(cs_counts.max()):,}")
+        c[2].metric("Nobody's neighbour (nearest)", ui.fmt_pct(float((nn_counts == 0).mean())),
+                    help=f"Target words in no source word's top {hk}: they can never be proposed")
+        c[3].metric("Nobody's neighbour (CSLS)", ui.fmt_pct(float((cs_counts == 0).mean())))
+        top = [int(j) for j in nn_counts.argsort()[::-1][:12]]
+
+        def attracted(top1, j, limit=6):
+            # source words whose best candidate is this hub
+            words = [data.src.words[i] for i in (top1 == j).nonzero()[0][:limit]]
+            return ", ".join(words) if words else "–"
+
+        st.subheader("The biggest hubs under nearest-neighbour retrieval")
+        st.dataframe(pd.DataFrame({
+            "target word": [data.tgt.words[j] for j in top],
+            f"in the top {hk} of (nearest)": [int(nn_counts[j]) for j in top],
+            f"in the top {hk} of (CSLS)": [int(cs_counts[j]) for j in top],
+            "first choice of (nearest)": [attracted(nn_top1, j) for j in top],
+            "first choice of (CSLS)": [attracted(cs_top1, j) for j in top]}), hide_index=True, width="stretch")
+        st.caption(f"Iteration {view}; the {n_q:,} most frequent words of each language; "
+                   "core.similarity.k_occurrence (float32, batched).")
+    with ui.controls():
+        st.slider("Neighbours counted (k)", 1, 50, key="w_hub_k")

@@ -20,11 +20,26 @@ def _go(word, side):
     ss["w_insp_side"] = side
 
 
-c1, c2, c3 = st.columns([3, 2, 2])
-c1.text_input("Word", key="w_insp_word")
 sides = ["source → target", "target → source"]
-c2.radio("Direction", sides, key="w_insp_side", horizontal=True)
-c3.slider("k", 3, 30, key="w_insp_k")
+
+
+def _typed():
+    # A typed word picks its own direction: after clicking a French neighbour, typing "dog" looks up English
+    # again instead of warning (the source side wins when a word is in both vocabularies).
+    word = ss["w_insp_word"].strip()
+    if word in data.src.index:
+        ss["w_insp_side"] = sides[0]
+    elif word in data.tgt.index:
+        ss["w_insp_side"] = sides[1]
+
+
+c1, c2, c3 = st.columns([3, 2, 2])
+c1.text_input("Word (either language)", key="w_insp_word", on_change=_typed)
+c2.radio("Direction", sides, key="w_insp_side", horizontal=True,
+         format_func=lambda s: (f"{data.src.name} → {data.tgt.name}" if s == sides[0]
+                                else f"{data.tgt.name} → {data.src.name}"))
+with ui.controls():
+    c3.slider("Neighbours shown", 3, 30, key="w_insp_k")
 word = ss["w_insp_word"].strip()
 forward = ss["w_insp_side"] == sides[0]
 query_space, other_space = (data.src, data.tgt) if forward else (data.tgt, data.src)

@@ -11,14 +11,15 @@ lab = get_lab()
 st.header("Projections: the two spaces before and after mapping")
 run, data, record, view = ui.require_run(lab)
 
-c1, c2, c3 = st.columns([2, 2, 3])
-method = c1.radio("Method", PROJECTION_METHODS, key="w_proj_method", horizontal=True,
-                  format_func=PROJECTION_LABELS.get)
-c1.checkbox("Word labels", key="w_proj_labels")
-c2.slider("Most frequent words per language", 10, 400, step=10, key="w_proj_n")
-c2.radio("Lines join", selection.LINK_MODES, key="w_proj_links")
-c3.text_input("Highlight words (comma-separated, either language; their gold translations are added)",
-              key="w_proj_search", placeholder="dog, chien, two")
+with ui.controls():
+    c1, c2, c3 = st.columns([2, 2, 3])
+    method = c1.radio("Method", PROJECTION_METHODS, key="w_proj_method", horizontal=True,
+                      format_func=PROJECTION_LABELS.get)
+    c1.checkbox("Word labels", key="w_proj_labels")
+    c2.slider("Most frequent words per language", 10, 400, step=10, key="w_proj_n")
+    c2.radio("Lines join", selection.LINK_MODES, key="w_proj_links")
+    c3.text_input("Highlight words (comma-separated, either language; their gold translations are added)",
+                  key="w_proj_search", placeholder="dog, chien, two")
 
 ss = st.session_state
 sel = None
@@ -44,7 +45,8 @@ names = (data.src.name or "source", data.tgt.name or "target")
 S, T = tuple(src_rows), tuple(tgt_rows)
 Xb = run.src_norm.vectors[src_rows]
 Zb = run.tgt_norm.vectors[tgt_rows]
-left, right = st.columns(2)
+# Side by side at the desk; on a projector one chart per screen (tabs).
+left, right = st.tabs(["Before mapping", f"After mapping (iteration {view})"]) if ui.presenting() else st.columns(2)
 with ui.guard("Projection"):
     note = " (the first UMAP of a server compiles its kernels: about 15 s)" if method == "umap" else ""
     with st.spinner(f"{PROJECTION_LABELS[method]} of {len(words)} words{note}…"):
@@ -60,18 +62,19 @@ with ui.guard("Projection"):
         Za = record.mapping.transform_tgt(Zb, normalize=True)
         after = _project(lab.record_token(view), method, (S, T), np.vstack([Xa, Za]))
     with left:
-        st.plotly_chart(charts.projection(before, words, langs, names, highlight, links,
-                                          "Before mapping", bool(ss["w_proj_labels"])),
-                        width="stretch", key="proj_before", theme=None)
+        ui.chart(charts.projection(before, words, langs, names, highlight, links,
+                                   "Before mapping", bool(ss["w_proj_labels"])), key="proj_before", height=430)
         st.caption(f"Normalised monolingual spaces ({before_note}).")
     with right:
-        st.plotly_chart(charts.projection(after, words, langs, names, highlight, links,
-                                          f"After mapping (iteration {view})", bool(ss["w_proj_labels"])),
-                        width="stretch", key="proj_after", theme=None)
+        ui.chart(charts.projection(after, words, langs, names, highlight, links,
+                                   f"After mapping (iteration {view})", bool(ss["w_proj_labels"])), key="proj_after",
+                 height=430)
         st.caption("Both spaces mapped into the shared space by the iteration's W, one joint projection. "
                    "Lines: green = translated correctly at this iteration, red = wrong, grey = not evaluated.")
 
 
+if ui.presenting():
+    st.stop()
 st.subheader("Watch the spaces align, iteration by iteration")
 st.caption("Every iteration's mapped points in one animation (PCA: one shared basis, so motion on screen is motion "
            "in the space; t-SNE/UMAP: one map per iteration, turned to match the previous one).")
@@ -94,6 +97,6 @@ elif st.toggle(f"Animate iterations 0–{len(history) - 1}", key="w_proj_anim"):
         marks_fn = (lambda s_idx, t_idx: ui.pair_marks(s_idx, t_idx, data, data.test + data.train)[0])
         per_frame = [selection.links(data, r, src_rows, tgt_rows, ss["w_proj_links"], run.config.retrieval,
                                      marks_fn) for r in history]
-        st.plotly_chart(charts.projection_animation(frames, words, langs, names, highlight, per_frame,
-                                                    bool(ss["w_proj_labels"]), [str(r.iteration) for r in history]),
-                        width="stretch", key="proj_anim", theme=None)
+        ui.chart(charts.projection_animation(frames, words, langs, names, highlight, per_frame,
+                                             bool(ss["w_proj_labels"]), [str(r.iteration) for r in history]),
+                 key="proj_anim", export=False)

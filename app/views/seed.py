@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app import actions, charts, ui
-from app.state import NORMALIZATION_PRESETS, SEED_LABELS
+from app.state import DIRECTION_LABELS, NORMALIZATION_PRESETS, SEED_LABELS
 from app.state import lab as get_lab
 from core.seeds import MAX_GROMOV_WASSERSTEIN_N, MAX_SECOND_ORDER_N
 
@@ -32,28 +32,45 @@ with left:
     st.number_input("Random seed", 0, 10_000, step=1, key="w_seed_random_state")
 with right:
     st.subheader("Mapping and retrieval")
-    st.selectbox("Normalisation", list(NORMALIZATION_PRESETS), key="w_norm")
+    st.selectbox("Vector normalisation", list(NORMALIZATION_PRESETS), key="w_norm",
+                 help="Steps applied to both spaces first (core.normalize): 'length 1' = unit length, 'centred' = "
+                      "mean centring, 'each dimension scaled' = unitdim. VecMap's default is unit, center, unit.")
     c1, c2 = st.columns(2)
     c1.selectbox("Mapping", ["procrustes", "least_squares", "multistep"], key="w_mapping",
-                 format_func={"procrustes": "Orthogonal (Procrustes)", "least_squares": "Least squares (Mikolov)",
-                              "multistep": "Multi-step (Artetxe 2018)"}.get)
-    c2.selectbox("Retrieval for induction", ["csls", "nn"], key="w_retrieval",
-                 format_func={"csls": "CSLS (Conneau et al. 2018)", "nn": "Nearest neighbour"}.get)
-    c1.selectbox("Direction", ["union", "forward", "backward"], key="w_direction")
+                 format_func={"procrustes": "Rotation only (Procrustes)", "least_squares": "Any linear map (Mikolov)",
+                              "multistep": "Multi-step (Artetxe 2018)"}.get,
+                 help="Procrustes: the best orthogonal map; least squares: an unconstrained linear map; multi-step: "
+                      "whitening, rotation, re-weighting, de-whitening")
+    c2.selectbox("How a word finds its partner", ["csls", "nn"], key="w_retrieval",
+                 format_func={"csls": "CSLS (hub-corrected)", "nn": "Nearest neighbour"}.get,
+                 help="Retrieval used for dictionary induction. CSLS (Conneau et al. 2018) lowers the score of "
+                      "'hub' words that are close to everything; nearest neighbour takes the plain cosine.")
+    c1.selectbox("Who looks for a partner", list(DIRECTION_LABELS), key="w_direction",
+                 format_func=DIRECTION_LABELS.get,
+                 help="Induction direction: forward (source words), backward (target words) or union (both)")
+    c2.number_input("Neighbours in the hub penalty", 1, 100, step=1, key="w_csls_k",
+                    help="CSLS k: a word's 'hubness' is its mean similarity to its k nearest neighbours in the "
+                         "other language (Conneau et al. use 10)")
     c2.selectbox("Final mapping", ["multistep", "procrustes", "least_squares", "rcsls"], key="w_final_mapping",
-                 format_func={"multistep": "Multi-step (Artetxe 2018)", "procrustes": "Orthogonal (Procrustes)",
-                              "least_squares": "Least squares (Mikolov)",
-                              "rcsls": "RCSLS (Joulin et al. 2018; slower)"}.get,
-                 help="Fitted once on the last (or kept) dictionary by 'Fit the final mapping'")
-    c2.number_input("CSLS k", 1, 100, step=1, key="w_csls_k")
-    st.number_input("Induce among the N most frequent words (cutoff)", 100, 200_000, step=1000, key="w_cutoff")
+                 format_func={"multistep": "Multi-step (Artetxe 2018)", "procrustes": "Rotation only (Procrustes)",
+                              "least_squares": "Any linear map (Mikolov)",
+                              "rcsls": "Retrieval-tuned (RCSLS, Joulin et al. 2018; slower)"}.get,
+                 help="Fitted once on the last (or kept) dictionary by 'Fit the final mapping'. RCSLS maximises "
+                      "the CSLS retrieval criterion directly instead of the fit of the dictionary pairs.")
+    largest = max(len(lab.data.src), len(lab.data.tgt))
+    st.session_state["w_cutoff"] = min(int(st.session_state["w_cutoff"]), largest)
+    st.number_input("Words that take part (most frequent first)", min(100, largest), largest,
+                    step=1000 if largest > 5000 else 100, key="w_cutoff",
+                    help="Frequency cutoff of dictionary induction: only the N most frequent words of each language "
+                         f"are paired (at most the vocabulary, {largest:,} here)")
     c1, c2, c3 = st.columns(3)
-    c1.number_input("Initial keep probability", 0.01, 1.0, step=0.05, key="w_keep_prob",
-                    help="Stochastic dictionary induction (Artetxe et al. 2018): each candidate pair is kept with this "
-                         "probability, doubled whenever the objective stalls. 1.0 = deterministic.")
-    c2.number_input("Stall interval", 1, 50, step=1, key="w_stoch_interval",
-                    help="Iterations without improvement before the keep probability doubles (or, at 1.0, the run "
-                         "has converged)")
+    c1.number_input("Share of candidate pairs kept at first", 0.01, 1.0, step=0.05, key="w_keep_prob",
+                    help="Initial keep probability of stochastic dictionary induction (Artetxe et al. 2018): each "
+                         "candidate pair is kept at random with this probability, doubled whenever the objective "
+                         "stalls. 1.0 = keep all (deterministic).")
+    c2.number_input("Patience (iterations)", 1, 50, step=1, key="w_stoch_interval",
+                    help="Stall interval: iterations without improvement before the kept share doubles (or, at "
+                         "1.0, before the run counts as converged)")
     c3.number_input("Max iterations", 1, 500, step=5, key="w_max_iter", help="Safety stop of Run until converged")
 
 slow = strategy in ("unsupervised", "adversarial", "gromov-wasserstein")
@@ -87,13 +104,14 @@ c[1].metric("Correct vs gold", ui.fmt_pct(precision),
             help="Share of seed pairs whose source word is in the gold dictionary and whose target is one of "
                  "its gold translations (pairs with a source word not in gold are not counted)")
 c[2].markdown(f"**Settings of this run**  \nnormalisation {' → '.join(run.config.normalize)}; "
-              f"{run.config.mapping} mapping; {run.config.retrieval.upper()} retrieval (k={run.config.csls_k}), "
-              f"{run.config.direction} direction, cutoff {run.config.cutoff:,}")
+              f"{run.config.mapping} mapping; {run.config.retrieval.upper()} retrieval "
+              f"({run.config.csls_k} neighbours in the hub penalty), "
+              f"{DIRECTION_LABELS.get(run.config.direction, run.config.direction)}, "
+              f"{run.config.cutoff:,} most frequent words take part")
 
 info = seed.info or {}
 if info.get("gen_loss") or info.get("disc_loss"):
-    st.plotly_chart(charts.losses(list(info.get("gen_loss", [])), list(info.get("disc_loss", []))),
-                    width="stretch", key="seed_losses", theme=None)
+    ui.chart(charts.losses(list(info.get("gen_loss", [])), list(info.get("disc_loss", []))), key="seed_losses")
     st.caption("The generator is the mapping W; the discriminator tries to tell mapped source vectors from "
                "target vectors (Conneau et al. 2018). MUSE keeps the epoch whose mapping scores best on the "
                "unsupervised selection criterion (mean CSLS cosine of induced pairs).")
@@ -105,8 +123,7 @@ if info.get("gen_loss") or info.get("disc_loss"):
         st.dataframe(frame.rename_axis("epoch"), width="stretch")
 
 if seed.strategy == "gromov-wasserstein" and info.get("objective"):
-    st.plotly_chart(charts.gw_objective(list(info["objective"]), list(info.get("epsilon", []))), width="stretch",
-                    key="seed_gw", theme=None)
+    ui.chart(charts.gw_objective(list(info["objective"]), list(info.get("epsilon", []))), key="seed_gw")
     st.caption("Entropic Gromov-Wasserstein (Alvarez-Melis & Jaakkola 2018) matches the two spaces' distance "
                "structures without a dictionary; the entropy weight ε is annealed, and the seed is read off "
                "the final coupling.")

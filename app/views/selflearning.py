@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import actions, charts, ui
+from app.state import DIRECTION_LABELS
 from app.state import lab as get_lab
 
 lab = get_lab()
@@ -11,30 +12,46 @@ run, _, record, view = ui.require_run(lab, before_stop=lambda: ui.show_stored_er
 learner = run.learner
 
 diagnosed = bool(getattr(record, "diagnostics", None))
+rows = ui.history_rows(learner.history)
+retrieval = run.config.retrieval if run.config.retrieval in ("nn", "csls") else "csls"
+best = charts.best_iteration(rows, "p1_nn" if retrieval == "nn" else "p1_csls")
+best_p1 = ui.bli_p1(learner.history[best], retrieval) if best is not None else None
+now_p1 = ui.bli_p1(record, retrieval)
+fell = best_p1 is not None and now_p1 is not None and best < view and best_p1 - now_p1 >= 0.005
 if getattr(record, "collapse", None) and ui.still_searching(record):
-    st.info(f"**Collapse check at iteration {view}.** {ui.md(record.collapse)}", icon=":material/hourglass_top:")
+    st.info(f"**Still searching at iteration {view}.** {ui.md(record.collapse)}", icon=":material/hourglass_top:")
 elif getattr(record, "collapse", None):
-    st.error(f"**Collapse check at iteration {view}.** {ui.md(record.collapse)}", icon=":material/warning:")
+    # The sidebar says it in one sentence; here the engine's reasons, folded.
+    with st.expander(f"Why the lab thinks this run failed (iteration {view})", icon=":material/warning:"):
+        st.markdown(f"**Collapse check at iteration {view}.** {ui.md(record.collapse)}")
+elif getattr(record, "converged", False) and fell:
+    st.warning(f"Stopped at iteration {view}: the fit of the dictionary (the objective) stopped improving. That is "
+               f"not the accuracy: the best iteration was **{best}** ({ui.fmt_pct(best_p1)} correct), now "
+               f"{ui.fmt_pct(now_p1)} (the star on the curve). Drag the slider to {best} to keep that mapping.",
+               icon=":material/trending_down:")
 elif getattr(record, "converged", False):
-    st.success(f"Converged at iteration {view}: the objective stopped improving.", icon=":material/check_circle:")
+    st.success(f"Converged at iteration {view}: the objective stopped improving, and accuracy is at its best.",
+               icon=":material/check_circle:")
 elif diagnosed:
     st.info(f"The collapse diagnosis found nothing wrong at iteration {view}.", icon=":material/verified:")
 
-st.caption("Use the sidebar: **Step** runs one iteration (learn the mapping W from the current dictionary, then "
-           "induce a new dictionary from nearest neighbours in the mapped space); the slider rewinds, and "
-           "stepping from an earlier iteration starts a new branch.")
+if not ui.presenting():
+    st.caption("Use the sidebar: **Step** runs one iteration (learn the mapping W from the current dictionary, then "
+               "induce a new dictionary from nearest neighbours in the mapped space); the slider rewinds, and "
+               "stepping from an earlier iteration starts a new branch, drawn beside the earlier run.")
 
-st.plotly_chart(charts.learning_curves(ui.history_rows(learner.history), view), width="stretch",
-                key="learning_curves", theme=None)
+ui.chart(charts.learning_curves(rows, view, ui.branch_rows(run), retrieval=retrieval, changed_at=run.mixed_from),
+         key="learning_curves")
+if ui.presenting():
+    st.stop()   # one chart per screen; the tables are for the desk
 
 c = st.columns(6)
 c[0].metric("Iteration", f"{view} / {learner.current.iteration}")
-c[1].metric("P@1 (CSLS)", ui.fmt_pct(ui.bli_p1(record, "csls")))
-c[2].metric("P@1 (NN)", ui.fmt_pct(ui.bli_p1(record, "nn")))
+c[1].metric("Correct (CSLS)", ui.fmt_pct(ui.bli_p1(record, "csls")), help=ui.HELP_P1_CSLS)
+c[2].metric("Correct (nearest)", ui.fmt_pct(ui.bli_p1(record, "nn")), help=ui.HELP_P1_NN)
 c[3].metric("Dictionary size", f"{int(record.dictionary_size):,}")
-c[4].metric("Objective", ui.fmt_num(record.objective),
-            help="Mean similarity of the induced pairs under the previous mapping (none at iteration 0)")
-c[5].metric("Identical strings", ui.fmt_pct(ui.shared_agreement(record)),
+c[4].metric("Fit of the dictionary", ui.fmt_num(record.objective), help=ui.HELP_OBJECTIVE)
+c[5].metric("Identical words matched", ui.fmt_pct(ui.shared_agreement(record)),
             help="Share of the words spelled the same in both languages (names, numbers, loanwords; seed words "
                  "left out) whose nearest neighbour after mapping is their twin. Needs no gold dictionary: a failed "
                  "alignment scores about 0%, and a run that stays below 1% for 10 iterations is stopped.")
@@ -42,8 +59,8 @@ secs = getattr(record, "seconds", None) or {}
 notes = []
 if getattr(record, "keep_prob", None) is not None and view > 0:
     kp = float(record.keep_prob)
-    notes.append("deterministic induction" if kp >= 1 else
-                 f"stochastic induction kept each candidate with probability {kp:.2f}")
+    notes.append("every candidate pair kept (deterministic)" if kp >= 1 else
+                 f"each candidate pair kept at random with probability {kp:.2f} (stochastic induction)")
 if secs:
     notes.append("engine time " + ", ".join(f"{k} {v:.2f} s" for k, v in secs.items()))
 if notes:
@@ -62,8 +79,8 @@ if view == learner.current.iteration and lab.data.test:
     final = st.session_state.get("final_eval")
     if final is not None and final[0] == token:
         f = final[1]
-        st.success(f"Final {learner.config.final_mapping} mapping on this dictionary: P@1 CSLS "
-                   f"**{ui.fmt_pct(f['csls'].p_at_1)}**, NN **{ui.fmt_pct(f['nn'].p_at_1)}** "
+        st.success(f"Final {learner.config.final_mapping} mapping on this dictionary: correct (CSLS) "
+                   f"**{ui.fmt_pct(f['csls'].p_at_1)}**, nearest neighbour **{ui.fmt_pct(f['nn'].p_at_1)}** "
                    f"(vs {ui.fmt_pct(ui.bli_p1(record, 'csls'))} / {ui.fmt_pct(ui.bli_p1(record, 'nn'))} with the "
                    f"self-learning mapping).", icon=":material/flag:")
     elif st.button(f"Fit the final mapping ({learner.config.final_mapping})", key="b_final",
@@ -87,14 +104,19 @@ if view == learner.current.iteration and view > 0:
             st.rerun()
 
 with st.expander(f"Branch from iteration {view} with other settings"):
-    st.caption("What if the run had switched retrieval or induction direction here? The branch replaces the "
-               "iterations after this one.")
+    st.caption("What if the run had switched retrieval or induction direction here? The branch continues from "
+               "this iteration; the earlier run stays on the chart (grey) for comparison.")
     b1, b2, b3 = st.columns(3)
     cfg = learner.config
     retr = b1.selectbox("Retrieval", ["csls", "nn"], index=["csls", "nn"].index(cfg.retrieval)
-                        if cfg.retrieval in ("csls", "nn") else 0, key=f"sl_branch_retrieval_{view}")
+                        if cfg.retrieval in ("csls", "nn") else 0, key=f"sl_branch_retrieval_{view}",
+                        format_func={"csls": "CSLS (hub-corrected)", "nn": "nearest neighbour"}.get,
+                        help="CSLS (Conneau et al. 2018) lowers the score of 'hub' words that are close to "
+                             "everything; nearest neighbour takes the plain cosine")
     direc = b2.selectbox("Direction", ["union", "forward", "backward"],
-                         index=["union", "forward", "backward"].index(cfg.direction), key=f"sl_branch_dir_{view}")
+                         index=["union", "forward", "backward"].index(cfg.direction), key=f"sl_branch_dir_{view}",
+                         format_func=DIRECTION_LABELS.get,
+                         help="Which words look for a partner: source words, target words, or both (union)")
     mutual = b3.checkbox("Mutual nearest neighbours only", value=bool(cfg.mutual), key=f"sl_branch_mutual_{view}")
     if st.button("Branch and step", key="b_branch"):
         with st.spinner("Step…"), ui.guard("Branch", (lab, "run_error"),   # the rewind happens first

@@ -34,7 +34,7 @@ if ss.get("sim_data_key") != data.key:
         for k, (w, side) in enumerate(triple):
             ss[f"w_sim_word_{k}"], ss[f"w_sim_lang_{k}"] = w, side
 
-st.markdown(
+INTRO = (
     "Take one word, compute its cosine similarity to every word **of its own language**, and sort. The curve "
     "says how crowded the word's neighbourhood is: *two* has many close neighbours (the other numbers), a "
     "concrete noun fewer. A word and its translation play the same role in their languages, so their curves "
@@ -42,19 +42,25 @@ st.markdown(
     "Comparing these curves needs no dictionary: Artetxe et al. (2018) normalise them over the most frequent "
     "words and pair words whose curves match, which gives a fully unsupervised seed.")
 
-cols = st.columns(3)
-for k in range(3):
-    cols[k].text_input(f"Word {k + 1}", key=f"w_sim_word_{k}")
-    cols[k].radio("Language", ["source", "target"], key=f"w_sim_lang_{k}", horizontal=True,
-                  format_func=lambda s: ui.md(data.src.name or 'source') if s == "source" else ui.md(data.tgt.name or 'target'),
-                  label_visibility="collapsed")
-c1, c2 = st.columns([2, 3])
-c1.slider("N most frequent words of each language", 500, 5000, step=250, key="w_sim_n")
-c2.radio("Curves", ["sorted cosine similarities", "normalised second-order signatures"], key="w_sim_curve",
-         horizontal=True, help="The post plots each word's sorted cosine similarities. The unsupervised seed "
-                               "compares normalised signatures (Artetxe et al. 2018): the square root of the "
-                               "similarity matrix of the N most frequent words, rows sorted, then unit length, "
-                               "centred and unit length again over the N words.")
+if ui.presenting():   # on a projector the chart first; the words and settings fold away
+    st.caption("A word and its translation have alike curves; an unrelated word's differs.")
+else:
+    st.markdown(INTRO)
+
+with ui.controls("Words and settings"):
+    cols = st.columns(3)
+    for k in range(3):
+        cols[k].text_input(f"Word {k + 1}", key=f"w_sim_word_{k}")
+        cols[k].radio("Language", ["source", "target"], key=f"w_sim_lang_{k}", horizontal=True,
+                      format_func=lambda s: ui.md(data.src.name or 'source') if s == "source" else ui.md(data.tgt.name or 'target'),
+                      label_visibility="collapsed")
+    c1, c2 = st.columns([2, 3])
+    c1.slider("N most frequent words of each language", 500, 5000, step=250, key="w_sim_n")
+    c2.radio("Curves", ["sorted cosine similarities", "normalised second-order signatures"], key="w_sim_curve",
+             horizontal=True, help="The post plots each word's sorted cosine similarities. The unsupervised seed "
+                                   "compares normalised signatures (Artetxe et al. 2018): the square root of the "
+                                   "similarity matrix of the N most frequent words, rows sorted, then unit length, "
+                                   "centred and unit length again over the N words.")
 n_top = int(ss["w_sim_n"])
 
 
@@ -103,8 +109,7 @@ with ui.guard("Similarity distributions"):
         curves = [(label, sigs[label]) for label, *_ in words if label in sigs]
         y_title = "normalised signature value"
     if curves:
-        st.plotly_chart(charts.similarity_curves(curves, y_title=y_title), width="stretch", key="sim_curves",
-                        theme=None)
+        ui.chart(charts.similarity_curves(curves, y_title=y_title), key="sim_curves", height=430)
     if beyond:
         st.warning(f"{ui.md(', '.join(beyond))}: beyond the {n_top:,} most frequent words, so no signature; raise N.")
     labels = [w[0] for w in words if w[0] in sigs]
