@@ -25,6 +25,7 @@ if lab.data is None or lab.run is None:
         actions.ensure_default(lab)
 
 pages = [
+    st.Page("views/lessons.py", title="Lessons", icon=":material/school:"),
     st.Page("views/data.py", title="Data", icon=":material/database:"),
     st.Page("views/seed.py", title="Seed", icon=":material/grass:"),
     st.Page("views/selflearning.py", title="Self-learning", icon=":material/autorenew:", default=True),

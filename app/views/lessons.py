@@ -1,0 +1,170 @@
+"""Lessons: every figure of the survey in one click, on the bundled data.
+
+One button per figure sets up its scene (pair, seed, settings, iteration, view, see ``app/lessons.py``) and
+shows the chart with two or three sentences and a check of the survey's claim on this data. Results are
+cached once per server (``st.cache_resource`` keyed by the scene's settings), so a class opening the same
+lesson costs one computation; long runs come precomputed from ``app/lesson_results.json``. What a session
+looks at (lesson, iteration) lives in its own Session State.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from app import lesson_charts as lc
+from app import scenes, ui
+from app.lessons import BY_ID, SCENES
+from app.state import SEED_LABELS
+from app.state import lab as get_lab
+
+ss = st.session_state
+
+
+@st.cache_resource(show_spinner=False)
+def _precomputed() -> dict:
+    return scenes.load_precomputed()
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _result(key: str) -> dict:
+    """One scene's numbers, shared read-only by every session of the server (key = ``Scene.key``)."""
+    scene = next(s for s in SCENES if s.key == key)
+    return scenes.result(scene, _precomputed())
+
+
+def _open(scene_id: str) -> None:
+    ss["lesson"] = scene_id
+    ss["lesson_iter"] = BY_ID[scene_id].iteration
+
+
+st.header("Lessons: the survey's figures, live")
+cols = st.columns(4)
+for k, scene in enumerate(SCENES):
+    cols[k % 4].button(f"{scene.id} · {scene.title}", key=f"lesson_{scene.id}", width="stretch",
+                       type="primary" if ss.get("lesson") == scene.id else "secondary",
+                       on_click=_open, args=(scene.id,))
+
+scene = BY_ID.get(ss.get("lesson"))
+if scene is None:
+    st.info("Pick a figure above. Each button sets up one figure of the survey (Ruder, Søgaard & Vulić, "
+            "*Unsupervised cross-lingual representation learning*, 2019) on the bundled data, with the "
+            "chart, a short explanation and whether the data agrees with the survey.")
+    st.stop()
+
+with st.spinner(f"Setting up {scene.id}: {scene.title}…"):
+    res = _result(scene.key)
+holds, numbers = scenes.verdict(scene, res)
+src_name, tgt_name = scene.pair.split("-")
+
+st.subheader(f"{scene.id} · {scene.figure}")
+chart_col, text_col = st.columns([5, 2])
+
+
+def _explain(extra: str = "") -> None:
+    with text_col:
+        st.markdown(scene.explanation)
+        st.markdown(f"**Pair:** {scene.pair} · **vocabulary:** {scene.max_vocab:,} words per side")
+        if holds:
+            st.success(f"The data agrees: {scene.claim}. {numbers}", icon=":material/check_circle:")
+        else:
+            st.warning(f"The data disagrees: the survey says {scene.claim}. {numbers}", icon=":material/info:")
+        if extra:
+            st.markdown(extra)
+
+
+if scene.view == "diagram":
+    lab = get_lab()
+    run = lab.run if lab is not None else None
+    p = scene.params
+    choices = {"src": src_name, "tgt": tgt_name, "seed": scene.seed, "mapping": p["mapping"],
+               "retrieval": p["retrieval"], "normalize": p["normalize"], "pairs": p["n"], "iteration": 1}
+    if run is not None:   # the run open in the lab: highlight its own choices
+        rec = ui.view_record(lab)
+        strategy = next((k for k, v in SEED_LABELS.items() if v == run.seed_label), run.seed.strategy)
+        p1 = (rec.bli or {}).get("csls")
+        choices.update(src=f"{run.src_norm.name} ({run.src_norm.dim}-d)", tgt=f"{run.tgt_norm.name} ({run.tgt_norm.dim}-d)",
+                       seed=strategy, mapping=run.config.mapping, retrieval=run.config.retrieval,
+                       normalize=", ".join(run.config.normalize), pairs=f"{int(rec.dictionary_size):,}",
+                       iteration=rec.iteration, p1=f"{p1.p_at_1:.1%}" if p1 else "–")
+    with chart_col:
+        st.graphviz_chart(lc.framework_dot(choices), width="stretch")
+    _explain(f"Highlighted now: seed **{choices['seed']}**, map **{choices['mapping']}**, retrieval "
+             f"**{choices['retrieval'].upper()}**, iteration {choices['iteration']}.")
+
+elif scene.view == "projection":
+    with chart_col:
+        st.plotly_chart(lc.projection_pair(res, (src_name, tgt_name)), width="stretch", theme=None,
+                        key="lesson_chart")
+    note = ("" if res["same_dim"] else
+            f"*Before* shows each language's own PCA side by side: the {src_name} and {tgt_name} spaces have "
+            "different dimensions, so before mapping they share no coordinates at all.")
+    _explain(f"W was learned from {res['n_train']:,} training pairs; P@1 on the whole test dictionary "
+             f"{res['p1_csls']:.1%} (CSLS). {note}")
+
+elif scene.view == "curves":
+    rows = res["rows"]
+    it = min(int(ss.get("lesson_iter", 0)), len(rows) - 1)
+    b1, b2, b3, _ = st.columns([1, 1, 1, 4])
+    if b1.button("◀ Back", key="lesson_back", disabled=it == 0, width="stretch"):
+        it -= 1
+    if b2.button("Step ▶", key="lesson_step", disabled=it >= len(rows) - 1, type="primary", width="stretch"):
+        it += 1
+    if b3.button("Reset", key="lesson_reset", width="stretch"):
+        it = 0
+    ss["lesson_iter"] = it
+    with chart_col:
+        st.plotly_chart(lc.learning_curves(rows, it, len(rows)), width="stretch", theme=None, key="lesson_chart")
+    with text_col:
+        st.graphviz_chart(lc.loop_dot("seed" if it == 0 else "loop", it, rows[it]["size"]), width="stretch")
+    ex = res["examples"][it]
+    _explain(f"**Iteration {it}:** P@1 {rows[it]['p1_csls']:.1%}, dictionary {rows[it]['size']:,} pairs. "
+             "Translations of a few test words now: "
+             + ", ".join(f"{w} → {t} {'✔' if ok else '✘'}" for w, t, ok in ex))
+
+elif scene.view == "losses":
+    with chart_col:
+        st.plotly_chart(lc.losses(res), width="stretch", theme=None, key="lesson_chart")
+        st.dataframe(pd.DataFrame([{"source": s, "target": t, "gold": {1: "✔", 0: "✘", -1: "?"}[m]}
+                                   for s, t, m in res["seed_examples"]]).T, width="stretch")
+    _explain(f"{scene.params['n_epochs']} epochs of {scene.params['epoch_size']:,} samples took "
+             f"{res['seconds']:.0f} s once on this server; precomputed. Above: the seed's first pairs against "
+             "the gold dictionary (? = word not in it).")
+
+elif scene.view == "distributions":
+    kind = st.radio("Curves", ["normalised (what the unsupervised seed compares)", "raw sorted cosines"],
+                    key="lesson_f7_kind", horizontal=True)
+    with chart_col:
+        st.plotly_chart(lc.distributions(res, "signatures" if kind.startswith("normalised") else "curves"),
+                        width="stretch", theme=None, key="lesson_chart")
+    _explain("Raw sorted cosines look alike for every word; normalising them over the most frequent words "
+             "(Artetxe et al. 2018) brings out the differences.")
+
+elif scene.view == "seed_size":
+    with chart_col:
+        st.plotly_chart(lc.seed_size(res), width="stretch", theme=None, key="lesson_chart")
+    why = ""
+    if res.get("unsup_collapse"):
+        why = (f"The unsupervised run failed here (stopped after {res['unsup_iterations']} iterations: "
+               f"{res['unsup_collapse']}). On this pair the spaces are far from isomorphic (see F9), the "
+               "post's point that unsupervised mapping needs similar spaces.")
+    _explain(why)
+
+elif scene.view == "isomorphism":
+    names = list(res["reports"])
+    with chart_col:
+        st.plotly_chart(lc.isomorphism(res), width="stretch", theme=None, key="lesson_chart")
+        st.markdown("  ·  ".join(f"**{chr(65 + i)}** = {n}" for i, n in enumerate(names)))
+    _explain("A random rotation keeps every distance, so a rotated copy scores near the ideal; translated "
+             "neighbourhoods of real spaces overlap much less.")
+
+elif scene.view == "bands":
+    with chart_col:
+        st.plotly_chart(lc.bands(res), width="stretch", theme=None, key="lesson_chart")
+    b = res["bands"]
+    why = ""
+    if not holds:
+        why = (f"Why the most frequent band is lower: its words are mostly function words and very polysemous "
+               f"ones (the dictionary lists {b[0]['translations']:.1f} translations per word there against "
+               f"{b[-1]['translations']:.1f} in the rarest band); one vector mixes their senses, and the "
+               "nearest neighbour is often a related word rather than a listed translation. Past the top "
+               "band, accuracy does fall with rank as the survey says.")
+    _explain(why)
