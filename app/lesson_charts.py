@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 from app.charts import BAD_COLOR, LAYOUT, NN_COLOR, OK_COLOR, SRC_COLOR, TGT_COLOR
 
 BIG = dict(size=18)
-HEIGHT = 470          # one chart per screen at 1280x720 next to the buttons
+HEIGHT = 430          # one chart per screen at 1280x720 next to the buttons
 
 
 def _layout(fig: go.Figure, **kw) -> go.Figure:
@@ -33,9 +33,8 @@ def _node(name: str, label: str, on: bool, shape: str = "box") -> str:
 
 def framework_dot(choices: dict) -> str:
     """F2: the mapping framework (Glavaš et al. 2019), the chosen seed / mapping / retrieval highlighted."""
-    seeds = [("dictionary", "training dictionary"), ("random", "N random pairs"), ("identical", "identical strings"),
-             ("numerals", "numerals"), ("unsupervised", "second-order\\n(unsupervised)"),
-             ("adversarial", "adversarial\\n(unsupervised)"), ("gromov-wasserstein", "Gromov-Wasserstein\\n(unsupervised)")]
+    seeds = [("dictionary", "training dictionary"), ("random", "N random pairs"),
+             ("identical", "identical strings\\nor numerals"), ("unsupervised", "unsupervised\\n(2nd-order, GAN, GW)")]
     maps = [("procrustes", "orthogonal W\\n(Procrustes)"), ("least_squares", "any linear W\\n(least squares)"),
             ("multistep", "multi-step\\n(whiten, re-weight)")]
     lines = ['digraph G {', 'rankdir=LR; nodesep=0.25; ranksep=0.45; bgcolor="transparent";',
@@ -44,7 +43,9 @@ def framework_dot(choices: dict) -> str:
              _node("Z", f"target space Z\\n{choices.get('tgt', 'L2')}", True, "cylinder"),
              _node("N", f"normalise\\n{choices.get('normalize', '')}", True),
              'subgraph cluster_seed { label="1. seed dictionary D"; fontsize=18; style=rounded; color="#888888";']
-    lines += [_node(f"s_{k.replace('-', '_')}", lab, choices.get("seed") == k) for k, lab in seeds]
+    chosen = {"numerals": "identical", "adversarial": "unsupervised",
+              "gromov-wasserstein": "unsupervised"}.get(choices.get("seed"), choices.get("seed"))
+    lines += [_node(f"s_{k}", lab, chosen == k) for k, lab in seeds]
     lines += ['}', 'subgraph cluster_map { label="3. learn the map W"; fontsize=18; style=rounded; color="#888888";']
     lines += [_node(f"m_{k}", lab, choices.get("mapping") == k) for k, lab in maps]
     lines += ['}',
@@ -53,8 +54,7 @@ def framework_dot(choices: dict) -> str:
                     choices.get("iteration", 0) > 0),
               _node("E", f"BLI on held-out pairs\\nP@1 {choices.get('p1', '–')}", True, "note"),
               "X -> N; Z -> N;"]
-    lines += [f"N -> s_{k.replace('-', '_')} [style=invis];" for k, _ in seeds[:1]]
-    chosen_seed = f"s_{choices.get('seed', 'dictionary').replace('-', '_')}"
+    chosen_seed = f"s_{chosen or 'dictionary'}"
     chosen_map = f"m_{choices.get('mapping', 'procrustes')}"
     lines += [f"N -> {chosen_seed};", f"{chosen_seed} -> L;", f"L -> {chosen_map};",
               f"{chosen_map} -> SL;", f"SL -> L [label=\" new D\" fontsize=16 style=dashed];",
@@ -66,14 +66,14 @@ def loop_dot(phase: str, iteration: int, size: int) -> str:
     """F4: the self-learning loop; ``phase`` ("seed" or "loop") says which edge the shown iteration took."""
     on_seed, on_loop = phase == "seed", phase == "loop"
     return "\n".join([
-        'digraph G {', 'rankdir=TB; nodesep=0.4; bgcolor="transparent";',
-        'node [fontname="Helvetica" fontsize=18 shape=box style="rounded,filled" fillcolor="#F2F2F2"];',
+        'digraph G {', 'rankdir=TB; nodesep=0.3; ranksep=0.3; bgcolor="transparent";',
+        'node [fontname="Helvetica" fontsize=24 shape=box style="rounded,filled" fillcolor="#F2F2F2"];',
         'edge [penwidth=2 fontsize=16 fontname="Helvetica"];',
-        f'S [label="seed dictionary\\n(100 random pairs)" {_ON if on_seed else _OFF}];',
-        f'M [label="map: W = Procrustes(D)" {_ON}];',
-        f'I [label="induce D: each word\'s\\nnearest neighbour (CSLS)" {_ON if on_loop else _OFF}];',
-        f'D [label="dictionary D\\n{size:,} pairs (iteration {iteration})" shape=note {_ON}];',
-        'S -> M; M -> I [label=" mapped spaces"]; I -> D; D -> M [label=" next step" style=dashed];', '}'])
+        f'S [label="seed: 100 pairs" {_ON if on_seed else _OFF}];',
+        f'M [label="map W\\n(Procrustes)" {_ON}];',
+        f'I [label="induce D\\n(nearest neighbours)" {_ON if on_loop else _OFF}];',
+        f'D [label="D: {size:,} pairs" shape=note {_ON}];',
+        'S -> M; M -> I; I -> D; D -> M [label=" next" style=dashed constraint=false];', '}'])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -102,12 +102,13 @@ def projection_pair(result: dict, lang_names: tuple[str, str]) -> go.Figure:
         for side, color, symbol, offset in ((0, SRC_COLOR, "circle", 0), (1, TGT_COLOR, "diamond", n)):
             fig.add_trace(go.Scatter(
                 x=[C[offset + i][0] for i in range(n)], y=[C[offset + i][1] for i in range(n)],
-                mode="markers+text", text=[w[side] for w in words], textposition="top center",
+                mode="markers+text", text=[w[side] for w in words],
+                textposition="top center" if side == 0 else "bottom center",
                 textfont=dict(size=16, color=color), marker=dict(color=color, size=10, symbol=symbol),
                 name=lang_names[side], showlegend=col == 1, hovertemplate="%{text}<extra></extra>"), 1, col)
     fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False)
-    _layout(fig, height=560, legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0),
+    _layout(fig, height=450, legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0),
             margin=dict(l=10, r=10, t=50, b=40))
     fig.update_annotations(font_size=18)
     return fig
@@ -117,8 +118,8 @@ def learning_curves(rows: list[dict], view: int, n_total: int) -> go.Figure:
     """F4: P@1 (CSLS, NN) and the share of correct induced pairs up to the shown iteration."""
     shown = rows[:view + 1]
     it = [r["iteration"] for r in shown]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("words translated correctly (P@1)", "dictionary size"),
-                        horizontal_spacing=0.14)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("translated correctly (P@1)", "dictionary size"),
+                        horizontal_spacing=0.2)
     fig.add_trace(go.Scatter(x=it, y=[r["p1_csls"] for r in shown], name="CSLS retrieval", mode="lines+markers",
                              line=dict(color=SRC_COLOR, width=4), marker=dict(size=10)), 1, 1)
     fig.add_trace(go.Scatter(x=it, y=[r["p1_nn"] for r in shown], name="nearest neighbour",
@@ -129,8 +130,9 @@ def learning_curves(rows: list[dict], view: int, n_total: int) -> go.Figure:
     top = max(r["p1_csls"] for r in rows)
     fig.update_yaxes(tickformat=".0%", range=[0, max(0.05, top * 1.15)], row=1, col=1)
     fig.update_yaxes(range=[0, max(r["size"] for r in rows) * 1.1], tickformat=",d", row=1, col=2)
-    fig.update_xaxes(title_text="iteration", range=[-0.5, n_total - 0.5], dtick=1)
-    _layout(fig)
+    fig.update_xaxes(title_text="iteration", range=[-0.5, n_total - 0.5], dtick=2, tickangle=0)
+    _layout(fig, legend=dict(x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
+            margin=dict(l=60, r=10, t=40, b=50))
     fig.update_annotations(font_size=18)
     return fig
 
@@ -147,7 +149,8 @@ def losses(result: dict) -> go.Figure:
     if result.get("disc_accuracy"):
         fig.add_trace(go.Scatter(x=ep, y=result["disc_accuracy"], name="discriminator accuracy", mode="lines",
                                  line=dict(color=NN_COLOR, width=2, dash="dot")), secondary_y=True)
-        fig.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1], secondary_y=True)
+        fig.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1], dtick=0.25, showgrid=False,
+                         secondary_y=True)
     fig.update_yaxes(title_text="loss", secondary_y=False)
     fig.update_xaxes(title_text="epoch", dtick=1)
     return _layout(fig)
@@ -158,9 +161,8 @@ def distributions(result: dict, kind: str) -> go.Figure:
     series = result["signatures"] if kind == "signatures" else result["curves"]
     fig = go.Figure()
     colors, dashes = (SRC_COLOR, OK_COLOR, BAD_COLOR), ("solid", "dash", "dot")
-    step = result["step"]
     for k, (label, ys) in enumerate(zip(result["labels"], series)):
-        fig.add_trace(go.Scatter(x=[1 + step * i for i in range(len(ys))], y=ys, name=label, mode="lines",
+        fig.add_trace(go.Scatter(x=result["ranks"], y=ys, name=label, mode="lines",
                                  line=dict(width=4, color=colors[k], dash=dashes[k])))
     fig.update_xaxes(title_text="neighbour rank within its own language", type="log")
     fig.update_yaxes(title_text="normalised similarity" if kind == "signatures" else "cosine similarity")
@@ -182,41 +184,45 @@ def seed_size(result: dict) -> go.Figure:
     return _layout(fig, showlegend=False)
 
 
-ISO_ROWS = (("relational_similarity", "relational similarity", "higher = more isomorphic"),
-            ("neighbourhood_overlap", "neighbourhood overlap", "higher = more isomorphic"),
-            ("singular_value_gap", "singular value gap", "lower = more isomorphic"),
-            ("eigenvector_similarity", "eigenvector similarity", "lower = more isomorphic"))
+ISO_ROWS = (("relational_similarity", "relational similarity (↑)"),
+            ("neighbourhood_overlap", "neighbourhood overlap (↑)"),
+            ("singular_value_gap", "singular value gap (↓)"),
+            ("eigenvector_similarity", "eigenvector similarity (↓)"))
 
 
 def isomorphism(result: dict) -> go.Figure:
-    """F9: one panel per diagnostic, one bar per pair."""
+    """F9: one panel per diagnostic (↑ higher / ↓ lower = more isomorphic), one bar per pair (A, B, ...)."""
     names = list(result["reports"])
-    fig = make_subplots(rows=1, cols=4, subplot_titles=[f"{t}<br><sup>{r}</sup>" for _, t, r in ISO_ROWS],
-                        horizontal_spacing=0.07)
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[t for _, t in ISO_ROWS], horizontal_spacing=0.12,
+                        vertical_spacing=0.2)
     palette = (OK_COLOR, SRC_COLOR, TGT_COLOR, NN_COLOR)
-    for c, (key, _, _) in enumerate(ISO_ROWS, start=1):
+    letters = [chr(65 + i) for i in range(len(names))]
+    for c, (key, _) in enumerate(ISO_ROWS):
+        row, col = 1 + c // 2, 1 + c % 2
         vals = [result["reports"][n][key] for n in names]
-        fig.add_trace(go.Bar(x=list(range(len(names))), y=vals, marker_color=list(palette[:len(names)]),
+        fig.add_trace(go.Bar(x=letters, y=vals, marker_color=list(palette[:len(names)]), name=key,
                              text=[f"{v:.2f}" if v < 10 else f"{v:.0f}" for v in vals], textposition="outside",
-                             textfont=dict(size=16), showlegend=False), 1, c)
-        fig.update_yaxes(range=[0, max(vals) * 1.3], row=1, col=c)
-        fig.update_xaxes(tickvals=list(range(len(names))), ticktext=[chr(65 + i) for i in range(len(names))],
-                         row=1, col=c)
-    _layout(fig, margin=dict(l=40, r=10, t=90, b=40))
-    fig.update_annotations(font_size=16)
+                             textfont=dict(size=16), showlegend=False), row, col)
+        fig.update_yaxes(range=[0, max(vals) * 1.35], showticklabels=False, row=row, col=col)
+    _layout(fig, margin=dict(l=20, r=10, t=40, b=30))
+    fig.update_annotations(font_size=18)
     return fig
+
+
+def _k(n: int) -> str:
+    return f"{n / 1000:g}k" if n >= 1000 else str(n)
 
 
 def bands(result: dict) -> go.Figure:
     """F12: P@1 (and P@10) per source frequency band."""
     b = result["bands"]
-    labels = [f"{x['lo'] + 1:,}–{x['hi']:,}" for x in b]
+    labels = [f"{_k(x['lo'] + 1)}–{_k(x['hi'])}" for x in b]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=labels, y=[x["p1"] for x in b], name="P@1", marker_color=SRC_COLOR,
                          text=[f"{x['p1']:.0%}<br>n={x['n']}" for x in b], textposition="outside",
                          textfont=dict(size=16)))
     fig.add_trace(go.Scatter(x=labels, y=[x["p10"] for x in b], name="P@10", mode="lines+markers",
                              line=dict(color=TGT_COLOR, width=3, dash="dash"), marker=dict(size=10)))
-    fig.update_xaxes(title_text="source word frequency rank (most frequent first)")
+    fig.update_xaxes(title_text="frequency rank of the source word", tickangle=0)
     fig.update_yaxes(title_text="share of test words", tickformat=".0%", range=[0, 1])
     return _layout(fig)

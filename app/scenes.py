@@ -3,7 +3,8 @@
 Orchestration only: every number comes from ``core``. Results are plain JSON-able dicts, so the same
 result can be computed live (and cached once per server by the Lessons page) or read from the
 precomputed file ``app/lesson_results.json`` that ``scripts/build_lessons.py`` writes for the scenes
-whose runs take longer than a class can wait (the adversarial game, the unsupervised reference).
+so that every chart appears at once, even on a busy server (the adversarial game alone takes 1-2 minutes,
+the unsupervised reference about one; the cheap scenes still take 10+ s cold on a loaded 2-core machine).
 No streamlit here: the build script and the tests import this module directly.
 """
 
@@ -21,6 +22,8 @@ from core import io as cio
 from core.errors import ConfigError
 
 RESULTS_FILE = Path(__file__).with_name("lesson_results.json")
+# Bump when a scene function changes what it returns: precomputed results of another format are not used.
+FORMAT = 2
 
 # Concrete, frequent-enough content words for the projection lesson (numbers, everyday nouns, technical
 # nouns for the Debian-documentation spaces); the scene keeps those in the test dictionary and both vocabularies.
@@ -225,9 +228,10 @@ def distributions(scene: Scene) -> dict:
     idx = [(src.index[s], tgt.index[t]) for s, t in test
            if s in src.index and t in tgt.index and src.index[s] < n and tgt.index[t] < n]
     rate, n_pairs = translation_win_rate(sigs["src"], sigs["tgt"], idx, random_state=0)
-    step = max(1, n // 400)   # the chart needs a few hundred points per curve, not n
-    return {"labels": labels, "signatures": [r[::step].tolist() for r in rows],
-            "curves": [c[::step] for c in curves], "step": step,
+    # a few hundred ranks, evenly spaced on the chart's log axis (not every n-th rank: the start matters)
+    ranks = np.unique(np.geomspace(1, n - 1, 300).astype(int))
+    return {"labels": labels, "signatures": [np.asarray(r)[ranks - 1].tolist() for r in rows],
+            "curves": [np.asarray(c)[ranks - 1].tolist() for c in curves], "ranks": ranks.tolist(),
             "second_order": sims, "win_rate": rate, "win_n": n_pairs}
 
 
@@ -305,8 +309,19 @@ COMPUTE = {"diagram": framework, "projection": projection, "curves": self_learni
 # precomputed results
 
 
+def _rounded(obj):
+    """Floats to 6 significant digits (a smaller file; charts and claims need far less)."""
+    if isinstance(obj, float):
+        return float(f"{obj:.6g}")
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    return obj
+
+
 def _jsonable(obj):
-    return json.loads(json.dumps(obj, default=float))
+    return _rounded(json.loads(json.dumps(obj, default=float)))
 
 
 def load_precomputed(path: Path = RESULTS_FILE) -> dict:
@@ -324,9 +339,12 @@ def compute(scene: Scene) -> dict:
 def result(scene: Scene, precomputed: dict | None = None) -> dict:
     """The precomputed result when it was built for exactly this scene's settings, else computed now."""
     pre = load_precomputed() if precomputed is None else precomputed
-    if scene.key in pre:
-        return pre[scene.key]
-    return compute(scene)
+    return pre[stored_key(scene)] if stored_key(scene) in pre else compute(scene)
+
+
+def stored_key(scene: Scene) -> str:
+    """The scene's key in the precomputed file: its settings and the result format."""
+    return f"{FORMAT}|{scene.key}"
 
 
 def scene(scene_id: str) -> Scene:

@@ -1,10 +1,10 @@
-"""Precompute the lessons whose runs are too long for a class to wait (F4, F6, F8).
+"""Precompute every lesson with a computation (all but the F2 diagram), so each chart shows at once.
 
 Writes ``app/lesson_results.json``: {scene key: result}. The Lessons page reads a result from it only when
 the key (every setting of the scene) matches, so a changed scene is computed live instead of showing stale
-numbers. ``tests/test_lessons.py`` re-runs the first iterations of F4 and checks they match the file.
+numbers. ``tests/test_lessons.py`` re-computes the cheap scenes and the first iterations of F4 and checks they match the file.
 
-    python scripts/build_lessons.py            # the slow scenes
+    python scripts/build_lessons.py            # all of them (about 5 minutes)
     python scripts/build_lessons.py F4 F8      # only these
 """
 
@@ -21,18 +21,18 @@ sys.path.insert(0, str(ROOT))
 from app import scenes  # noqa: E402
 from app.lessons import BY_ID  # noqa: E402
 
-SLOW = ("F4", "F6", "F8")
+SLOW = ("F3", "F4", "F6", "F7", "F8", "F9", "F12")
 
 
 def main(ids) -> None:
     out = scenes.load_precomputed()
-    wanted = {BY_ID[i].key for i in BY_ID}
+    wanted = {scenes.stored_key(BY_ID[i]) for i in BY_ID}
     out = {k: v for k, v in out.items() if k in wanted}      # drop results of scenes that changed
     for scene_id in ids:
         scene = BY_ID[scene_id]
         t0 = time.perf_counter()
-        out[scene.key] = scenes.compute(scene)
-        holds, text = scenes.verdict(scene, out[scene.key])
+        out[scenes.stored_key(scene)] = scenes.compute(scene)
+        holds, text = scenes.verdict(scene, out[scenes.stored_key(scene)])
         print(f"{scene_id}: {time.perf_counter() - t0:.1f} s; {'agrees' if holds else 'DISAGREES'}: {text}",
               flush=True)
     scenes.RESULTS_FILE.write_text(json.dumps(out, indent=None, separators=(",", ":")) + "\n")
