@@ -38,15 +38,15 @@ def framework_dot(choices: dict) -> str:
     maps = [("procrustes", "orthogonal W\\n(Procrustes)"), ("least_squares", "any linear W\\n(least squares)"),
             ("multistep", "multi-step\\n(whiten, re-weight)")]
     lines = ['digraph G {', 'rankdir=LR; nodesep=0.25; ranksep=0.45; bgcolor="transparent";',
-             'node [fontname="Helvetica" fontsize=18 margin="0.15,0.08"]; edge [penwidth=2 color="#444444"];',
+             'node [fontname="Helvetica" fontsize=24 margin="0.15,0.08"]; edge [penwidth=2 color="#444444"];',
              _node("X", f"source space X\\n{choices.get('src', 'L1')}", True, "cylinder"),
              _node("Z", f"target space Z\\n{choices.get('tgt', 'L2')}", True, "cylinder"),
              _node("N", f"normalise\\n{choices.get('normalize', '')}", True),
-             'subgraph cluster_seed { label="1. seed dictionary D"; fontsize=18; style=rounded; color="#888888";']
+             'subgraph cluster_seed { label="1. seed dictionary D"; fontsize=24; style=rounded; color="#888888";']
     chosen = {"numerals": "identical", "adversarial": "unsupervised",
               "gromov-wasserstein": "unsupervised"}.get(choices.get("seed"), choices.get("seed"))
     lines += [_node(f"s_{k}", lab, chosen == k) for k, lab in seeds]
-    lines += ['}', 'subgraph cluster_map { label="3. learn the map W"; fontsize=18; style=rounded; color="#888888";']
+    lines += ['}', 'subgraph cluster_map { label="3. learn the map W"; fontsize=24; style=rounded; color="#888888";']
     lines += [_node(f"m_{k}", lab, choices.get("mapping") == k) for k, lab in maps]
     lines += ['}',
               _node("L", f"2. look up X_S, Z_T\\n({choices.get('pairs', 'K')} pairs)", True),
@@ -57,7 +57,7 @@ def framework_dot(choices: dict) -> str:
     chosen_seed = f"s_{chosen or 'dictionary'}"
     chosen_map = f"m_{choices.get('mapping', 'procrustes')}"
     lines += [f"N -> {chosen_seed};", f"{chosen_seed} -> L;", f"L -> {chosen_map};",
-              f"{chosen_map} -> SL;", f"SL -> L [label=\" new D\" fontsize=16 style=dashed];",
+              f"{chosen_map} -> SL;", f"SL -> L [label=\" new D\" fontsize=24 style=dashed];",
               f"{chosen_map} -> E;", "}"]
     return "\n".join(lines)
 
@@ -68,7 +68,7 @@ def loop_dot(phase: str, iteration: int, size: int) -> str:
     return "\n".join([
         'digraph G {', 'rankdir=TB; nodesep=0.3; ranksep=0.3; bgcolor="transparent";',
         'node [fontname="Helvetica" fontsize=24 shape=box style="rounded,filled" fillcolor="#F2F2F2"];',
-        'edge [penwidth=2 fontsize=16 fontname="Helvetica"];',
+        'edge [penwidth=2 fontsize=24 fontname="Helvetica"];',
         f'S [label="seed: 100 pairs" {_ON if on_seed else _OFF}];',
         f'M [label="map W\\n(Procrustes)" {_ON}];',
         f'I [label="induce D\\n(nearest neighbours)" {_ON if on_loop else _OFF}];',

@@ -13,6 +13,8 @@ The server's memory (RSS of the server process and its children) is sampled thro
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import statistics
 import sys
 import threading
@@ -29,6 +31,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update"]
 CHART = ".js-plotly-plot, [data-testid='stGraphVizChart'] svg"
 FIRST = ("F3", "F7", "F9", "F12", "F2", "F8")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -58,6 +66,7 @@ async def idle(page):
 async def session(browser, url, k, out, errors):
     ctx = await browser.new_context(viewport={"width": 1280, "height": 720})
     page = await ctx.new_page()
+    page.set_default_timeout(600_000)
     times = []
     try:
         await asyncio.sleep(0.4 * k)      # students do not click in the same millisecond
@@ -72,13 +81,17 @@ async def session(browser, url, k, out, errors):
             await page.locator(CHART).first.wait_for(state="visible", timeout=600_000)
             await idle(page)
             times.append(("open " + sid, time.monotonic() - t0))
-        if not await page.get_by_text("Iteration 0:").count():
-            errors.append(f"session {k}: F4 did not open at iteration 0")
+        shown = page.locator("strong", has_text=re.compile(r"^Iteration \d+:$")).first
+        await shown.wait_for(timeout=600_000)
+        if (text := (await shown.inner_text()).strip()) != "Iteration 0:":
+            errors.append(f"session {k}: F4 opened showing {text!r}, not its own iteration 0")
         for want in (1, 2):
             t0 = time.monotonic()
             await page.get_by_role("button", name="Next iteration ▶").click()
-            await page.get_by_text(f"Iteration {want}:").wait_for(timeout=600_000)
+            await page.locator("strong", has_text=f"Iteration {want}:").wait_for(timeout=600_000)
             await idle(page)
+            if (text := (await shown.inner_text()).strip()) != f"Iteration {want}:":
+                errors.append(f"session {k}: after its step {want} it shows {text!r}")
             times.append((f"step to {want}", time.monotonic() - t0))
         if k == 0:
             await page.screenshot(path=f"{out}/session0.png")
@@ -101,6 +114,7 @@ async def main(url: str, pid: int, n: int, out: str) -> None:
             time.sleep(0.5)
 
     before = rss_mb(pid)
+    cpu_before = cpu_seconds(pid)
     threading.Thread(target=sample, daemon=True).start()
     errors: list[str] = []
     t0 = time.monotonic()
@@ -112,6 +126,8 @@ async def main(url: str, pid: int, n: int, out: str) -> None:
     wall = time.monotonic() - t0
     opens = [s for r in results for what, s in r if what.startswith("open")]
     steps = [s for r in results for what, s in r if what.startswith("step")]
+    print(f"server CPU for the whole class: {cpu_seconds(pid) - cpu_before:.1f} s; load average now "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{n} sessions, wall {wall:.1f} s; server RSS before {before:.0f} MB, peak {max(samples):.0f} MB, "
           f"after {rss_mb(pid):.0f} MB")
     for name, xs in (("click -> chart", opens), ("step -> chart", steps)):

@@ -38,7 +38,9 @@ def _open(scene_id: str) -> None:
 
 # One chart per screen at 1280x720: less padding above the buttons than Streamlit's default.
 st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}"
-            "div[data-testid='stMainBlockContainer'] h3{padding-top:0.2rem;padding-bottom:0.2rem}</style>",
+            "div[data-testid='stMainBlockContainer'] h3{padding-top:0.2rem;padding-bottom:0.2rem}"
+            # Streamlit's stylesheet shrinks Graphviz labels to the page font; keep the diagram's own size
+            "div[data-testid='stGraphVizChart'] svg text{font-size:27px !important}</style>",
             unsafe_allow_html=True)
 cols = st.columns(4, gap="small")
 for k, scene in enumerate(SCENES):
