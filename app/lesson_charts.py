@@ -177,7 +177,7 @@ def seed_size(result: dict) -> go.Figure:
                                text=[f"{y:.0%}" for y in ys], textposition="top left", textfont=dict(size=16),
                                line=dict(color=SRC_COLOR, width=4), marker=dict(size=11)))
     fig.add_hline(y=result["unsupervised"], line=dict(color=TGT_COLOR, dash="dash", width=4),
-                  annotation_text=f"unsupervised: {result['unsupervised']:.1%}", annotation_position="bottom right",
+                  annotation_text=f"unsupervised: {result['unsupervised']:.1%}", annotation_position="top right",
                   annotation_font=dict(color=TGT_COLOR, size=18))
     fig.update_xaxes(title_text="seed pairs N (log scale)", type="log", tickvals=xs, ticktext=[f"{x:,}" for x in xs])
     fig.update_yaxes(title_text="P@1 (CSLS)", tickformat=".0%", range=[0, max(ys + [result["unsupervised"]]) * 1.2])

@@ -393,6 +393,10 @@ def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
         pts = dict((int(n), p) for n, p in res["points"])
         near = [p for n, p in pts.items() if 500 <= n <= 1000]
         ok = bool(near) and max(near) > res["unsupervised"] and pts[min(pts)] < pts[max(pts)]
+        if res.get("unsup_collapse"):   # supervision "wins" against a run that never aligned: say so
+            return False, (f"Only trivially: the unsupervised run failed on this pair "
+                           f"({_pct(res['unsupervised'])}), so any supervision beats it. With N random pairs: "
+                           + ", ".join(f"{n:,} → {_pct(p)}" for n, p in sorted(pts.items())) + ".")
         return ok, (f"Unsupervised: {_pct(res['unsupervised'])}; with N random pairs: "
                     + ", ".join(f"{n:,} → {_pct(p)}" for n, p in sorted(pts.items())) + ".")
     if v == "isomorphism":
@@ -402,9 +406,10 @@ def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
               and ref["neighbourhood_overlap"] > real["neighbourhood_overlap"]
               and ref["singular_value_gap"] < real["singular_value_gap"]
               and ref["eigenvector_similarity"] < real["eigenvector_similarity"])
-        return ok, (f"Relational similarity {ref['relational_similarity']:.2f} ({names[0]}) against "
-                    f"{real['relational_similarity']:.2f} ({names[-1]}); neighbourhood overlap "
-                    f"{ref['neighbourhood_overlap']:.2f} against {real['neighbourhood_overlap']:.2f}.")
+        return ok, ("Relational similarity " + ", ".join(
+                        f"{r['relational_similarity']:.2f} ({n})" for n, r in res["reports"].items())
+                    + "; neighbourhood overlap " + ", ".join(
+                        f"{r['neighbourhood_overlap']:.2f} ({n})" for n, r in res["reports"].items()) + ".")
     if v == "bands":
         b = res["bands"]
         peak = max(range(len(b)), key=lambda i: b[i]["p1"])

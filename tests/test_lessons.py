@@ -201,3 +201,19 @@ def test_precomputed_cheap_scenes_match_the_engine(scene_id):
         assert fresh["win_rate"] == pytest.approx(pre["win_rate"], abs=1e-6)
     else:
         assert [b["p1"] for b in fresh["bands"]] == pytest.approx([b["p1"] for b in pre["bands"]], abs=1e-6)
+
+
+def test_open_the_self_learning_scene_in_the_lab(lessons):
+    """One more click puts the scene's data, seed, settings and iteration into this session's lab."""
+    at = _open(lessons, "F4")
+    at.button(key="lesson_step").click().run()
+    at.button(key="lesson_to_lab").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    lab = at.session_state["lab"]
+    scene = BY_ID["F4"]
+    assert lab.data.label == scene.pair and len(lab.data.src) == scene.max_vocab
+    assert lab.run.seed.strategy == "random" and len(lab.run.seed.pairs) == scene.params["n"]
+    assert lab.run.learner.current.iteration == at.session_state["lesson_iter"] == 1
+    # the lab's run reproduces the lesson's numbers at that iteration
+    rows = scenes.result(scene)["rows"]
+    assert lab.run.learner.current.bli["csls"].p_at_1 == pytest.approx(rows[1]["p1_csls"], abs=2e-3)

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app import lesson_charts as lc
-from app import scenes, ui
+from app import actions, scenes, ui
 from app.lessons import BY_ID, SCENES
 from app.state import SEED_LABELS
 from app.state import lab as get_lab
@@ -34,6 +34,35 @@ def _result(key: str) -> dict:
 def _open(scene_id: str) -> None:
     ss["lesson"] = scene_id
     ss["lesson_iter"] = BY_ID[scene_id].iteration
+
+
+# Scenes whose run the lab can reproduce in a few seconds: the widgets they set before starting it.
+LAB_WIDGETS = {
+    "F3": lambda p: {"w_seed_strategy": "dictionary", "w_cutoff": 5000},
+    "F12": lambda p: {"w_seed_strategy": "dictionary", "w_cutoff": 5000},
+    "F4": lambda p: {"w_seed_strategy": "random", "w_seed_n": p["n"], "w_cutoff": p["cutoff"],
+                     "w_retrieval": p["retrieval"], "w_direction": p["direction"], "w_keep_prob": p["keep_prob"],
+                     "w_max_iter": p["max_iter"]},
+}
+
+
+def _open_in_lab(scene_id: str, iteration: int) -> None:
+    """Load the scene's pair and start its run in this session's lab (then Step in the sidebar goes on)."""
+    scene = BY_ID[scene_id]
+    lab = get_lab()
+    try:
+        ss.update({"w_data_source": "Bundled pair", "w_pair": scene.pair, "w_max_vocab": scene.max_vocab,
+                   "w_seed_random_state": 0, **LAB_WIDGETS[scene_id](scene.params)})
+        actions.load_bundled(lab, scene.pair, scene.max_vocab)
+        strategy, params, settings = actions.settings_from_widgets()
+        actions.start_run(lab, strategy, params, settings)
+        if iteration:
+            actions.run_n(lab, 0, iteration)
+        ss["pending_iter"] = lab.run.learner.current.iteration
+        ss["lesson_lab_msg"] = (f"The lab now holds this scene: {scene.pair}, {lab.run.seed_label}, iteration "
+                                f"{lab.run.learner.current.iteration}. Step on in the sidebar or open any page.")
+    except Exception as e:  # noqa: BLE001 - shown to the user in one line, the lab keeps its state
+        ss["lesson_lab_msg"] = f"Could not open the scene in the lab: {ui.error_text(e)}"
 
 
 # One chart per screen at 1280x720: less padding above the buttons than Streamlit's default.
@@ -77,6 +106,13 @@ def _explain(extra: str = "") -> None:
         if extra:
             st.markdown(extra)
         st.caption(f"Pair {scene.pair}, {scene.max_vocab:,} words per side. The survey: {scene.claim}.")
+        if scene.id in LAB_WIDGETS:
+            st.button("Open this scene in the lab", key="lesson_to_lab", on_click=_open_in_lab,
+                      args=(scene.id, int(ss.get("lesson_iter", 0)) if scene.steps else 0),
+                      help="Loads the pair, seed and settings of this scene into the lab (a few seconds), so "
+                           "the sidebar's Step and every page continue from here")
+        if ss.get("lesson_lab_msg"):
+            st.info(ss.pop("lesson_lab_msg"), icon=":material/science:")
 
 
 if scene.view == "diagram":
