@@ -30,6 +30,7 @@ import argparse
 import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -51,42 +52,73 @@ VOCAB_SIZE = 20_000
 SEED = 0
 LANGS = ("en", "fr", "de", "it")
 # One algorithm, one setting for every language (chosen on dev splits, see sample_data/README.md).
-TRAIN = {"sg": 1, "vector_size": 200, "window": 5, "negative": 10, "sample": 1e-4, "min_count": 3, "epochs": 5,
+TRAIN = {"sg": 1, "vector_size": 200, "window": 5, "negative": 10, "sample": 1e-4, "min_count": 3, "epochs": 10,
          "alpha": 0.025, "min_alpha": 0.0001}
 
 # package: (Debian bookworm version, SHA-256 of the .deb, licence per /usr/share/doc/<package>/copyright)
 DEBS = {
-    "libreoffice-help-en-us": ("4:7.4.7-1+deb12u14", "", "MPL-2.0"),
-    "libreoffice-help-fr": ("4:7.4.7-1+deb12u14", "", "MPL-2.0"),
-    "libreoffice-help-de": ("4:7.4.7-1+deb12u14", "", "MPL-2.0"),
-    "libreoffice-help-it": ("4:7.4.7-1+deb12u14", "", "MPL-2.0"),
-    "manpages": ("6.03-2", "", "GPL-2+ and other free licences per page (see copyright)"),
-    "manpages-fr": ("4.18.1-1", "", "GPL-3+ (translations)"),
-    "manpages-de": ("4.18.1-1", "", "GPL-3+ (translations)"),
-    "manpages-it": ("4.18.1-1", "", "GPL-3+ (translations)"),
-    "manpages-dev": ("6.03-2", "", "GPL-2+ and other free licences per page (see copyright)"),
-    "manpages-fr-dev": ("4.18.1-1", "", "GPL-3+ (translations)"),
-    "manpages-de-dev": ("4.18.1-1", "", "GPL-3+ (translations)"),
-    "manpages-it-dev": ("4.18.1-1", "", "GPL-3+ (translations)"),
-    "debian-reference-en": ("2.100", "", "GPL-2+"),
-    "debian-reference-fr": ("2.100", "", "GPL-2+"),
-    "debian-reference-de": ("2.100", "", "GPL-2+"),
-    "debian-reference-it": ("2.100", "", "GPL-2+"),
-    "debian-handbook": ("11.20220922", "", "GPL-2.0+ or CC-BY-SA-3.0"),
-    "gimp-help-en": ("2.10.34-2", "", "GFDL-NIV-1.2+ (copyright in gimp-help-common)"),
-    "gimp-help-fr": ("2.10.34-2", "", "GFDL-NIV-1.2+ (copyright in gimp-help-common)"),
-    "gimp-help-de": ("2.10.34-2", "", "GFDL-NIV-1.2+ (copyright in gimp-help-common)"),
-    "gimp-help-it": ("2.10.34-2", "", "GFDL-NIV-1.2+ (copyright in gimp-help-common)"),
-    "installation-guide-amd64": ("20230508+deb12u1", "", "GPL-2+"),
-    "gnome-user-docs": ("43.0-2", "", "CC-BY-SA-3.0"),
-    "dict-freedict-eng-fra": ("2022.04.21-1", "", "GPL-2+"),
-    "dict-freedict-fra-eng": ("2022.04.21-1", "", "GPL-2+"),
-    "dict-freedict-eng-deu": ("2022.04.21-1", "", "GPL-2+"),
-    "dict-freedict-deu-eng": ("2022.04.21-1", "", "GPL-2+"),
-    "dict-freedict-eng-ita": ("2022.04.21-1", "", "GPL-2+"),
-    "dict-freedict-ita-eng": ("2022.04.21-1", "", "GPL-2+"),
-    "dict-freedict-deu-fra": ("2022.12.07-2", "", "CC-BY-SA-3.0"),
-    "dict-freedict-fra-deu": ("2022.12.07-2", "", "CC-BY-SA-3.0"),
+    "libreoffice-help-en-us": ("4:7.4.7-1+deb12u14", "8faa840285734d6cfe1ed25537b48f07e74bd6412e3917bf8e5f8a653f7b3712",
+                              "MPL-2.0"),
+    "libreoffice-help-fr": ("4:7.4.7-1+deb12u14", "c796530d3e95af1ea4d054076682efc8aad2b569ae9513f3d4a776b2df3fd206",
+                           "MPL-2.0"),
+    "libreoffice-help-de": ("4:7.4.7-1+deb12u14", "00490b63c509ac96f7f212d6a6e40452d3e0d1f97ccf4b824dd5ec4c01e8277f",
+                           "MPL-2.0"),
+    "libreoffice-help-it": ("4:7.4.7-1+deb12u14", "7fa29342a302bb495981fdabf98f3a9c3628123f3f191b2a5c95cb583c9ff212",
+                           "MPL-2.0"),
+    "manpages": ("6.03-2", "efa1ba4cd19ad7baeae959c9209a7eb74be2ebb858bcabb412597bfc9f588c91",
+                "GPL-2+ and other free licences per page (see copyright)"),
+    "manpages-fr": ("4.18.1-1", "ec29759cc0e4a44dc7719c1e32869d0060667049e584f09556f0d982b969ea33",
+                   "GPL-3+ (translations)"),
+    "manpages-de": ("4.18.1-1", "37d2e7ee51f22952aecec3af93647ff59194a3c74bb7a694560f49c7f7ab3978",
+                   "GPL-3+ (translations)"),
+    "manpages-it": ("4.18.1-1", "4b18e87cc1b6a930d40949ddc86fb8e84b50da1a862cd17e2a504eeb8e3b4e48",
+                   "GPL-3+ (translations)"),
+    "manpages-dev": ("6.03-2", "96f55cb5e26231d5567c89b692bced63825a14a2d5bd18fdf16ea2ed44eb9838",
+                    "GPL-2+ and other free licences per page (see copyright)"),
+    "manpages-fr-dev": ("4.18.1-1", "25f5a53208d92f0a69a89e349edfb3068e6e6e4e0673fe712dd0d3b0c5b1512d",
+                       "GPL-3+ (translations)"),
+    "manpages-de-dev": ("4.18.1-1", "cb3d7c10977dd3c811065d89e0d912196ec5e6f2551308edb0ba72e02da838d7",
+                       "GPL-3+ (translations)"),
+    "manpages-it-dev": ("4.18.1-1", "a14a1aa168ad1be85d5202d1ed69b9c995413420b0a62854e391796fa6692daa",
+                       "GPL-3+ (translations)"),
+    "debian-reference-en": ("2.100", "9f31d3a17df505de09689ca255512ea58c1fc47c59bb1b0c7bf1c23362e9743f",
+                           "GPL-2+"),
+    "debian-reference-fr": ("2.100", "01424cba9bfa2e13166da22d3d692d33a22ec7d8ef935ec81fd8802746087f65",
+                           "GPL-2+"),
+    "debian-reference-de": ("2.100", "3b0ce65fd63e75ddf8eb07ca36293425135080e690a07e06a6ac8bc8040ef0aa",
+                           "GPL-2+"),
+    "debian-reference-it": ("2.100", "7894062a5e9203a57ec6cb8d6a47d5ffb58c41dc004766522f1b4d78b2a8e0c6",
+                           "GPL-2+"),
+    "debian-handbook": ("11.20220922", "3d5dbeac1f1afc9c094eab9d0f701f6ecff99c4927d5a4794cf6c85678134faa",
+                       "GPL-2.0+ or CC-BY-SA-3.0"),
+    "gimp-help-en": ("2.10.34-2", "a2deec76763aaf2fcdd197bac0736cdcb0770ba993d48d233329e1c92b0bfe36",
+                    "GFDL-NIV-1.2+ (copyright in gimp-help-common)"),
+    "gimp-help-fr": ("2.10.34-2", "6f1409dc1078f6660490a399e6da0a37cb31c4224b66da400fdf2148c33e4cf6",
+                    "GFDL-NIV-1.2+ (copyright in gimp-help-common)"),
+    "gimp-help-de": ("2.10.34-2", "06d1f51828e0c68d373bbdd0d34c695e6405062143cd612407cd0fcf9531c199",
+                    "GFDL-NIV-1.2+ (copyright in gimp-help-common)"),
+    "gimp-help-it": ("2.10.34-2", "7c678b0dc76af92ed5ec86838cc21de663a731291c14105c297a136566cc14ae",
+                    "GFDL-NIV-1.2+ (copyright in gimp-help-common)"),
+    "installation-guide-amd64": ("20230508+deb12u1", "812c43e1dc906daf671e3efe953dc023205c238e5bd5a3021ce4ca142793573a",
+                                "GPL-2+"),
+    "gnome-user-docs": ("43.0-2", "0d635a840747958ca84da778b40d341f1155603851f922c9a171f5a181d6a39f",
+                       "CC-BY-SA-3.0"),
+    "dict-freedict-eng-fra": ("2022.04.21-1", "b8db6774b640ae8a372bee119b4304d88e6fd471a283d1326d7ec0abcc8b930e",
+                             "GPL-2+"),
+    "dict-freedict-fra-eng": ("2022.04.21-1", "fb853d1f3da00ddddfe60dc3b88b5aaca122eecf3ba5c219131bea479d6274db",
+                             "GPL-2+"),
+    "dict-freedict-eng-deu": ("2022.04.21-1", "e85da1519a4d5efdbd7a5a169e828b97920f91e899f45d56fd5b2266a05b5906",
+                             "GPL-2+"),
+    "dict-freedict-deu-eng": ("2022.04.21-1", "52fa2ba6c73ebe84df0e4a7b8612a94a45e6026a157fc75f5ae36c4a1106e3db",
+                             "GPL-2+"),
+    "dict-freedict-eng-ita": ("2022.04.21-1", "aef18ac10bd7582f99b819f634edad0dc0060e59a06f3f041a40203c53e9bb22",
+                             "GPL-2+"),
+    "dict-freedict-ita-eng": ("2022.04.21-1", "f0d7a5dd47cefd2e7e8e3be19dc78df6607989324bb1ad8bc61b9a657c3a4774",
+                             "GPL-2+"),
+    "dict-freedict-deu-fra": ("2022.12.07-2", "daea8e0b231a5c8c2aed6e59939943fb620fedb03b0e70f1f2874281005b981f",
+                             "CC-BY-SA-3.0"),
+    "dict-freedict-fra-deu": ("2022.12.07-2", "06bf0fc248aadca920628700883deb06151961dcd990a4cdc1f3a3f16dace8a7",
+                             "CC-BY-SA-3.0"),
 }
 # language: [(package, markup kind, glob under the extracted tree)]
 SOURCES = {
@@ -268,7 +300,7 @@ def update_manifest(out: Path, debs: dict[str, Path], report: dict, dictionaries
                    for p, f in sorted(debs.items())],
         "training": {"algorithm": "gensim Word2Vec skip-gram", "gensim": importlib.metadata.version("gensim"),
                      "workers": 1, "seed": SEED, "vocab_size": VOCAB_SIZE, **settings},
-        "tokenizer": doc_corpus.__doc__.split("\n\n")[1].replace("\n", " "),
+        "tokenizer": doc_corpus.TOKENIZER_RULE,
         "languages": langs, "spaces": report, "dictionaries": dictionaries,
         "build_seconds": round(seconds),
     }
@@ -278,14 +310,19 @@ def update_manifest(out: Path, debs: dict[str, Path], report: dict, dictionaries
         path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _role(package: str) -> str:
+    """The package's role without its language: 'manpages-fr-dev' -> 'manpages-dev'."""
+    return re.sub(r"-(en-us|en|fr|de|it)(?=-|$)", "", package)
+
+
 def render_readme_section(d: dict) -> str:
     """The sample_data/README.md section of the "same algorithm" family, filled in from the manifest."""
     sp, dc, tr = d["spaces"], d["dictionaries"], d["training"]
-    packages = sorted({p for s in sp.values() for p in s["packages"]})
+    roles = list(dict.fromkeys(_role(p) for s in sp.values() for p in s["packages"]))
     header = " | ".join(f"`{name}`" for name in sp)
     per_package = "\n".join(
-        f"| {p} | " + " | ".join(f"{s['packages'][p]['tokens']:,}" if p in s["packages"] else "" for s in sp.values())
-        + " |" for p in packages)
+        f"| {role} | " + " | ".join(next((f"{c['tokens']:,} ({p})" for p, c in s["packages"].items()
+                                          if _role(p) == role), "") for s in sp.values()) + " |" for role in roles)
     totals = " | ".join(f"**{s['tokens']:,}**" for s in sp.values())
     spaces = "\n".join(f"| `{name}.npy`, `{name}.words.txt` | {s['tokens']:,} | {s['corpus_vocabulary']:,} "
                        f"| {s['n_words']:,} | {s['count_of_last_word']} | {s['dim']} |" for name, s in sp.items())
@@ -312,7 +349,7 @@ Tokeniser (the same for every language): {d['tokenizer']}
 
 Tokens per package (after extraction and tokenisation):
 
-| package | {header} |
+| documentation | {header} |
 |---|{'---:|' * len(sp)}
 {per_package}
 | total | {totals} |

@@ -21,6 +21,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
+TOKENIZER_RULE = ("Unicode NFC, lowercase, maximal runs of letters ([^\\W\\d_]+, accented letters kept); apostrophes "
+                  "and hyphens split words in every language (French/Italian l'aide -> l + aide, English don't -> "
+                  "don + t); one sentence per paragraph, table cell or man-page line")
 TOKEN = re.compile(r"[^\W\d_]+")
 MAX_SENTENCE = 1_000  # tokens per training "sentence" (gensim's limit is 10,000)
 
