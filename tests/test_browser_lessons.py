@@ -40,6 +40,8 @@ def test_self_learning_lesson_in_a_real_browser(server, tmp_path):  # noqa: F811
             _wait_idle(page)
             seconds = time.monotonic() - t0
             assert page.locator("strong", has_text="Iteration 0:").count() == 1
+            text0 = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 0:").first.inner_text()
+            p1_seed = float(re.search(r"P@1 ([\d.]+)%", text0).group(1))
             # the chart is on screen at 1280x720, not below the fold
             box = chart.bounding_box()
             assert box is not None and box["y"] < 720 and box["height"] > 200
@@ -48,11 +50,12 @@ def test_self_learning_lesson_in_a_real_browser(server, tmp_path):  # noqa: F811
             _wait_idle(page)
             text = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 1:").first.inner_text()
             p1 = float(re.search(r"P@1 ([\d.]+)%", text).group(1))
-            assert p1 > 10.0          # self-learning from 100 pairs: above the seed's 8% after one step
+            assert p1 > p1_seed       # one self-learning step from 100 pairs improves on the seed's mapping
             assert page.get_by_text("The data agrees.").count() == 1
             page.mouse.move(1275, 715)
             page.wait_for_timeout(500)
             page.screenshot(path=str(tmp_path / "lesson_f4.png"))
-            print(f"\nF4: 1 click, {seconds:.2f} s to the chart; after one step P@1 {p1}%; screenshot in {tmp_path}")
+            print(f"\nF4: 1 click, {seconds:.2f} s to the chart; P@1 {p1_seed}% -> {p1}% after one step; "
+                  f"screenshot in {tmp_path}")
         finally:
             browser.close()

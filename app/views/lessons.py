@@ -207,8 +207,17 @@ elif scene.view == "isomorphism":
     with chart_col:
         st.plotly_chart(lc.isomorphism(res), width="stretch", theme=None, key="lesson_chart")
         st.markdown("  ·  ".join(f"**{chr(65 + i)}** = {n}" for i, n in enumerate(names)))
-    _explain("A random rotation keeps every distance, so a rotated copy scores near the ideal; translated "
-             "neighbourhoods of real spaces overlap much less.")
+    reps = list(res["reports"].values())
+    alike_closer = len(reps) < 3 or (reps[1]["relational_similarity"] > reps[2]["relational_similarity"]
+                                     and reps[1]["neighbourhood_overlap"] > reps[2]["neighbourhood_overlap"])
+    note = ("B, trained alike, is also closer to isomorphic than C." if alike_closer else
+            "**Where the data disagrees with the intuition:** B, trained alike, is *not* closer to isomorphic "
+            "than C on these measures. Its spaces come from only 2–3 million words of documentation each, so "
+            "beyond the most frequent words the neighbourhoods are noisy, and these measures count "
+            "neighbourhood agreement. Corpus size matters as much as the algorithm (Søgaard et al. 2018; "
+            "Vulić et al. 2020).")
+    _explain("A rotation keeps every distance, so the copy scores near the ideal; real spaces are far from it. "
+             + note)
 
 elif scene.view == "bands":
     with chart_col:
