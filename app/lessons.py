@@ -72,7 +72,7 @@ SCENES: tuple[Scene, ...] = (
                       "in the lab.",
           claim="the lab implements every box of the framework"),
     Scene("F3", "What the mapping does", "Joint 2-D projection before and after mapping, translations linked",
-          SAME_PAIR, "dictionary", _s(n_words=16, method="pca"), view="projection",
+          SAME_PAIR, "dictionary", _s(n_words=12, method="pca"), view="projection",
           explanation="Content words held out of the training dictionary, each linked to its translation. "
                       "**Before** mapping the languages are unrelated clouds; **after** the map W (learned "
                       "from the training dictionary) words sit next to their translations.",

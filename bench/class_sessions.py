@@ -30,6 +30,9 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update"]
 CHART = ".js-plotly-plot, [data-testid='stGraphVizChart'] svg"
+# every chart of the page drawn (plotly has put its SVG in, Graphviz its SVG), not just its placeholder
+DRAWN = """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(e => e.querySelector('.main-svg'))
+          && [...document.querySelectorAll("[data-testid='stGraphVizChart']")].every(e => e.querySelector('svg'))"""
 FIRST = ("F3", "F7", "F9", "F12", "F2", "F8")
 
 
@@ -80,6 +83,7 @@ async def session(browser, url, k, out, errors):
             await page.get_by_text(f"{sid} · {scene.title}:").wait_for(timeout=600_000)
             await page.locator(CHART).first.wait_for(state="visible", timeout=600_000)
             await idle(page)
+            await page.wait_for_function(DRAWN, timeout=600_000)
             times.append(("open " + sid, time.monotonic() - t0))
         shown = page.locator("strong", has_text=re.compile(r"^Iteration \d+:$")).first
         await shown.wait_for(timeout=600_000)

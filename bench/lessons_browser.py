@@ -22,6 +22,9 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update"]
 CHART = ".js-plotly-plot, [data-testid='stGraphVizChart'] svg"
+# every chart of the page drawn (plotly has put its SVG in, Graphviz its SVG), not just its placeholder
+DRAWN = """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(e => e.querySelector('.main-svg'))
+          && [...document.querySelectorAll("[data-testid='stGraphVizChart']")].every(e => e.querySelector('svg'))"""
 
 
 def wait_idle(page, timeout=120_000):
@@ -35,6 +38,7 @@ def open_lesson(page, scene) -> float:
     page.get_by_text(f"{scene.id} · {scene.title}:").wait_for(timeout=120_000)
     page.locator(CHART).first.wait_for(state="visible", timeout=120_000)
     wait_idle(page)
+    page.wait_for_function(DRAWN, timeout=120_000)
     return time.monotonic() - t0
 
 

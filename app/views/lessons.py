@@ -153,7 +153,7 @@ elif scene.view == "curves":
         it -= 1
     if b2.button("Next iteration ▶", key="lesson_step", disabled=it >= len(rows) - 1, type="primary", width="stretch"):
         it += 1
-    if b3.button("Back to the seed", key="lesson_reset", width="stretch"):
+    if b3.button("Restart", key="lesson_reset", width="stretch"):
         it = 0
     ss["lesson_iter"] = it
     ex = res["examples"][it]
