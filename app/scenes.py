@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.lessons import BY_ID, Scene
+from app.lessons import Scene
 from core import io as cio
 from core.errors import ConfigError
 
@@ -345,10 +345,6 @@ def result(scene: Scene, precomputed: dict | None = None) -> dict:
 def stored_key(scene: Scene) -> str:
     """The scene's key in the precomputed file: its settings and the result format."""
     return f"{FORMAT}|{scene.key}"
-
-
-def scene(scene_id: str) -> Scene:
-    return BY_ID[scene_id]
 
 
 # --------------------------------------------------------------------------------------------------
