@@ -146,6 +146,12 @@ def losses(result: dict) -> go.Figure:
     fig.add_trace(go.Scatter(x=ep, y=result["disc_loss"], name="discriminator", mode="lines+markers",
                              line=dict(color=TGT_COLOR, width=4, dash="dash"), marker=dict(size=10, symbol="diamond")),
                   secondary_y=False)
+    ref = result.get("reference")
+    if ref:   # the same game on an isomorphic copy, for comparison: thin lines of the same colours
+        fig.add_trace(go.Scatter(x=ep, y=ref["gen_loss"], name=f"generator, {ref['label']}", mode="lines",
+                                 line=dict(color=SRC_COLOR, width=2, dash="dot"), opacity=0.7), secondary_y=False)
+        fig.add_trace(go.Scatter(x=ep, y=ref["disc_loss"], name=f"discriminator, {ref['label']}", mode="lines",
+                                 line=dict(color=TGT_COLOR, width=2, dash="dot"), opacity=0.7), secondary_y=False)
     if result.get("disc_accuracy"):
         fig.add_trace(go.Scatter(x=ep, y=result["disc_accuracy"], name="discriminator accuracy", mode="lines",
                                  line=dict(color=NN_COLOR, width=2, dash="dot")), secondary_y=True)

@@ -87,6 +87,7 @@ SCENES: tuple[Scene, ...] = (
           claim="BLI P@1 rises from the seed's mapping through self-learning"),
     Scene("F6", "The adversarial game", "W as generator against a discriminator (Conneau et al. 2018)",
           SAME_PAIR, "adversarial", _s(n_epochs=5, epoch_size=64000, random_state=0), view="losses",
+          extra_pairs=("synthetic:doc_en",),
           explanation="No dictionary at all: the generator (the map W) makes mapped source vectors look like "
                       "target vectors; the discriminator tries to tell them apart (Conneau et al. 2018). "
                       "The map that wins yields a seed dictionary.",

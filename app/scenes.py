@@ -177,21 +177,19 @@ def self_learning(scene: Scene) -> dict:
     return {"rows": rows, "examples": examples}
 
 
-def adversarial(scene: Scene) -> dict:
-    """F6: the game's losses per epoch and the quality of the seed it produces."""
+def _game(src, tgt, gold, test, p: dict) -> dict:
+    """One adversarial game (Conneau et al. 2018) and the quality of its seed against ``gold``."""
     from core.evaluate import mark_pairs, pair_precision
     from core.seeds import adversarial_seed
     from core.selflearning import AlignConfig, SelfLearning
 
-    p = scene.params
-    src, tgt, train, test = _pair(scene.pair, scene.max_vocab)
     cfg = AlignConfig(cutoff=min(20000, len(src), len(tgt)))
     t0 = time.perf_counter()
     seed = adversarial_seed(_normalised(src, cfg.normalize), _normalised(tgt, cfg.normalize),
                             n_epochs=int(p["n_epochs"]), epoch_size=int(p["epoch_size"]),
                             random_state=int(p["random_state"]))
     seconds = time.perf_counter() - t0
-    marks = mark_pairs(seed.src, seed.tgt, src, tgt, train + test)
+    marks = mark_pairs(seed.src, seed.tgt, src, tgt, gold)
     info = seed.info
     rec0 = SelfLearning(src, tgt, seed.pairs, cfg, gold_test=test).history[0] if len(seed) >= 2 else None
     return {"gen_loss": list(map(float, info.get("gen_loss", []))),
@@ -202,6 +200,21 @@ def adversarial(scene: Scene) -> dict:
             "seed_known": int((marks >= 0).sum()),
             "seed_examples": [(s, t, int(m)) for (s, t), m in zip(seed.words(src, tgt)[:12], marks[:12])],
             "p1_csls": None if rec0 is None else rec0.bli["csls"].p_at_1, "seconds": seconds}
+
+
+def adversarial(scene: Scene) -> dict:
+    """F6: the game on the scene's pair, and on a rotated, noised copy (isomorphic) as a reference."""
+    from core.synthetic import synthetic_pair
+
+    p = scene.params
+    src, tgt, train, test = _pair(scene.pair, scene.max_vocab)
+    out = _game(src, tgt, train + test, test, p)
+    for name in scene.extra_pairs:
+        base = space(name.split(":")[1], scene.max_vocab)
+        s, t, gold = synthetic_pair(base, noise=0.05, rotation=True, random_state=0)
+        gold = list(gold)
+        out["reference"] = {"label": f"rotated copy of {base.name}", **_game(s, t, gold, gold[::10], p)}
+    return out
 
 
 def distributions(scene: Scene) -> dict:
@@ -375,9 +388,12 @@ def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
                     f"{max(r['size'] for r in rows):,} pairs.")
     if v == "losses":
         ok = (res["seed_precision"] == res["seed_precision"]) and res["seed_precision"] >= 0.2
+        ref = res.get("reference")
+        tail = (f" The same game on the {ref['label']}: {_pct(ref['seed_precision'])} of its seed pairs correct."
+                if ref else "")
         return ok, (f"The game's seed has {res['seed_size']:,} pairs; {_pct(res['seed_precision'])} of those "
                     f"the gold dictionary knows are correct; a map fitted on it translates "
-                    f"{_pct(res['p1_csls'])} of the test words.")
+                    f"{_pct(res['p1_csls'])} of the test words." + tail)
     if v == "distributions":
         s = res["second_order"]
         ok = s["translation"] > s["unrelated"]

@@ -179,6 +179,10 @@ elif scene.view == "losses":
                "spaces are not near-rotations of each other (F9), a map can fool the discriminator without "
                "sending words to their translations, so the seed is wrong pairs. GANs are brittle "
                "(Conneau et al. 2018); the post: unsupervised methods fail for many pairs. ")
+        ref = res.get("reference")
+        if ref:
+            why += (f"Dotted: the same game on a {ref['label']} (isomorphic by construction), where "
+                    f"{ref['seed_precision']:.0%} of the seed pairs are right. ")
     _explain(why + f"{scene.params['n_epochs']} epochs of {scene.params['epoch_size']:,} samples took "
              f"{res['seconds']:.0f} s once (precomputed by scripts/build_lessons.py). Left, below the chart: "
              "the seed's first pairs against the gold dictionary (? = word not in it).")
