@@ -148,9 +148,9 @@ def losses(result: dict) -> go.Figure:
                   secondary_y=False)
     ref = result.get("reference")
     if ref:   # the same game on an isomorphic copy, for comparison: thin lines of the same colours
-        fig.add_trace(go.Scatter(x=ep, y=ref["gen_loss"], name=f"generator, {ref['label']}", mode="lines",
+        fig.add_trace(go.Scatter(x=ep, y=ref["gen_loss"], name="generator (rotated copy)", mode="lines",
                                  line=dict(color=SRC_COLOR, width=2, dash="dot"), opacity=0.7), secondary_y=False)
-        fig.add_trace(go.Scatter(x=ep, y=ref["disc_loss"], name=f"discriminator, {ref['label']}", mode="lines",
+        fig.add_trace(go.Scatter(x=ep, y=ref["disc_loss"], name="discriminator (rotated copy)", mode="lines",
                                  line=dict(color=TGT_COLOR, width=2, dash="dot"), opacity=0.7), secondary_y=False)
     if result.get("disc_accuracy"):
         fig.add_trace(go.Scatter(x=ep, y=result["disc_accuracy"], name="discriminator accuracy", mode="lines",
@@ -159,7 +159,8 @@ def losses(result: dict) -> go.Figure:
                          secondary_y=True)
     fig.update_yaxes(title_text="loss", secondary_y=False)
     fig.update_xaxes(title_text="epoch", dtick=1)
-    return _layout(fig)
+    return _layout(fig, legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                                    font=dict(size=16)), margin=dict(l=60, r=20, t=90, b=50))
 
 
 def distributions(result: dict, kind: str) -> go.Figure:
@@ -222,13 +223,13 @@ def _k(n: int) -> str:
 def bands(result: dict) -> go.Figure:
     """F12: P@1 (and P@10) per source frequency band."""
     b = result["bands"]
-    labels = [f"{_k(x['lo'] + 1)}–{_k(x['hi'])}" for x in b]
+    labels = [f"≤{_k(x['hi'])}" for x in b]       # upper rank of each band: short enough for a projector
     fig = go.Figure()
     fig.add_trace(go.Bar(x=labels, y=[x["p1"] for x in b], name="P@1", marker_color=SRC_COLOR,
                          text=[f"{x['p1']:.0%}<br>n={x['n']}" for x in b], textposition="outside",
                          textfont=dict(size=16)))
     fig.add_trace(go.Scatter(x=labels, y=[x["p10"] for x in b], name="P@10", mode="lines+markers",
                              line=dict(color=TGT_COLOR, width=3, dash="dash"), marker=dict(size=10)))
-    fig.update_xaxes(title_text="frequency rank of the source word", tickangle=0)
+    fig.update_xaxes(title_text="frequency rank of the source word (band up to)", tickangle=0)
     fig.update_yaxes(title_text="share of test words", tickformat=".0%", range=[0, 1])
     return _layout(fig)
