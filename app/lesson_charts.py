@@ -230,6 +230,6 @@ def bands(result: dict) -> go.Figure:
                          textfont=dict(size=16)))
     fig.add_trace(go.Scatter(x=labels, y=[x["p10"] for x in b], name="P@10", mode="lines+markers",
                              line=dict(color=TGT_COLOR, width=3, dash="dash"), marker=dict(size=10)))
-    fig.update_xaxes(title_text="frequency rank of the source word (band up to)", tickangle=0)
+    fig.update_xaxes(title_text="source word frequency rank", tickangle=0)
     fig.update_yaxes(title_text="share of test words", tickformat=".0%", range=[0, 1])
     return _layout(fig)
