@@ -66,7 +66,7 @@ DEBS = {
     "libreoffice-help-it": ("4:7.4.7-1+deb12u14", "7fa29342a302bb495981fdabf98f3a9c3628123f3f191b2a5c95cb583c9ff212",
                            "MPL-2.0"),
     "manpages": ("6.03-2", "efa1ba4cd19ad7baeae959c9209a7eb74be2ebb858bcabb412597bfc9f588c91",
-                "GPL-2+ and other free licences per page (see copyright)"),
+                "per page: Linux-man-pages-copyleft, GPL-2+, BSD, Expat (see copyright)"),
     "manpages-fr": ("4.18.1-1", "ec29759cc0e4a44dc7719c1e32869d0060667049e584f09556f0d982b969ea33",
                    "GPL-3+ (translations)"),
     "manpages-de": ("4.18.1-1", "37d2e7ee51f22952aecec3af93647ff59194a3c74bb7a694560f49c7f7ab3978",
@@ -74,7 +74,7 @@ DEBS = {
     "manpages-it": ("4.18.1-1", "4b18e87cc1b6a930d40949ddc86fb8e84b50da1a862cd17e2a504eeb8e3b4e48",
                    "GPL-3+ (translations)"),
     "manpages-dev": ("6.03-2", "96f55cb5e26231d5567c89b692bced63825a14a2d5bd18fdf16ea2ed44eb9838",
-                    "GPL-2+ and other free licences per page (see copyright)"),
+                    "per page: Linux-man-pages-copyleft, GPL-2+, BSD, Expat (see copyright)"),
     "manpages-fr-dev": ("4.18.1-1", "25f5a53208d92f0a69a89e349edfb3068e6e6e4e0673fe712dd0d3b0c5b1512d",
                        "GPL-3+ (translations)"),
     "manpages-de-dev": ("4.18.1-1", "cb3d7c10977dd3c811065d89e0d912196ec5e6f2551308edb0ba72e02da838d7",
@@ -183,12 +183,30 @@ def extract(debs: dict[str, Path], work: Path) -> dict[str, Path]:
     return roots
 
 
+def _files(root: Path, pattern: str) -> list[Path]:
+    return sorted(p for p in root.glob(pattern) if p.is_file() and not p.is_symlink())
+
+
+def english_man_pages(roots: dict[str, Path]) -> set[str]:
+    """``man2/open.2.gz``-style names of the English man pages (manpages, manpages-dev)."""
+    return {f"{p.parent.name}/{p.name}" for package, kind, pattern in SOURCES["en"] if kind == "man"
+            for p in _files(roots[package], pattern)}
+
+
 def write_corpus(lang: str, roots: dict[str, Path], corpus: Path) -> dict[str, dict]:
-    """One sentence per line in ``corpus``; returns files and tokens per package."""
+    """One sentence per line in ``corpus``; returns files and tokens per package.
+
+    Translated man pages count only when their English original is in the English corpus (manpages-fr also
+    translates the pages of many programs whose English pages are not in manpages/manpages-dev): comparable
+    corpora, not merely same-domain ones.
+    """
     counts = {}
+    originals = english_man_pages(roots) if lang != "en" else None
     with open(corpus, "w", encoding="utf-8") as out:
         for package, kind, pattern in SOURCES[lang]:
-            files = sorted(p for p in roots[package].glob(pattern) if p.is_file() and not p.is_symlink())
+            files = _files(roots[package], pattern)
+            if kind == "man" and originals is not None:
+                files = [p for p in files if f"{p.parent.name}/{p.name}" in originals]
             tokens = 0
             for sentence in doc_corpus.sentences(doc_corpus.read_files(files, kind)):
                 if sentence:
@@ -249,7 +267,7 @@ def main(argv: list[str] | None = None) -> None:
         key, value = item.split("=", 1)
         settings[key] = type(TRAIN[key])(float(value)) if key in TRAIN else value
 
-    packages = sorted({p for lang in args.langs for p, _, _ in SOURCES[lang]}
+    packages = sorted({p for lang in {"en", *args.langs} for p, _, _ in SOURCES[lang]}  # English: man originals
                       | {p for pair, (f, i) in PAIRS.items() for p in (f"dict-freedict-{f}", f"dict-freedict-{i}")
                          if all(side[4:] in args.langs for side in pair.split("-"))})
     debs = fetch(packages, args.debs, args.cache, not args.no_verify)
@@ -277,6 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.counts_only:
         print(json.dumps(report, indent=1))
         return
+    for lang in LANGS:  # spaces built by an earlier run (--langs en, then --langs fr de it) join the dictionaries
+        words_file = out / f"doc_{lang}.words.txt"
+        if f"doc_{lang}" not in spaces and words_file.exists():
+            words = words_file.read_text(encoding="utf-8").split()
+            spaces[f"doc_{lang}"] = {w: i for i, w in enumerate(words)}
     dictd = args.cache / "dictd"
     for package, root in roots.items():
         if package.startswith("dict-freedict-"):
@@ -293,11 +316,21 @@ def update_manifest(out: Path, debs: dict[str, Path], report: dict, dictionaries
     """Add the doc family to sample_data/manifest.json (key ``doc_spaces``) and re-render the README."""
     path = out / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    before = manifest.get("doc_spaces", {})
+    if before.get("training", {}).get("vector_size") not in (None, settings["vector_size"]):
+        before = {}  # other settings: nothing to merge with
+    inputs = {i["name"]: i for i in before.get("inputs", [])}
+    inputs.update({p: {"name": p, "version": DEBS[p][0], "file": f.name, "sha256": bsd.sha256(f),
+                       "source": f"apt-get download {p}={DEBS[p][0]} (Debian bookworm)", "licence": DEBS[p][2]}
+                   for p, f in debs.items()})
+    report = {**before.get("spaces", {}), **report}
+    dictionaries = {**before.get("dictionaries", {}), **dictionaries}
+    if set(before.get("languages", [])) - set(langs):  # an incremental build: add the earlier run's time
+        seconds += before.get("build_seconds", 0)
+    langs = [lang for lang in LANGS if f"doc_{lang}" in report]
     manifest["doc_spaces"] = {
         "description": "same-algorithm family; rebuild with scripts/build_doc_spaces.py",
-        "inputs": [{"name": p, "version": DEBS[p][0], "file": f.name, "sha256": bsd.sha256(f),
-                    "source": f"apt-get download {p}={DEBS[p][0]} (Debian bookworm)", "licence": DEBS[p][2]}
-                   for p, f in sorted(debs.items())],
+        "inputs": [inputs[name] for name in sorted(inputs)],
         "training": {"algorithm": "gensim Word2Vec skip-gram", "gensim": importlib.metadata.version("gensim"),
                      "workers": 1, "seed": SEED, "vocab_size": VOCAB_SIZE, **settings},
         "tokenizer": doc_corpus.TOKENIZER_RULE,
