@@ -93,12 +93,12 @@ SCENES: tuple[Scene, ...] = (
                       "The map that wins yields a seed dictionary.",
           claim="the game produces a usable seed (its pairs are translations)"),
     Scene("F7", "Similarity distributions", "Sorted intralingual similarities of “two”, “due”, “cane”",
-          SAME_PAIR, "none", _s(words=(("two", "src"), ("deux", "tgt"), ("paquet", "tgt")), n=4000),
+          SAME_PAIR, "none", _s(words=(("two", "src"), ("deux", "tgt"), ("livre", "tgt")), n=4000),
           view="distributions",
           explanation="Compare a word with every word **of its own language** and sort: the curve needs no "
                       "shared space. A word and its translation should have alike curves, an unrelated "
                       "word a different one; the unsupervised seed pairs words by them (Artetxe et al. 2018). "
-                      "(Debian's documentation has no dog: the unrelated word is *paquet*, package.)",
+                      "(Debian's documentation has no dog: the unrelated word is *livre*, book.)",
           claim="the translation's curve is closer than the unrelated word's"),
     Scene("F8", "Unsupervised vs supervised", "BLI against seed-dictionary size, unsupervised as a line",
           SAME_PAIR, "random", _s(sizes=(25, 50, 100, 250, 500, 1000, 2500), random_state=0),

@@ -219,8 +219,8 @@ def adversarial(scene: Scene) -> dict:
 
 def distributions(scene: Scene) -> dict:
     """F7: second-order signatures and sorted cosine curves of three words, and how typical they are."""
-    from core.similarity import (distribution_similarity, second_order_signatures, sorted_similarity_profile,
-                                 translation_win_rate)
+    from core.similarity import (distribution_rank, distribution_similarity, second_order_signatures,
+                                 sorted_similarity_profile, translation_win_rate)
 
     p = scene.params
     src, tgt, train, test = _pair(scene.pair, scene.max_vocab)
@@ -238,6 +238,8 @@ def distributions(scene: Scene) -> dict:
         curves.append(sorted_similarity_profile(emb.vectors[:n], rows=[r])[0][1:].tolist())
     sims = {"translation": distribution_similarity(rows[0], rows[1]),
             "unrelated": distribution_similarity(rows[0], rows[2])}
+    side1 = p["words"][1][1]
+    rank = distribution_rank(rows[0], sigs[side1], sides[side1].index[p["words"][1][0]])
     idx = [(src.index[s], tgt.index[t]) for s, t in test
            if s in src.index and t in tgt.index and src.index[s] < n and tgt.index[t] < n]
     rate, n_pairs = translation_win_rate(sigs["src"], sigs["tgt"], idx, random_state=0)
@@ -245,7 +247,7 @@ def distributions(scene: Scene) -> dict:
     ranks = np.unique(np.geomspace(1, n - 1, 300).astype(int))
     return {"labels": labels, "signatures": [np.asarray(r)[ranks - 1].tolist() for r in rows],
             "curves": [np.asarray(c)[ranks - 1].tolist() for c in curves], "ranks": ranks.tolist(),
-            "second_order": sims, "win_rate": rate, "win_n": n_pairs}
+            "second_order": sims, "win_rate": rate, "win_n": n_pairs, "translation_rank": rank, "n": n}
 
 
 def seed_sizes(scene: Scene) -> dict:
@@ -364,6 +366,10 @@ def stored_key(scene: Scene) -> str:
 # does the data show what the survey says?
 
 
+def _k(n: int) -> str:
+    return f"{n / 1000:g}k" if n >= 1000 else str(n)
+
+
 def _pct(x) -> str:
     return "–" if x is None or x != x else f"{x:.1%}"
 
@@ -399,8 +405,9 @@ def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
         ok = s["translation"] > s["unrelated"]
         a, b, c = res["labels"]
         return ok, (f"Second-order similarity of {a} with {b}: {s['translation']:.2f}, with {c}: "
-                    f"{s['unrelated']:.2f}. Over {res['win_n']:,} test pairs, a translation beats a random word "
-                    f"{_pct(res['win_rate'])} of the time (50% = no signal).")
+                    f"{s['unrelated']:.2f}; among all {res['n']:,} frequent words, {b} ranks "
+                    f"{res['translation_rank']} by similarity to {a}. Over {res['win_n']:,} test pairs, a "
+                    f"translation beats a random word {_pct(res['win_rate'])} of the time (50% = no signal).")
     if v == "seed_size":
         pts = dict((int(n), p) for n, p in res["points"])
         near = [p for n, p in pts.items() if 500 <= n <= 1000]
@@ -426,8 +433,14 @@ def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
                         f"{r['neighbourhood_overlap']:.2f} ({n})" for n, r in res["reports"].items()) + ".")
     if v == "bands":
         b = res["bands"]
-        peak = max(range(len(b)), key=lambda i: b[i]["p1"])
-        falls_after_peak = all(b[i]["p1"] >= b[i + 1]["p1"] for i in range(peak, len(b) - 1))
-        ok = peak == 0 and falls_after_peak
-        return ok, ("P@1 by band: " + ", ".join(f"{x['lo'] + 1:,}–{x['hi']:,}: {_pct(x['p1'])}" for x in b) + ".")
+        p1 = [x["p1"] for x in b]
+        half = len(p1) // 2
+        # the trend, not every step: the most frequent band is the best and the frequent half clearly
+        # beats the rare half (a band of ~100 words moves by several points by chance)
+        ok = p1[0] == max(p1) and np.mean(p1[:half]) > np.mean(p1[-half:]) + 0.1
+        bumps = [f"{_k(b[i]['lo'] + 1)}–{_k(b[i]['hi'])}" for i in range(1, len(b)) if p1[i] > p1[i - 1]]
+        note = (f" Not every step falls: the {', '.join(bumps)} band rises a little over the previous one "
+                f"(about a hundred words per band: a few points is chance)." if bumps and ok else "")
+        return ok, ("P@1 by band: " + ", ".join(f"{x['lo'] + 1:,}–{x['hi']:,}: {_pct(x['p1'])} (n={x['n']})"
+                                                for x in b) + "." + note)
     raise ConfigError(f"no verdict for view {v}")

@@ -514,3 +514,18 @@ def translation_win_rate(sig_src, sig_tgt, pairs, random_state=0) -> tuple[float
     true = distribution_similarity(a, np.asarray(sig_tgt)[pairs[:, 1]])
     rand = distribution_similarity(a, np.asarray(sig_tgt)[other])
     return float(np.mean(np.asarray(true) > np.asarray(rand))), int(len(pairs))
+
+
+def distribution_rank(sig, candidates, target: int) -> int:
+    """Rank (1 = closest) of row ``target`` of ``candidates`` among all rows, by distribution similarity
+    (cosine, as :func:`distribution_similarity`) to the signature ``sig``.
+
+    How the unsupervised seed of Artetxe et al. (2018, ACL) would see a word's translation: rank 1 means
+    the translation is picked; the lab reports it next to the "two / due / cane" example.
+    """
+    C = np.asarray(candidates, dtype=np.float64)
+    a = np.asarray(sig, dtype=np.float64)
+    if C.ndim != 2 or C.shape[1] != a.shape[-1]:
+        raise ConfigError(f"candidates must be (n, {a.shape[-1]}), got {C.shape}")
+    sims = (C @ a) / np.maximum(np.linalg.norm(C, axis=1) * np.linalg.norm(a), 1e-12)
+    return int(1 + np.sum(sims > sims[target]))

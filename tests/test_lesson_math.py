@@ -54,3 +54,13 @@ def test_translation_win_rate_never_compares_with_the_translation_itself():
     sig = np.eye(5, dtype=np.float32)
     rate, _ = translation_win_rate(sig, sig, np.c_[np.arange(5), np.arange(5)], random_state=3)
     assert rate == 1.0     # identical rows win strictly against every other row
+
+
+def test_distribution_rank():
+    from core.similarity import distribution_rank
+
+    C = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+    assert distribution_rank([1.0, 0.1], C, 0) == 1
+    assert distribution_rank([1.0, 0.1], C, 2) == 3
+    with pytest.raises(ConfigError):
+        distribution_rank([1.0, 0.0, 0.0], C, 0)
