@@ -32,6 +32,7 @@ for problem in url_problems:
 ui.present_style()
 
 pages = [
+    st.Page("views/lessons.py", title="Lessons", icon=":material/school:"),
     st.Page("views/data.py", title="Data", icon=":material/database:"),
     st.Page("views/seed.py", title="Seed", icon=":material/grass:"),
     st.Page("views/selflearning.py", title="Self-learning", icon=":material/autorenew:", default=True),

@@ -21,7 +21,8 @@ import numpy as np
 
 from . import __version__
 from .errors import CLWEError, ConfigError, OutputError
-from .io import (BUNDLED_PAIRS, BUNDLED_SPACES, check_alignable, dictionary_coverage, load_bundled_dictionary,
+from .io import (BUNDLED_PAIRS, BUNDLED_SPACES, FAMILIES, PAIR_REGISTRY, SAMPLE_DATA, check_alignable,
+                 dictionary_coverage, load_bundled_dictionary,
                  load_dictionary, load_embeddings, save_word2vec)
 
 SPACE_HELP = f"a bundled short name ({', '.join(BUNDLED_SPACES)}) or an embedding file"
@@ -385,6 +386,35 @@ def cmd_replay(args) -> int:
     return 0 if all(same) and len(same) == len(kept.history) and same_dictionary else 1
 
 
+def _space_shape(short: str) -> str:
+    """``words × dim`` of a bundled space from its .npy header (no vectors read), or 'missing'."""
+    path = SAMPLE_DATA / f"{short}.npy"
+    if not path.is_file():
+        return "missing"
+    shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
+    return f"{shape[0]:,} × {shape[1]}"
+
+
+def cmd_list(args) -> int:
+    """The bundled spaces and pairs, grouped by family; ``--json``: one object per pair and line."""
+    if args.json:
+        for info in PAIR_REGISTRY.values():
+            print(json.dumps(info.as_dict(), ensure_ascii=False))
+        return 0
+    print("Bundled spaces")
+    for short, description in BUNDLED_SPACES.items():
+        print(f"  {short:<8} {_space_shape(short):>14}  {description}")
+    for family, why in FAMILIES.items():
+        pairs = [p for p in PAIR_REGISTRY.values() if p.family == family]
+        same = "same_algorithm: true" if pairs[0].same_algorithm else "same_algorithm: false"
+        print(f"\nFamily \"{family}\" ({same})\n  why it matters: {why}")
+        for info in pairs:
+            print(f"  {info.pair:<15} {info.description}")
+    print("\nTry: clwe align --src doc_en --tgt doc_fr --init unsupervised --out out/   (works)\n"
+          "     clwe align --src en --tgt fr --init unsupervised --out out/           (fails: not isomorphic)")
+    return 0
+
+
 def cmd_app(args) -> int:
     import subprocess
 
@@ -420,6 +450,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="project on the N leading principal axes (deterministic PCA of the space itself), "
                         "e.g. 50 to give French the dimension of the bundled English for VecMap")
     p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("list", help="the bundled spaces and pairs, and the family each pair belongs to")
+    p.add_argument("--json", action="store_true", help="one JSON object per bundled pair and line")
+    p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("align", help="learn a cross-lingual mapping with self-learning and write the mapped spaces")
     p.add_argument("--src", required=True, help="source space: " + SPACE_HELP)

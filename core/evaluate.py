@@ -228,3 +228,43 @@ def pair_precision(marks: np.ndarray) -> float:
     marks = np.asarray(marks)
     known = marks >= 0
     return float(np.mean(marks[known] == 1)) if known.any() else float("nan")
+
+
+def cross_language_mixing(A, B) -> float:
+    """Share of words whose nearest other word (cosine, over both sets) is in the other language.
+
+    A picture of whether two mapped vocabularies share one space or sit side by side: two separate
+    clouds give about 0, perfectly interleaved languages about 0.5 or more (a word's translation is
+    its nearest neighbour). Used by the lab's projection lesson (the post's mapping figure, after
+    Mikolov et al. 2013) to put a number on "the languages interleave after mapping".
+
+    Parameters
+    ----------
+    A, B : array_like (n_a, d), (n_b, d)
+        The two languages' vectors in one space (same ``d``); rows need not be unit length.
+
+    Returns
+    -------
+    float in [0, 1]
+    """
+    A = _unit(A)
+    B = _unit(B)
+    if A.shape[1] != B.shape[1]:
+        raise ConfigError(f"the two sets differ in dimension ({A.shape[1]} vs {B.shape[1]}); map them first")
+    if len(A) + len(B) < 2 or len(A) == 0 or len(B) == 0:
+        raise ConfigError("cross-language mixing needs at least one word on each side")
+    M = np.vstack([A, B])
+    S = M @ M.T                       # small: a few dozen words per picture
+    np.fill_diagonal(S, -np.inf)
+    nearest = S.argmax(axis=1)
+    lang = np.r_[np.zeros(len(A), bool), np.ones(len(B), bool)]
+    return float(np.mean(lang[nearest] != lang))
+
+
+def pair_cosines(A, B) -> np.ndarray:
+    """Cosine of each row pair ``(A[i], B[i])`` (float32); e.g. a word and its translation after mapping."""
+    A = _unit(A)
+    B = _unit(B)
+    if A.shape != B.shape:
+        raise ConfigError(f"pair_cosines needs two arrays of one shape, got {A.shape} and {B.shape}")
+    return np.einsum("ij,ij->i", A, B)

@@ -25,8 +25,78 @@ from .errors import ConfigError, FileFormatError
 
 SAMPLE_DATA = Path(os.environ.get("CLWE_SAMPLE_DATA", Path(__file__).resolve().parent.parent / "sample_data"))
 BUNDLED_SPACES = {"en": "English (GloVe 6B 50d)", "fr": "French (fastText, spaCy fr_core_news_md)",
-                  "fi": "Finnish (floret, spaCy fi experimental web md)"}
-BUNDLED_PAIRS = ("en-fr", "fi-fr", "en-fi")
+                  "fi": "Finnish (floret, spaCy fi experimental web md)",
+                  "doc_en": "English (skip-gram on Debian documentation)",
+                  "doc_fr": "French (skip-gram on Debian documentation)",
+                  "doc_de": "German (skip-gram on Debian documentation)",
+                  "doc_it": "Italian (skip-gram on Debian documentation)"}
+
+# The two families of bundled pairs, and why the difference matters (Søgaard et al. 2018; Vulić et al. 2019).
+FAMILY_TRAINED_DIFFERENTLY = "trained differently"
+FAMILY_SAME_ALGORITHM = "same algorithm"
+FAMILIES = {
+    FAMILY_TRAINED_DIFFERENTLY: "different algorithms, dimensions and corpora (GloVe / fastText / floret): far "
+                                "from isomorphic, so fully unsupervised seeds fail and a dictionary is needed",
+    FAMILY_SAME_ALGORITHM: "one algorithm, same settings, comparable corpora (Debian's translated documentation): "
+                           "roughly isomorphic, so fully unsupervised mapping works",
+}
+
+
+@dataclass(frozen=True)
+class BundledPair:
+    """A bundled language pair: its two spaces, its FreeDict gold splits and the family it belongs to.
+
+    ``same_algorithm`` is true when both spaces come from one algorithm with the same settings on comparable
+    corpora, the condition under which unsupervised mapping is expected to work (Søgaard et al. 2018).
+    """
+
+    pair: str
+    family: str
+    description: str
+
+    @property
+    def src(self) -> str:
+        return self.pair.split("-")[0]
+
+    @property
+    def tgt(self) -> str:
+        return self.pair.split("-")[1]
+
+    @property
+    def same_algorithm(self) -> bool:
+        return self.family == FAMILY_SAME_ALGORITHM
+
+    @property
+    def why(self) -> str:
+        return FAMILIES[self.family]
+
+    def split_path(self, split: str) -> Path:
+        return SAMPLE_DATA / "dictionaries" / f"{self.pair}.{split}.txt"
+
+    @property
+    def train(self) -> Path:
+        return self.split_path("train")
+
+    @property
+    def test(self) -> Path:
+        return self.split_path("test")
+
+    def as_dict(self) -> dict:
+        return {"pair": self.pair, "src": self.src, "tgt": self.tgt, "train": str(self.train),
+                "test": str(self.test), "family": self.family, "same_algorithm": self.same_algorithm,
+                "description": self.description}
+
+
+PAIR_REGISTRY = {p.pair: p for p in (
+    BundledPair("en-fr", FAMILY_TRAINED_DIFFERENTLY, "English GloVe 50-d vs French fastText 300-d"),
+    BundledPair("fi-fr", FAMILY_TRAINED_DIFFERENTLY, "Finnish floret 300-d vs French fastText 300-d"),
+    BundledPair("en-fi", FAMILY_TRAINED_DIFFERENTLY, "English GloVe 50-d vs Finnish floret 300-d"),
+    BundledPair("doc_en-doc_fr", FAMILY_SAME_ALGORITHM, "English vs French skip-gram, Debian documentation"),
+    BundledPair("doc_en-doc_de", FAMILY_SAME_ALGORITHM, "English vs German skip-gram, Debian documentation"),
+    BundledPair("doc_en-doc_it", FAMILY_SAME_ALGORITHM, "English vs Italian skip-gram, Debian documentation"),
+    BundledPair("doc_de-doc_fr", FAMILY_SAME_ALGORITHM, "German vs French skip-gram, Debian documentation"),
+)}
+BUNDLED_PAIRS = tuple(PAIR_REGISTRY)
 
 # Bounds that keep a hostile or mistaken file from taking unbounded memory or time. The largest
 # published word embeddings (fastText crawl, 2M x 300) fit well inside them.
@@ -111,7 +181,7 @@ def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str 
     Parameters
     ----------
     source : str or Path
-        ``"en"``, ``"fr"`` or ``"fi"`` for a bundled space; otherwise a path to word2vec/fastText text
+        a key of :data:`BUNDLED_SPACES` (``"en"``, ``"doc_fr"``, ...) for a bundled space; otherwise a path to word2vec/fastText text
         (with or without header), GloVe text, either gzip-compressed, a ``.npy`` matrix with a vocabulary
         file beside it (one word per line: ``X.vocab``, ``X.words.txt`` or ``X.txt``) or a ``.npz``
         holding ``words`` and ``vectors``.
@@ -152,7 +222,8 @@ def _load_bundled_space(short: str, max_vocab: int | None) -> Embeddings:
     npy = SAMPLE_DATA / f"{short}.npy"
     if not npy.is_file():
         raise FileFormatError(npy, None, "the bundled space is missing",
-                              "Rebuild it with `python scripts/build_sample_data.py`")
+                              "Rebuild it with `python scripts/build_doc_spaces.py`" if short.startswith("doc_")
+                              else "Rebuild it with `python scripts/build_sample_data.py`")
     words, vectors = _read_npy(npy, SAMPLE_DATA / f"{short}.words.txt", max_vocab)
     return Embeddings(words, vectors, short)
 
@@ -532,11 +603,11 @@ def load_dictionary(path: str | Path) -> list[tuple[str, str]]:
 
 
 def load_bundled_dictionary(pair: str, split: str) -> list[tuple[str, str]]:
-    """Gold pairs of a bundled language pair (``"en-fr"``, ``"fi-fr"``, ``"en-fi"``), ``"train"`` or ``"test"``."""
+    """Gold pairs of a bundled language pair (a key of :data:`PAIR_REGISTRY`), ``"train"`` or ``"test"``."""
     if pair not in BUNDLED_PAIRS or split not in ("train", "test"):
         raise ConfigError(f"no bundled dictionary {pair}.{split}; pairs are {', '.join(BUNDLED_PAIRS)}, "
                           "splits are train and test")
-    return load_dictionary(SAMPLE_DATA / "dictionaries" / f"{pair}.{split}.txt")
+    return load_dictionary(PAIR_REGISTRY[pair].split_path(split))
 
 
 @dataclass(frozen=True)

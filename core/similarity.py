@@ -529,3 +529,43 @@ class ColumnTopK:
         v, ix = _topk_rows(dv, k)
         self.values[U] = v
         self.indices[U] = np.take_along_axis(di, ix, axis=1)
+
+
+def translation_win_rate(sig_src, sig_tgt, pairs, random_state=0) -> tuple[float, int]:
+    """How often a word's translation has the closer distribution than a random target word.
+
+    For each ``(i, j)`` in ``pairs`` (rows of ``sig_src`` and ``sig_tgt``, e.g. second-order
+    signatures), compare ``distribution_similarity(sig_src[i], sig_tgt[j])`` with the similarity to a
+    random other target row. 0.5 means the distributions carry no signal about translation; the
+    unsupervised seed of Artetxe et al. (2018, ACL) relies on this being well above 0.5. A one-number
+    check that a chosen "two / due / cane" example is typical of the pair, not a lucky pick.
+
+    Returns
+    -------
+    (rate, n) : share of pairs where the translation wins, and the number of pairs compared.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if len(pairs) == 0:
+        raise ConfigError("translation_win_rate needs at least one pair")
+    rng = np.random.default_rng(random_state)
+    other = rng.integers(0, len(sig_tgt) - 1, size=len(pairs))
+    other = other + (other >= pairs[:, 1])           # never the translation itself
+    a = np.asarray(sig_src)[pairs[:, 0]]
+    true = distribution_similarity(a, np.asarray(sig_tgt)[pairs[:, 1]])
+    rand = distribution_similarity(a, np.asarray(sig_tgt)[other])
+    return float(np.mean(np.asarray(true) > np.asarray(rand))), int(len(pairs))
+
+
+def distribution_rank(sig, candidates, target: int) -> int:
+    """Rank (1 = closest) of row ``target`` of ``candidates`` among all rows, by distribution similarity
+    (cosine, as :func:`distribution_similarity`) to the signature ``sig``.
+
+    How the unsupervised seed of Artetxe et al. (2018, ACL) would see a word's translation: rank 1 means
+    the translation is picked; the lab reports it next to the "two / due / cane" example.
+    """
+    C = np.asarray(candidates, dtype=np.float64)
+    a = np.asarray(sig, dtype=np.float64)
+    if C.ndim != 2 or C.shape[1] != a.shape[-1]:
+        raise ConfigError(f"candidates must be (n, {a.shape[-1]}), got {C.shape}")
+    sims = (C @ a) / np.maximum(np.linalg.norm(C, axis=1) * np.linalg.norm(a), 1e-12)
+    return int(1 + np.sum(sims > sims[target]))

@@ -380,7 +380,15 @@ python scripts/build_sample_data.py --wheels DIR_WITH_WHEELS --debs DIR_WITH_DEB
 The script needs `dpkg-deb` (and `apt-get` on a Debian-like system when it has to download the dictionaries),
 checks the inputs against pinned SHA-256 digests and takes well under a minute (built with spaCy
 {m['build']['spacy']}, numpy {m['build']['numpy']}). The build is deterministic: same inputs, same bytes.
-"""
+""" + _doc_section(m)
+
+
+def _doc_section(m: dict) -> str:
+    """The "same algorithm" family's section, written by scripts/build_doc_spaces.py (empty if not built)."""
+    if "doc_spaces" not in m:
+        return ""
+    from build_doc_spaces import render_readme_section
+    return "\n" + render_readme_section(m["doc_spaces"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -402,9 +410,11 @@ def main(argv: list[str] | None = None) -> None:
 
     out = args.out
     (out / "dictionaries").mkdir(parents=True, exist_ok=True)
-    for pattern in ("*.npy", "*.words.txt", "dictionaries/*.txt", "manifest.json", "README.md"):
-        for stale in out.glob(pattern):  # only what this script writes
-            stale.unlink()
+    previous = out / "manifest.json"
+    doc_spaces = json.loads(previous.read_text(encoding="utf-8")).get("doc_spaces") if previous.exists() else None
+    for name in [f"{lang}{ext}" for lang in ("en", "fr", "fi") for ext in (".npy", ".words.txt")] + \
+            [f"dictionaries/{pair}.{split}.txt" for pair in PAIRS for split in ("train", "test")]:
+        (out / name).unlink(missing_ok=True)  # only what this script writes (the doc_* family stays)
     report: dict = {}
     spaces = {}
     with tempfile.TemporaryDirectory(prefix="clwe-build-") as tmp:
@@ -445,6 +455,8 @@ def main(argv: list[str] | None = None) -> None:
         "split_rule": f"a seeded random {N_TEST_SOURCE_WORDS:,} source words (a third of the source words if "
                       f"there are fewer than {3 * N_TEST_SOURCE_WORDS:,}) go to test with all their pairs, the rest to train",
     }
+    if doc_spaces is not None:  # written by build_doc_spaces.py
+        manifest["doc_spaces"] = doc_spaces
     write_docs(out, manifest)
     log(f"done in {time.time() - start:.0f} s, {manifest['total_bytes'] / 1e6:.1f} MB in {out}")
 

@@ -6,7 +6,7 @@ import streamlit as st
 from app import actions, ui
 from app.state import SYNTHETIC_SEED_N, WIDGET_DEFAULTS
 from app.state import lab as get_lab
-from core.io import BUNDLED_PAIRS, BUNDLED_SPACES
+from core.io import BUNDLED_SPACES, FAMILIES, PAIR_REGISTRY
 
 lab = get_lab()
 st.header("Data: two monolingual spaces and a gold dictionary")
@@ -22,17 +22,25 @@ def _loaded():
 
 
 if source == "Bundled pair":
-    c1, c2 = st.columns([1, 1])
-    c1.selectbox("Language pair", BUNDLED_PAIRS, key="w_pair",
-                 format_func=lambda p: f"{p}  ({BUNDLED_SPACES[p.split('-')[0]]} → {BUNDLED_SPACES[p.split('-')[1]]})")
-    c2.number_input("Maximum vocabulary (most frequent words)", min_value=1000, max_value=200000, step=1000,
+    st.caption("Two families of bundled pairs. The survey's point: unsupervised mapping works when both spaces "
+               "were trained the same way on comparable text, and fails when they were not. One click opens a pair.")
+    st.number_input("Maximum vocabulary (most frequent words)", min_value=1000, max_value=200000, step=1000,
                     key="w_max_vocab")
-    if st.button("Load pair", key="b_load_bundled", type="primary"):
-        if st.session_state["w_seed_n"] == SYNTHETIC_SEED_N:   # back from the synthetic pair's tiny seed
-            st.session_state["w_seed_n"] = WIDGET_DEFAULTS["w_seed_n"]
-        with ui.guard("Loading the bundled pair", (lab, "data_error")):
-            actions.load_bundled(lab, st.session_state["w_pair"], int(st.session_state["w_max_vocab"]))
-            _loaded()
+    columns = st.columns(len(FAMILIES))
+    for column, (family, why) in zip(columns, FAMILIES.items()):
+        pairs = [p for p in PAIR_REGISTRY.values() if p.family == family]
+        column.markdown(f"**{ui.md(family.capitalize())}** (`same_algorithm: {str(pairs[0].same_algorithm).lower()}`)")
+        column.caption(f"Why it matters: {why}.")
+        for info in pairs:
+            current = lab.data is not None and lab.data.label == info.pair
+            if column.button(f"{info.pair}: {info.description}", key=f"b_load_{info.pair}",
+                             type="primary" if current else "secondary", width="stretch"):
+                st.session_state["w_pair"] = info.pair  # what a reload (actions.ensure_default) opens
+                if st.session_state["w_seed_n"] == SYNTHETIC_SEED_N:   # back from the synthetic pair's tiny seed
+                    st.session_state["w_seed_n"] = WIDGET_DEFAULTS["w_seed_n"]
+                with ui.guard("Loading the bundled pair", (lab, "data_error")):
+                    actions.load_bundled(lab, info.pair, int(st.session_state["w_max_vocab"]))
+                    _loaded()
 
 elif source == "Synthetic pair":
     st.caption("The control experiment: the target space is a rotated, noised copy of a real space, so an "
@@ -84,6 +92,11 @@ if data is None:
     st.stop()
 
 st.subheader(f"Loaded: {ui.md(data.label)}")
+if data.label in PAIR_REGISTRY:
+    info = PAIR_REGISTRY[data.label]
+    st.caption(f"Family: {info.family}. {info.description}. {FAMILIES[info.family].capitalize()}."
+               + (" Technical-documentation spaces: software words (file, menu, option) translate well, everyday "
+                  "words are rare or missing." if info.same_algorithm else ""))
 c = st.columns(4)
 c[0].metric(f"Source words ({ui.md(data.src.name)})", f"{len(data.src):,}")
 c[1].metric("Source dimensions", data.src.dim)

@@ -1,0 +1,235 @@
+"""Figures of the Lessons page: plotly charts and Graphviz diagrams drawn from scene results.
+
+No computation here: every number comes from ``app/scenes.py`` (which calls core). Fonts are at least
+16 px so that a projector at 1280x720 stays legible from the back of a room.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from app.charts import BAD_COLOR, LAYOUT, NN_COLOR, OK_COLOR, SRC_COLOR, TGT_COLOR
+
+BIG = dict(size=18)
+HEIGHT = 430          # one chart per screen at 1280x720 next to the buttons
+
+
+def _layout(fig: go.Figure, **kw) -> go.Figure:
+    fig.update_layout(**{**LAYOUT, "font": BIG, "height": HEIGHT, **kw})
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# diagrams (Graphviz DOT, rendered by st.graphviz_chart)
+
+_ON = 'style="filled,bold" fillcolor="#0072B2" fontcolor="white" penwidth=3'
+_OFF = 'style="filled" fillcolor="#F2F2F2" fontcolor="#555555" color="#BBBBBB"'
+
+
+def _node(name: str, label: str, on: bool, shape: str = "box") -> str:
+    return f'{name} [label="{label}" shape={shape} {_ON if on else _OFF}];'
+
+
+def framework_dot(choices: dict) -> str:
+    """F2: the mapping framework (Glavaš et al. 2019), the chosen seed / mapping / retrieval highlighted."""
+    seeds = [("dictionary", "training dictionary"), ("random", "N random pairs"),
+             ("identical", "identical strings\\nor numerals"), ("unsupervised", "unsupervised\\n(2nd-order, GAN, GW)")]
+    maps = [("procrustes", "orthogonal W\\n(Procrustes)"), ("least_squares", "any linear W\\n(least squares)"),
+            ("multistep", "multi-step\\n(whiten, re-weight)")]
+    lines = ['digraph G {', 'rankdir=LR; nodesep=0.25; ranksep=0.45; bgcolor="transparent";',
+             'node [fontname="Helvetica" fontsize=24 margin="0.15,0.08"]; edge [penwidth=2 color="#444444"];',
+             _node("X", f"source space X\\n{choices.get('src', 'L1')}", True, "cylinder"),
+             _node("Z", f"target space Z\\n{choices.get('tgt', 'L2')}", True, "cylinder"),
+             _node("N", f"normalise\\n{choices.get('normalize', '')}", True),
+             'subgraph cluster_seed { label="1. seed dictionary D"; fontsize=24; style=rounded; color="#888888";']
+    chosen = {"numerals": "identical", "adversarial": "unsupervised",
+              "gromov-wasserstein": "unsupervised"}.get(choices.get("seed"), choices.get("seed"))
+    lines += [_node(f"s_{k}", lab, chosen == k) for k, lab in seeds]
+    lines += ['}', 'subgraph cluster_map { label="3. learn the map W"; fontsize=24; style=rounded; color="#888888";']
+    lines += [_node(f"m_{k}", lab, choices.get("mapping") == k) for k, lab in maps]
+    lines += ['}',
+              _node("L", f"2. look up X_S, Z_T\\n({choices.get('pairs', 'K')} pairs)", True),
+              _node("SL", f"self-learning\\ninduce D by {choices.get('retrieval', 'CSLS').upper()}",
+                    choices.get("iteration", 0) > 0),
+              _node("E", f"BLI on held-out pairs\\nP@1 {choices.get('p1', '–')}", True, "note"),
+              "X -> N; Z -> N;"]
+    chosen_seed = f"s_{chosen or 'dictionary'}"
+    chosen_map = f"m_{choices.get('mapping', 'procrustes')}"
+    lines += [f"N -> {chosen_seed};", f"{chosen_seed} -> L;", f"L -> {chosen_map};",
+              f"{chosen_map} -> SL;", f"SL -> L [label=\" new D\" fontsize=24 style=dashed];",
+              f"{chosen_map} -> E;", "}"]
+    return "\n".join(lines)
+
+
+def loop_dot(phase: str, iteration: int, size: int) -> str:
+    """F4: the self-learning loop; ``phase`` ("seed" or "loop") says which edge the shown iteration took."""
+    on_seed, on_loop = phase == "seed", phase == "loop"
+    return "\n".join([
+        'digraph G {', 'rankdir=TB; nodesep=0.3; ranksep=0.3; bgcolor="transparent";',
+        'node [fontname="Helvetica" fontsize=24 shape=box style="rounded,filled" fillcolor="#F2F2F2"];',
+        'edge [penwidth=2 fontsize=24 fontname="Helvetica"];',
+        f'S [label="seed: 100 pairs" {_ON if on_seed else _OFF}];',
+        f'M [label="map W\\n(Procrustes)" {_ON}];',
+        f'I [label="induce D\\n(nearest neighbours)" {_ON if on_loop else _OFF}];',
+        f'D [label="D: {size:,} pairs" shape=note {_ON}];',
+        'S -> M; M -> I; I -> D; D -> M [label=" next" style=dashed constraint=false];', '}'])
+
+
+# --------------------------------------------------------------------------------------------------
+# plotly charts
+
+
+def projection_pair(result: dict, lang_names: tuple[str, str]) -> go.Figure:
+    """F3: before and after mapping side by side; a line joins each word and its gold translation."""
+    words = result["words"]
+    n = len(words)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("before mapping", "after mapping (W learned)"),
+                        horizontal_spacing=0.04)
+    for col, key in ((1, "before"), (2, "after")):
+        C = result[key]
+        hits = result["hits_after"] if key == "after" else [None] * n
+        for ok, color, name in ((True, OK_COLOR, "translation is nearest"), (False, BAD_COLOR, "another word is nearer"),
+                                (None, NN_COLOR, "word ↔ translation")):
+            xs, ys = [], []
+            for i in range(n):
+                if hits[i] is ok:
+                    xs += [C[i][0], C[n + i][0], None]
+                    ys += [C[i][1], C[n + i][1], None]
+            if xs:
+                fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=color, width=2), opacity=0.6,
+                                         name=name, hoverinfo="skip", showlegend=col == 2 or ok is None), 1, col)
+        for side, color, symbol, offset in ((0, SRC_COLOR, "circle", 0), (1, TGT_COLOR, "diamond", n)):
+            fig.add_trace(go.Scatter(
+                x=[C[offset + i][0] for i in range(n)], y=[C[offset + i][1] for i in range(n)],
+                mode="markers+text", text=[w[side] for w in words],
+                textposition="top center" if side == 0 else "bottom center",
+                textfont=dict(size=16, color=color), marker=dict(color=color, size=10, symbol=symbol),
+                name=lang_names[side], showlegend=col == 1, hovertemplate="%{text}<extra></extra>"), 1, col)
+    fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False)
+    fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False)
+    _layout(fig, height=450, legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0),
+            margin=dict(l=10, r=10, t=50, b=40))
+    fig.update_annotations(font_size=18)
+    return fig
+
+
+def learning_curves(rows: list[dict], view: int, n_total: int) -> go.Figure:
+    """F4: P@1 (CSLS, NN) and the share of correct induced pairs up to the shown iteration."""
+    shown = rows[:view + 1]
+    it = [r["iteration"] for r in shown]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("translated correctly (P@1)", "dictionary size"),
+                        horizontal_spacing=0.2)
+    fig.add_trace(go.Scatter(x=it, y=[r["p1_csls"] for r in shown], name="CSLS retrieval", mode="lines+markers",
+                             line=dict(color=SRC_COLOR, width=4), marker=dict(size=10)), 1, 1)
+    fig.add_trace(go.Scatter(x=it, y=[r["p1_nn"] for r in shown], name="nearest neighbour",
+                             mode="lines+markers", line=dict(color=TGT_COLOR, width=3, dash="dash"),
+                             marker=dict(size=9, symbol="diamond")), 1, 1)
+    fig.add_trace(go.Bar(x=it, y=[r["size"] for r in shown], name="pairs in the dictionary",
+                         marker_color=OK_COLOR, showlegend=False), 1, 2)
+    top = max(r["p1_csls"] for r in rows)
+    fig.update_yaxes(tickformat=".0%", range=[0, max(0.05, top * 1.15)], row=1, col=1)
+    fig.update_yaxes(range=[0, max(r["size"] for r in rows) * 1.1], tickformat=",d", row=1, col=2)
+    fig.update_xaxes(title_text="iteration", range=[-0.5, n_total - 0.5], dtick=2, tickangle=0)
+    _layout(fig, legend=dict(x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
+            margin=dict(l=60, r=10, t=40, b=50))
+    fig.update_annotations(font_size=18)
+    return fig
+
+
+def losses(result: dict) -> go.Figure:
+    """F6: generator and discriminator loss per epoch, discriminator accuracy on a second axis."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    ep = list(range(1, len(result["gen_loss"]) + 1))
+    fig.add_trace(go.Scatter(x=ep, y=result["gen_loss"], name="generator (the map W)", mode="lines+markers",
+                             line=dict(color=SRC_COLOR, width=4), marker=dict(size=10)), secondary_y=False)
+    fig.add_trace(go.Scatter(x=ep, y=result["disc_loss"], name="discriminator", mode="lines+markers",
+                             line=dict(color=TGT_COLOR, width=4, dash="dash"), marker=dict(size=10, symbol="diamond")),
+                  secondary_y=False)
+    ref = result.get("reference")
+    if ref:   # the same game on an isomorphic copy, for comparison: thin lines of the same colours
+        fig.add_trace(go.Scatter(x=ep, y=ref["gen_loss"], name="generator (rotated copy)", mode="lines",
+                                 line=dict(color=SRC_COLOR, width=2, dash="dot"), opacity=0.7), secondary_y=False)
+        fig.add_trace(go.Scatter(x=ep, y=ref["disc_loss"], name="discriminator (rotated copy)", mode="lines",
+                                 line=dict(color=TGT_COLOR, width=2, dash="dot"), opacity=0.7), secondary_y=False)
+    if result.get("disc_accuracy"):
+        fig.add_trace(go.Scatter(x=ep, y=result["disc_accuracy"], name="discriminator accuracy", mode="lines",
+                                 line=dict(color=NN_COLOR, width=2, dash="dot")), secondary_y=True)
+        fig.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1], dtick=0.25, showgrid=False,
+                         secondary_y=True)
+    fig.update_yaxes(title_text="loss", secondary_y=False)
+    fig.update_xaxes(title_text="epoch", dtick=1)
+    return _layout(fig, legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                                    font=dict(size=16)), margin=dict(l=60, r=20, t=90, b=50))
+
+
+def distributions(result: dict, kind: str) -> go.Figure:
+    """F7: three words' curves (normalised second-order signatures or sorted cosines)."""
+    series = result["signatures"] if kind == "signatures" else result["curves"]
+    fig = go.Figure()
+    colors, dashes = (SRC_COLOR, OK_COLOR, BAD_COLOR), ("solid", "dash", "dot")
+    for k, (label, ys) in enumerate(zip(result["labels"], series)):
+        fig.add_trace(go.Scatter(x=result["ranks"], y=ys, name=label, mode="lines",
+                                 line=dict(width=4, color=colors[k], dash=dashes[k])))
+    fig.update_xaxes(title_text="neighbour rank within its own language", type="log")
+    fig.update_yaxes(title_text="normalised similarity" if kind == "signatures" else "cosine similarity")
+    return _layout(fig)
+
+
+def seed_size(result: dict) -> go.Figure:
+    """F8: P@1 against seed size, the unsupervised run as a dashed line."""
+    xs = [p[0] for p in result["points"]]
+    ys = [p[1] for p in result["points"]]
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers+text", name="N random dictionary pairs",
+                               text=[f"{y:.0%}" for y in ys], textposition="top left", textfont=dict(size=16),
+                               line=dict(color=SRC_COLOR, width=4), marker=dict(size=11)))
+    fig.add_hline(y=result["unsupervised"], line=dict(color=TGT_COLOR, dash="dash", width=4),
+                  annotation_text=f"unsupervised: {result['unsupervised']:.1%}", annotation_position="top right",
+                  annotation_font=dict(color=TGT_COLOR, size=18))
+    fig.update_xaxes(title_text="seed pairs N (log scale)", type="log", tickvals=xs, ticktext=[f"{x:,}" for x in xs])
+    fig.update_yaxes(title_text="P@1 (CSLS)", tickformat=".0%", range=[0, max(ys + [result["unsupervised"]]) * 1.2])
+    return _layout(fig, showlegend=False)
+
+
+ISO_ROWS = (("relational_similarity", "relational similarity (↑)"),
+            ("neighbourhood_overlap", "neighbourhood overlap (↑)"),
+            ("singular_value_gap", "singular value gap (↓)"),
+            ("eigenvector_similarity", "eigenvector similarity (↓)"))
+
+
+def isomorphism(result: dict) -> go.Figure:
+    """F9: one panel per diagnostic (↑ higher / ↓ lower = more isomorphic), one bar per pair (A, B, ...)."""
+    names = list(result["reports"])
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[t for _, t in ISO_ROWS], horizontal_spacing=0.12,
+                        vertical_spacing=0.2)
+    palette = (OK_COLOR, SRC_COLOR, TGT_COLOR, NN_COLOR)
+    letters = [chr(65 + i) for i in range(len(names))]
+    for c, (key, _) in enumerate(ISO_ROWS):
+        row, col = 1 + c // 2, 1 + c % 2
+        vals = [result["reports"][n][key] for n in names]
+        fig.add_trace(go.Bar(x=letters, y=vals, marker_color=list(palette[:len(names)]), name=key,
+                             text=[f"{v:.2f}" if v < 10 else f"{v:.0f}" for v in vals], textposition="outside",
+                             textfont=dict(size=16), showlegend=False), row, col)
+        fig.update_yaxes(range=[0, max(vals) * 1.35], showticklabels=False, row=row, col=col)
+    _layout(fig, margin=dict(l=20, r=10, t=40, b=30))
+    fig.update_annotations(font_size=18)
+    return fig
+
+
+def _k(n: int) -> str:
+    return f"{n / 1000:g}k" if n >= 1000 else str(n)
+
+
+def bands(result: dict) -> go.Figure:
+    """F12: P@1 (and P@10) per source frequency band."""
+    b = result["bands"]
+    labels = [f"≤{_k(x['hi'])}" for x in b]       # upper rank of each band: short enough for a projector
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=labels, y=[x["p1"] for x in b], name="P@1", marker_color=SRC_COLOR,
+                         text=[f"{x['p1']:.0%}<br>n={x['n']}" for x in b], textposition="outside",
+                         textfont=dict(size=16)))
+    fig.add_trace(go.Scatter(x=labels, y=[x["p10"] for x in b], name="P@10", mode="lines+markers",
+                             line=dict(color=TGT_COLOR, width=3, dash="dash"), marker=dict(size=10)))
+    fig.update_xaxes(title_text="source word frequency rank", tickangle=0)
+    fig.update_yaxes(title_text="share of test words", tickformat=".0%", range=[0, 1])
+    return _layout(fig)

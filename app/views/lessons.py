@@ -1,0 +1,240 @@
+"""Lessons: every figure of the survey in one click, on the bundled data.
+
+One button per figure sets up its scene (pair, seed, settings, iteration, view, see ``app/lessons.py``) and
+shows the chart with two or three sentences and a check of the survey's claim on this data. Results are
+cached once per server (``st.cache_resource`` keyed by the scene's settings), so a class opening the same
+lesson costs one computation; long runs come precomputed from ``app/lesson_results.json``. What a session
+looks at (lesson, iteration) lives in its own Session State.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from app import lesson_charts as lc
+from app import actions, scenes, ui
+from app.lessons import BY_ID, SCENES
+from app.state import SEED_LABELS
+from app.state import lab as get_lab
+
+ss = st.session_state
+
+
+@st.cache_resource(show_spinner=False)
+def _precomputed() -> dict:
+    return scenes.load_precomputed()
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _result(key: str) -> dict:
+    """One scene's numbers, shared read-only by every session of the server (key = ``Scene.key``)."""
+    scene = next(s for s in SCENES if s.key == key)
+    return scenes.result(scene, _precomputed())
+
+
+def _open(scene_id: str) -> None:
+    ss["lesson"] = scene_id
+    ss["lesson_iter"] = BY_ID[scene_id].iteration
+
+
+# Scenes whose run the lab can reproduce in a few seconds: the widgets they set before starting it.
+LAB_WIDGETS = {
+    "F3": lambda p: {"w_seed_strategy": "dictionary", "w_cutoff": 5000},
+    "F12": lambda p: {"w_seed_strategy": "dictionary", "w_cutoff": 5000},
+    "F4": lambda p: {"w_seed_strategy": "random", "w_seed_n": p["n"], "w_cutoff": p["cutoff"],
+                     "w_retrieval": p["retrieval"], "w_direction": p["direction"], "w_keep_prob": p["keep_prob"],
+                     "w_max_iter": p["max_iter"]},
+}
+
+
+def _open_in_lab(scene_id: str, iteration: int) -> None:
+    """Load the scene's pair and start its run in this session's lab (then Step in the sidebar goes on)."""
+    scene = BY_ID[scene_id]
+    lab = get_lab()
+    try:
+        ss.update({"w_data_source": "Bundled pair", "w_pair": scene.pair, "w_max_vocab": scene.max_vocab,
+                   "w_seed_random_state": 0, **LAB_WIDGETS[scene_id](scene.params)})
+        actions.load_bundled(lab, scene.pair, scene.max_vocab)
+        strategy, params, settings = actions.settings_from_widgets()
+        actions.start_run(lab, strategy, params, settings)
+        if iteration:
+            actions.run_n(lab, 0, iteration)
+        ss["pending_iter"] = lab.run.learner.current.iteration
+        ss["lesson_lab_msg"] = (f"The lab now holds this scene: {scene.pair}, {lab.run.seed_label}, iteration "
+                                f"{lab.run.learner.current.iteration}. Step on in the sidebar or open any page.")
+    except Exception as e:  # noqa: BLE001 - shown to the user in one line, the lab keeps its state
+        ss["lesson_lab_msg"] = f"Could not open the scene in the lab: {ui.error_text(e)}"
+
+
+# One chart per screen at 1280x720: less padding above the buttons than Streamlit's default.
+st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}"
+            "div[data-testid='stMainBlockContainer'] h3{padding-top:0.2rem;padding-bottom:0.2rem}"
+            # Streamlit's stylesheet shrinks Graphviz labels to the page font; keep the diagram's own size
+            "div[data-testid='stGraphVizChart'] svg text{font-size:27px !important}</style>",
+            unsafe_allow_html=True)
+cols = st.columns(4, gap="small")
+for k, scene in enumerate(SCENES):
+    cols[k % 4].button(scene.label, key=f"lesson_{scene.id}", width="stretch", help=f"{scene.title}: {scene.figure}",
+                   type="primary" if ss.get("lesson") == scene.id else "secondary",
+                   on_click=_open, args=(scene.id,))
+
+scene = BY_ID.get(ss.get("lesson"))
+if scene is None:
+    st.subheader("Lessons: the survey's figures, live")
+    st.info("Pick a figure above. Each button sets up one figure of the survey (Ruder, Søgaard & Vulić, "
+            "*Unsupervised cross-lingual representation learning*, 2019) on the bundled data, with the "
+            "chart, a short explanation and whether the data agrees with the survey.")
+    st.stop()
+
+with st.spinner(f"Setting up {scene.id}: {scene.title}…"):
+    res = _result(scene.key)
+holds, numbers = scenes.verdict(scene, res)
+src_name, tgt_name = scene.pair.split("-")
+
+st.markdown(f"### {scene.id} · {scene.title}: <span style='font-weight:400;font-size:0.8em'>{scene.figure}</span>",
+            unsafe_allow_html=True)
+chart_col, text_col = st.columns([2, 1])
+
+
+def _explain(extra: str = "") -> None:
+    with text_col:
+        st.markdown(scene.explanation)
+        if holds:
+            st.success(f"**The data agrees.** {numbers}", icon=":material/check_circle:")
+        else:
+            st.warning(f"**The data disagrees** with the survey ({scene.claim}). {numbers}",
+                       icon=":material/info:")
+        if extra:
+            st.markdown(extra)
+        st.caption(f"Pair {scene.pair}, {scene.max_vocab:,} words per side. The survey: {scene.claim}.")
+        if scene.id in LAB_WIDGETS:
+            st.button("Open this scene in the lab", key="lesson_to_lab", on_click=_open_in_lab,
+                      args=(scene.id, int(ss.get("lesson_iter", 0)) if scene.steps else 0),
+                      help="Loads the pair, seed and settings of this scene into the lab (a few seconds), so "
+                           "the sidebar's Step and every page continue from here")
+        if ss.get("lesson_lab_msg"):
+            st.info(ss.pop("lesson_lab_msg"), icon=":material/science:")
+
+
+if scene.view == "diagram":
+    lab = get_lab()
+    run = lab.run if lab is not None else None
+    p = scene.params
+    choices = {"src": src_name, "tgt": tgt_name, "seed": scene.seed, "mapping": p["mapping"],
+               "retrieval": p["retrieval"], "normalize": p["normalize"], "pairs": p["n"], "iteration": 1}
+    if run is not None:   # the run open in the lab: highlight its own choices
+        rec = ui.view_record(lab)
+        strategy = next((k for k, v in SEED_LABELS.items() if v == run.seed_label), run.seed.strategy)
+        p1 = (rec.bli or {}).get("csls")
+        choices.update(src=f"{run.src_norm.name} ({run.src_norm.dim}-d)", tgt=f"{run.tgt_norm.name} ({run.tgt_norm.dim}-d)",
+                       seed=strategy, mapping=run.config.mapping, retrieval=run.config.retrieval,
+                       normalize=", ".join(run.config.normalize), pairs=f"{int(rec.dictionary_size):,}",
+                       iteration=rec.iteration, p1=f"{p1.p_at_1:.1%}" if p1 else "–")
+    with chart_col:
+        st.graphviz_chart(lc.framework_dot(choices), width="stretch")
+    _explain(f"Highlighted now: seed **{choices['seed']}**, map **{choices['mapping']}**, retrieval "
+             f"**{choices['retrieval'].upper()}**, iteration {choices['iteration']}.")
+
+elif scene.view == "projection":
+    with chart_col:
+        st.plotly_chart(lc.projection_pair(res, (src_name, tgt_name)), width="stretch", theme=None,
+                        key="lesson_chart")
+    note = ("" if res["same_dim"] else
+            f"*Before* shows each language's own PCA side by side: the {src_name} and {tgt_name} spaces have "
+            "different dimensions, so before mapping they share no coordinates at all.")
+    _explain(f"W was learned from {res['n_train']:,} training pairs; P@1 on the whole test dictionary "
+             f"{res['p1_csls']:.1%} (CSLS). {note}")
+
+elif scene.view == "curves":
+    rows = res["rows"]
+    it = min(int(ss.get("lesson_iter", 0)), len(rows) - 1)
+    with chart_col:
+        b1, b2, b3, _ = st.columns([1, 1.2, 1.2, 1])
+    if b1.button("◀ Previous", key="lesson_back", disabled=it == 0, width="stretch"):
+        it -= 1
+    if b2.button("Next iteration ▶", key="lesson_step", disabled=it >= len(rows) - 1, type="primary", width="stretch"):
+        it += 1
+    if b3.button("Restart", key="lesson_reset", width="stretch"):
+        it = 0
+    ss["lesson_iter"] = it
+    ex = res["examples"][it]
+    with chart_col:
+        st.plotly_chart(lc.learning_curves(rows, it, len(rows)), width="stretch", theme=None, key="lesson_chart")
+        st.markdown(f"**Iteration {it}:** P@1 {rows[it]['p1_csls']:.1%}, dictionary {rows[it]['size']:,} pairs. "
+                    "A few test words now translate as: "
+                    + ", ".join(f"{w} → {t} {'✔' if ok else '✘'}" for w, t, ok in ex))
+    with text_col:
+        st.graphviz_chart(lc.loop_dot("seed" if it == 0 else "loop", it, rows[it]["size"]), width="stretch")
+    _explain()
+
+elif scene.view == "losses":
+    with chart_col:
+        st.plotly_chart(lc.losses(res), width="stretch", theme=None, key="lesson_chart")
+        st.dataframe(pd.DataFrame([{"source": s, "target": t, "gold": {1: "✔", 0: "✘", -1: "?"}[m]}
+                                   for s, t, m in res["seed_examples"]]).T, width="stretch")
+    why = ""
+    if not holds:
+        acc = res["disc_accuracy"][-1] if res.get("disc_accuracy") else float("nan")
+        why = (f"**Why it fails here:** the discriminator wins (it tells mapped from real vectors "
+               f"{acc:.0%} of the time in the last epoch). The game only matches the two clouds of vectors as wholes. When the "
+               "spaces are not near-rotations of each other (F9), a map can fool the discriminator without "
+               "sending words to their translations, so the seed is wrong pairs. GANs are brittle "
+               "(Conneau et al. 2018); the post: unsupervised methods fail for many pairs. ")
+        ref = res.get("reference")
+        if ref:
+            why += (f"Dotted: the same game on a {ref['label']} (isomorphic by construction), where "
+                    f"{ref['seed_precision']:.0%} of the seed pairs are right. ")
+    _explain(why + f"{scene.params['n_epochs']} epochs of {scene.params['epoch_size']:,} samples took "
+             f"{res['seconds']:.0f} s once (precomputed by scripts/build_lessons.py). Left, below the chart: "
+             "the seed's first pairs against the gold dictionary (? = word not in it).")
+
+elif scene.view == "distributions":
+    with chart_col:
+        kind = st.radio("Curves", ["normalised (what the unsupervised seed compares)", "raw sorted cosines"],
+                        key="lesson_f7_kind", horizontal=True, label_visibility="collapsed")
+        st.plotly_chart(lc.distributions(res, "signatures" if kind.startswith("normalised") else "curves"),
+                        width="stretch", theme=None, key="lesson_chart")
+    _explain("Raw sorted cosines look alike for every word; normalising them over the most frequent words "
+             "(Artetxe et al. 2018) brings out the differences.")
+
+elif scene.view == "seed_size":
+    with chart_col:
+        st.plotly_chart(lc.seed_size(res), width="stretch", theme=None, key="lesson_chart")
+    why = ""
+    if res.get("unsup_collapse"):
+        why = (f"The unsupervised run failed here (stopped after {res['unsup_iterations']} iterations: "
+               f"{res['unsup_collapse']}). On this pair the spaces are far from isomorphic (see F9), the "
+               "post's point that unsupervised mapping needs similar spaces.")
+    _explain(why)
+
+elif scene.view == "isomorphism":
+    names = list(res["reports"])
+    with chart_col:
+        st.plotly_chart(lc.isomorphism(res), width="stretch", theme=None, key="lesson_chart")
+        st.markdown("  ·  ".join(f"**{chr(65 + i)}** = {n}" for i, n in enumerate(names)))
+    reps = list(res["reports"].values())
+    alike_closer = len(reps) < 3 or (reps[1]["relational_similarity"] > reps[2]["relational_similarity"]
+                                     and reps[1]["neighbourhood_overlap"] > reps[2]["neighbourhood_overlap"])
+    note = ("B, trained alike, is also closer to isomorphic than C." if alike_closer else
+            "**Where the data disagrees with the intuition:** B, trained alike, is *not* closer to isomorphic "
+            "than C on these measures. Its spaces come from only 2–3 million words of documentation each, so "
+            "beyond the most frequent words the neighbourhoods are noisy, and these measures count "
+            "neighbourhood agreement. Corpus size matters as much as the algorithm (Søgaard et al. 2018; "
+            "Vulić et al. 2020).")
+    _explain("A rotation keeps every distance, so the copy scores near the ideal; real spaces are far from it. "
+             + note)
+
+elif scene.view == "bands":
+    with chart_col:
+        st.plotly_chart(lc.bands(res), width="stretch", theme=None, key="lesson_chart")
+    b = res["bands"]
+    why = ""
+    if not holds:
+        why = (f"Why the most frequent band is lower: its words are mostly function words and very polysemous "
+               f"ones (the dictionary lists {b[0]['translations']:.1f} translations per word there against "
+               f"{b[-1]['translations']:.1f} in the rarest band); one vector mixes their senses, and the "
+               "nearest neighbour is often a related word rather than a listed translation. ")
+        peak = max(range(len(b)), key=lambda i: b[i]["p1"])
+        if all(b[i]["p1"] >= b[i + 1]["p1"] for i in range(peak, len(b) - 1)):
+            why += (f"From the {b[peak]['lo'] + 1:,}–{b[peak]['hi']:,} band on, accuracy does fall with rank "
+                    "as the survey says.")
+    _explain(why)

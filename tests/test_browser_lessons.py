@@ -1,0 +1,61 @@
+"""One real browser on the Lessons page: open it at projector size (1280x720), click one lesson, step it, screenshot.
+
+Marked ``browser`` like tests/test_browser.py; needs Debian's /usr/bin/chromium (``.ci/run`` installs it).
+Prints the seconds from the click to the chart and saves the screenshots under tmp_path.
+"""
+
+import re
+import time
+
+import pytest
+
+from test_browser import HEADLESS_ARGS, NO_BROWSER, server  # noqa: F401  (the module's server fixture)
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+def _wait_idle(page, timeout: float = 60_000) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+@NO_BROWSER
+def test_self_learning_lesson_in_a_real_browser(server, tmp_path):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(server + "/lessons")
+            button = page.get_by_role("button", name="F4 Self-learning", exact=True)
+            button.wait_for(timeout=120_000)
+            _wait_idle(page)
+            t0 = time.monotonic()
+            button.click()
+            page.get_by_text("F4 · The self-learning loop:").wait_for(timeout=60_000)
+            chart = page.locator(".js-plotly-plot").first
+            chart.wait_for(state="visible", timeout=60_000)
+            _wait_idle(page)
+            seconds = time.monotonic() - t0
+            assert page.locator("strong", has_text="Iteration 0:").count() == 1
+            text0 = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 0:").first.inner_text()
+            p1_seed = float(re.search(r"P@1 ([\d.]+)%", text0).group(1))
+            # the chart is on screen at 1280x720, not below the fold
+            box = chart.bounding_box()
+            assert box is not None and box["y"] < 720 and box["height"] > 200
+            page.get_by_role("button", name="Next iteration ▶").click()
+            page.locator("strong", has_text="Iteration 1:").wait_for(timeout=60_000)
+            _wait_idle(page)
+            text = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 1:").first.inner_text()
+            p1 = float(re.search(r"P@1 ([\d.]+)%", text).group(1))
+            assert p1 > p1_seed       # one self-learning step from 100 pairs improves on the seed's mapping
+            assert page.get_by_text("The data agrees.").count() == 1
+            page.mouse.move(1275, 715)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(tmp_path / "lesson_f4.png"))
+            print(f"\nF4: 1 click, {seconds:.2f} s to the chart; P@1 {p1_seed}% -> {p1}% after one step; "
+                  f"screenshot in {tmp_path}")
+        finally:
+            browser.close()
