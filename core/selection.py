@@ -1,16 +1,17 @@
 """Gold-free model selection: which mapping of a self-learning run to keep.
 
-Self-learning can make a good seed worse (on the bundled pairs a 5k-pair dictionary loses 3-4.5 P@1
-points; identical strings lose up to 5 on en-fr) while it rescues a poor one (fi-fr identical strings:
-6% to 28%). No gold dictionary is available to tell which, so the candidates -- the seed's own mapping,
-every iteration's mapping and the final (multi-step) mapping fitted on each iteration's dictionary --
-are scored with an unsupervised criterion, and the best is kept:
+Self-learning can make a good seed worse (on a held-out dictionary the project does not have, a 5k-pair
+dictionary lost 3-4.5 P@1 points and identical strings up to 5 on en-fr) while it rescues a poor one
+(fi-fr identical strings: 6% to 28%). No gold dictionary is available to tell which, so the candidates --
+the seed's own mapping, every iteration's mapping and the final (multi-step) mapping fitted on each
+iteration's dictionary -- are scored with an unsupervised criterion, and the best is kept:
 
+* :func:`identical_strings_criterion` (default, cross-validated by :func:`score_candidate`) -- the share
+  of identically spelled words (names, numbers, loanwords; Søgaard, Ruder & Vulić 2018, ACL), held out
+  of the candidate's dictionary, whose CSLS translation is their twin.
 * :func:`mean_csls_criterion` -- Conneau, Lample, Ranzato, Denoyer & Jégou (2018, ICLR, "Word
   Translation Without Parallel Data", MUSE), Section 3.5: translate the 10k most frequent source words
   by CSLS and average the cosine of each word with its translation.
-* :func:`identical_strings_criterion` -- the share of identically spelled words (names, numbers,
-  loanwords; Søgaard, Ruder & Vulić 2018) held out from the seed whose CSLS translation is their twin.
 
 :func:`select_mapping` scores the candidates of a :class:`core.selflearning.SelfLearning` run; see its
 docstring for the default and the evidence behind it (``bench/model_selection.py``).
