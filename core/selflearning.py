@@ -144,9 +144,10 @@ class AlignConfig:
         the seed pairs in every dictionary, and gold-free model selection (:mod:`core.selection`) keeps the
         seed's own mapping unless an iteration scores better. Why no self-learning by default: on a dev
         split of the en-fr training dictionary self-learning looked like a gain (CSLS P@1 45.3 against
-        41.6 for the dictionary alone), but on the bundled test splits it cost 3 points on en-fr (46.1
-        against 49.2) and 3.6 on fi-fr (34.6 against 38.2 with French reduced to 50-d): a gain on one dev
-        split of one pair did not carry over (numbers in ``bench/model_selection.py`` and the README).
+        41.6 for the dictionary alone), but it did not carry over: on the bundled test splits (final
+        mapping, dictionary alone / after self-learning) en-fr 42.4 / 42.8, fi-fr 56.5 / 56.5, en-fr with
+        French reduced to 50-d 37.0 / 34.3; on the held-out dictionaries of issue 10 (not bundled) en-fr
+        49.2 / 46.1, fi-fr 38.2 / 34.6 (``bench/model_selection.py``).
         ``"weak"``: a weak seed (25 random pairs, identical strings, numerals): the unsupervised mode with
         only the 10,000 most frequent words taking part. Chosen on dev splits of the training
         dictionaries (``bench/tune_weak_seeds.py``; CSLS P@1, cutoff 20k / 10k / 5k): fi-fr random

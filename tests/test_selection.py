@@ -70,12 +70,12 @@ def test_mean_csls_criterion_prefers_the_true_alignment():
     assert identical_strings_criterion(X[rows] @ Q.astype(np.float32), Z, rows) < 0.05
 
 
-def test_identical_seed_is_judged_by_mean_csls(overtrained):
+def test_auto_judges_an_identical_seed_by_mean_csls(overtrained):
     run, _ = overtrained
     shared = np.array([(run.src.index[w], run.tgt.index[w]) for w in run.src.words if w in run.tgt.index])
     other = SelfLearning(run.src, run.tgt, shared, run.config)
     other.step()
-    selection = select_mapping(other, max_candidates=2, final=False)
+    selection = select_mapping(other, criterion="auto", max_candidates=2, final=False)
     assert selection.criterion == "mean_csls" and "100% of the seed pairs are identical strings" in selection.reason
     assert pick(selection.candidates, "mean_csls") is selection.kept
     assert select_mapping(other, criterion="identical", max_candidates=2, final=False).criterion == "identical"
