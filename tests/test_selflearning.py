@@ -273,3 +273,20 @@ def test_takeoff_switches_the_schedule(good):
     off = SelfLearning(src, tgt, seed, _config(stochastic_interval=50))
     off.history = sl.history
     assert off.takeoff() is None and off.schedule()[0] == 50      # 0 switches detection off
+
+
+def test_common_dimension_search_maps_spaces_of_different_dimension(good):
+    from core.selflearning import common_dimension_search
+    src, tgt, gold, _ = good
+    rng = np.random.default_rng(2)
+    # the target in 80 dimensions: its 50 real ones rotated into a larger space, plus 30 weak noise ones
+    wide = np.hstack([tgt.vectors, 0.05 * rng.standard_normal((len(tgt), 30)).astype(np.float32)])
+    wide = wide @ np.linalg.qr(rng.standard_normal((80, 80)))[0].astype(np.float32)
+    tgt80 = Embeddings(tgt.words, wide.astype(np.float32), "wide")
+    pairs, last = common_dimension_search(src, tgt80, AlignConfig.preset("unsupervised", cutoff=N), seed_n=1000)
+    assert last.collapse is None and last.converged
+    right = [src.words[i] == tgt.words[j] for i, j in pairs]
+    assert np.mean(right) > 0.9
+    # the full-dimension run from that dictionary recovers the mapping
+    final = SelfLearning(src, tgt80, pairs, _config(stochastic_initial=1.0), gold_test=gold[:300])
+    assert final.current.bli["csls"].p_at_1 >= 0.95
