@@ -212,10 +212,10 @@ SEED_ALTERNATIVES = {
 }
 
 
-def _check_seed(seed, args, src, tgt) -> None:
+def _check_seed(seed_pairs, args, src, tgt) -> None:
     from .mapping import MIN_PAIRS
 
-    n = len(np.unique(np.asarray(seed.pairs).reshape(-1, 2), axis=0))
+    n = len(np.unique(np.asarray(seed_pairs).reshape(-1, 2), axis=0))
     if n < MIN_PAIRS:
         instead = SEED_ALTERNATIVES.get(args.init, "use --init dictionary with --dictionary FILE")
         raise ConfigError(f"the {args.init} seed found only {n} pair(s) between {src.name} and {tgt.name}; "
@@ -273,13 +273,31 @@ def _align_into(args, out: Path) -> float:
     if args.init == "random":
         seed_kw["n"] = args.seed_size
     started = time.perf_counter()
-    seed = build_seed(args.init, src.with_vectors(normalize(src.vectors, config.normalize)),
-                      tgt.with_vectors(normalize(tgt.vectors, config.normalize)), **seed_kw)
+    seed_record_extra = {}
+    if args.init == "unsupervised" and src.dim != tgt.dim:
+        # Different dimensions: seed and search between equal dimensions (the larger space on its principal
+        # axes), then self-learning on the full spaces from the dictionary the search found.
+        from .selflearning import common_dimension_search
+        progress(f"unsupervised seed and search with the {'source' if src.dim > tgt.dim else 'target'} space "
+                 f"on its {min(src.dim, tgt.dim)} principal axes, then self-learning on the full spaces")
+        pairs, searched = common_dimension_search(
+            src, tgt, config,
+            callback=lambda rec: progress(f"search iteration {rec.iteration}: objective {rec.objective:.4f}, "
+                                          f"keep {rec.keep_prob:.2f}, shared strings {100 * rec.shared_agreement:.1f}%"))
+        if searched.collapse:
+            progress(f"search: {searched.collapse}")
+        seed_record_extra = {"search_iterations": searched.iteration, "search_dimension": min(src.dim, tgt.dim)}
+        config = replace(config, stochastic_initial=1.0)  # the search found the alignment: finish deterministically
+        seed_pairs = pairs
+    else:
+        seed = build_seed(args.init, src.with_vectors(normalize(src.vectors, config.normalize)),
+                          tgt.with_vectors(normalize(tgt.vectors, config.normalize)), **seed_kw)
+        seed_pairs = seed.pairs
     seed_seconds = time.perf_counter() - started
-    progress(f"seed ({args.init}): {len(seed.pairs)} pairs in {seed_seconds:.1f} s")
-    _check_seed(seed, args, src, tgt)
+    progress(f"seed ({args.init}): {len(seed_pairs)} pairs in {seed_seconds:.1f} s")
+    _check_seed(seed_pairs, args, src, tgt)
 
-    run = SelfLearning(src, tgt, seed.pairs, config, gold_test=test)
+    run = SelfLearning(src, tgt, seed_pairs, config, gold_test=test)
     with open(out / "history.jsonl", "w", encoding="utf-8") as history:
         def report(rec):
             history.write(json.dumps(_history_line(rec)) + "\n")
@@ -315,8 +333,8 @@ def _align_into(args, out: Path) -> float:
         progress(f"final ({mapping.method}) P@1: csls {final['csls']['p_at_1']:.3f}, nn {final['nn']['p_at_1']:.3f}")
     dictionary_source = args.dictionary or (f"bundled {_bundled_pair(args)} train" if train is not None else None)
     # The seed's parameters, without the training pairs themselves (config.json names their source).
-    seed_record = {"pairs": int(len(seed.pairs)), "seconds": round(seed_seconds, 3),
-                   **{k: v for k, v in seed_kw.items() if k != "pairs"}}
+    seed_record = {"pairs": int(len(seed_pairs)), "seconds": round(seed_seconds, 3),
+                   **{k: v for k, v in seed_kw.items() if k != "pairs"}, **seed_record_extra}
     if "pairs" in seed_kw:
         seed_record["pairs_from"] = dictionary_source
     config_record = {

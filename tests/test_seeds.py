@@ -312,6 +312,13 @@ def test_second_order_directions_are_consistent(control):
     assert sets["union"] == sets["forward"] | sets["backward"]
     assert sets["mutual"] == sets["forward"] & sets["backward"]
     assert len(sets["forward"]) == 300 and {i for i, _ in sets["forward"]} == set(range(300))
+    # VecMap's union keeps a pair found in both directions twice (it weighs double in the first mapping)
+    union = seeds.second_order_seed(src, tgt, n=300, direction="union")
+    assert len(union) == 600 and union.info["n_unique"] == len(sets["union"])
+    counts = {}
+    for p in map(tuple, union.pairs):
+        counts[p] = counts.get(p, 0) + 1
+    assert {p for p, c in counts.items() if c == 2} == sets["mutual"]
     with pytest.raises(ConfigError, match="direction must be"):
         seeds.second_order_seed(src, tgt, n=300, direction="sideways")
 

@@ -239,3 +239,54 @@ def test_keep_seed_keeps_seed_pairs(good):
     rec = sl.step()
     pairs = set(zip(rec.src_idx.tolist(), rec.tgt_idx.tolist()))
     assert all((int(a), int(b)) in pairs for a, b in seed)
+
+
+def test_unsupervised_preset_takes_off_and_finishes_fast_on_the_synthetic_pair(good):
+    from core.normalize import normalize
+    from core.seeds import build_seed
+    src, tgt, gold, _ = good
+    seed = build_seed("unsupervised", src.with_vectors(normalize(src.vectors)),
+                      tgt.with_vectors(normalize(tgt.vectors)), n=1000)
+    assert len(seed) == 2000 > seed.info["n_unique"]              # VecMap's union, duplicates kept
+    cfg = AlignConfig.preset("unsupervised", cutoff=N)
+    assert (cfg.stochastic_interval, cfg.threshold, cfg.takeoff_agreement) == (50, 1e-6, 0.02)
+    sl = SelfLearning(src, tgt, seed.pairs, cfg, gold_test=gold[:300])
+    assert len(sl.shared_pairs) > 500        # measurable although the seed covers every frequent word
+    last = sl.run_until_converged()
+    # the aligned pair takes off at once; the fast finishing schedule then converges within a few dozen
+    # iterations instead of VecMap's 50 stalled iterations per doubling of the keep probability
+    assert sl.takeoff() is not None and sl.takeoff() <= 2 and sl.schedule() == (3, 1e-3)
+    assert last.converged and last.iteration < 40 and last.collapse is None
+    assert last.bli["csls"].p_at_1 >= 0.95
+
+
+def test_takeoff_switches_the_schedule(good):
+    from dataclasses import replace
+    src, tgt, _, seed = good
+    sl = SelfLearning(src, tgt, seed, _config(stochastic_interval=50, threshold=1e-6, takeoff_agreement=0.02))
+    base = sl.history[0]
+    sl.history = [replace(base, shared_agreement=0.0)] + [replace(base, iteration=i, shared_agreement=v)
+                                                          for i, v in enumerate([0.004, 0.011, 0.019], 1)]
+    assert sl.takeoff() is None and sl.schedule() == (50, 1e-6)
+    sl.history.append(replace(base, iteration=4, shared_agreement=0.035))
+    assert sl.takeoff() == 4 and sl.schedule() == (3, 1e-3)
+    off = SelfLearning(src, tgt, seed, _config(stochastic_interval=50))
+    off.history = sl.history
+    assert off.takeoff() is None and off.schedule()[0] == 50      # 0 switches detection off
+
+
+def test_common_dimension_search_maps_spaces_of_different_dimension(good):
+    from core.selflearning import common_dimension_search
+    src, tgt, gold, _ = good
+    rng = np.random.default_rng(2)
+    # the target in 80 dimensions: its 50 real ones rotated into a larger space, plus 30 weak noise ones
+    wide = np.hstack([tgt.vectors, 0.05 * rng.standard_normal((len(tgt), 30)).astype(np.float32)])
+    wide = wide @ np.linalg.qr(rng.standard_normal((80, 80)))[0].astype(np.float32)
+    tgt80 = Embeddings(tgt.words, wide.astype(np.float32), "wide")
+    pairs, last = common_dimension_search(src, tgt80, AlignConfig.preset("unsupervised", cutoff=N), seed_n=1000)
+    assert last.collapse is None and last.converged
+    right = [src.words[i] == tgt.words[j] for i, j in pairs]
+    assert np.mean(right) > 0.9
+    # the full-dimension run from that dictionary recovers the mapping
+    final = SelfLearning(src, tgt80, pairs, _config(stochastic_initial=1.0), gold_test=gold[:300])
+    assert final.current.bli["csls"].p_at_1 >= 0.95

@@ -20,7 +20,8 @@ class Seed:
     Parameters
     ----------
     pairs : ndarray of int64, shape (k, 2)
-        ``pairs[i] = (src_row, tgt_row)``, unique rows.
+        ``pairs[i] = (src_row, tgt_row)``, unique rows -- except the unsupervised (second-order) union
+        seed, which keeps a pair found in both directions twice, as VecMap does.
     strategy : str
         The name in :data:`SEED_STRATEGIES` that produced it.
     scores : ndarray of float32, shape (k,), or None
@@ -96,11 +97,12 @@ def _check_n(n: int, src: Embeddings, tgt: Embeddings, what: str, max_n: int | N
     return n
 
 
-def _csls_pairs(A: np.ndarray, B: np.ndarray, csls_k: int, direction: str):
+def _csls_pairs(A: np.ndarray, B: np.ndarray, csls_k: int, direction: str, keep_duplicates: bool = False):
     """CSLS nearest neighbours between rows of ``A`` and ``B`` (unit rows, same dimension).
 
     ``direction``: ``"forward"`` (each row of A), ``"backward"`` (each row of B), ``"union"`` of both
-    (VecMap) or ``"mutual"`` (pairs found in both directions; MUSE's S2T&T2S).
+    (VecMap) or ``"mutual"`` (pairs found in both directions; MUSE's S2T&T2S). ``keep_duplicates``: a
+    union keeps a pair found in both directions twice, as VecMap does (it then weighs double in Procrustes).
     """
     if direction not in ("forward", "backward", "union", "mutual"):
         raise ConfigError(f"direction must be 'forward', 'backward', 'union' or 'mutual', not {direction!r}.")
@@ -119,6 +121,9 @@ def _csls_pairs(A: np.ndarray, B: np.ndarray, csls_k: int, direction: str):
     if direction == "mutual":
         keep = bwd_idx[fwd_idx] == a_rows
         return _unique_pairs(a_rows[keep], fwd_idx[keep], fwd_val[keep])
-    return _unique_pairs(np.concatenate([a_rows, bwd_idx]), np.concatenate([fwd_idx, b_rows]),
-                         np.concatenate([fwd_val, bwd_val]))
+    src_idx, tgt_idx = np.concatenate([a_rows, bwd_idx]), np.concatenate([fwd_idx, b_rows])
+    scores = np.concatenate([fwd_val, bwd_val])
+    if keep_duplicates:
+        return np.stack([src_idx, tgt_idx], axis=1).astype(np.int64), scores.astype(np.float32)
+    return _unique_pairs(src_idx, tgt_idx, scores)
 

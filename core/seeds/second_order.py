@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from .. import similarity
 from ..io import Embeddings
 from ._common import Seed, _check_n, _csls_pairs
@@ -36,12 +38,17 @@ def second_order_seed(src: Embeddings, tgt: Embeddings, n: int = 4000, csls_k: i
     csls_k : int
         CSLS neighbourhood size (VecMap: 10).
     direction : {"union", "forward", "backward", "mutual"}
-        VecMap takes the union of both directions (up to ``2 n`` pairs).
+        VecMap takes the union of both directions: ``2 n`` pairs, a pair found in both directions
+        kept twice, so it weighs double in the first mapping. This matters: on en vs fr50 (50-d GloVe
+        vs PCA-reduced fastText), self-learning from the union with its duplicates follows VecMap's own
+        trajectory (objective 0.5503, 0.5752, 0.5906 at iterations 1-3, VecMap 0.5503, 0.5751, 0.5905),
+        from the deduplicated union another one (0.5512, 0.5766, 0.5927).
 
     Returns
     -------
     Seed
-        ``scores`` are CSLS scores between signatures; ``info`` has ``n`` and ``seconds``.
+        ``scores`` are CSLS scores between signatures; ``info`` has ``n``, ``n_unique`` (distinct pairs)
+        and ``seconds``.
 
     References
     ----------
@@ -52,6 +59,7 @@ def second_order_seed(src: Embeddings, tgt: Embeddings, n: int = 4000, csls_k: i
     start = time.perf_counter()
     sig_src = similarity.second_order_signatures(src.vectors, n)
     sig_tgt = similarity.second_order_signatures(tgt.vectors, n)
-    pairs, scores = _csls_pairs(sig_src, sig_tgt, csls_k, direction)
-    info = {"n": n, "csls_k": csls_k, "direction": direction, "seconds": time.perf_counter() - start}
+    pairs, scores = _csls_pairs(sig_src, sig_tgt, csls_k, direction, keep_duplicates=True)
+    info = {"n": n, "csls_k": csls_k, "direction": direction, "n_unique": len(np.unique(pairs, axis=0)),
+            "seconds": time.perf_counter() - start}
     return Seed(pairs, "unsupervised", scores, info)
