@@ -228,6 +228,15 @@ def train(corpus: Path, settings: dict) -> tuple[list[str], np.ndarray, dict]:
         "corpus_vocabulary": len(model.wv.index_to_key), "count_of_last_word": counts[-1]}
 
 
+def reuse(out: Path, lang: str, corpus: Path, settings: dict) -> tuple[list[str], np.ndarray, dict]:
+    """An already trained space and the statistics train() reports, recounted from the corpus."""
+    counts = Counter(token for line in open(corpus, encoding="utf-8") for token in line.split())
+    words = (out / f"doc_{lang}.words.txt").read_text(encoding="utf-8").split()
+    vectors = np.load(out / f"doc_{lang}.npy", allow_pickle=False).astype(np.float32)
+    return words, vectors, {"corpus_vocabulary": sum(c >= settings["min_count"] for c in counts.values()),
+                            "count_of_last_word": counts[words[-1]]}
+
+
 def build_dictionaries(out: Path, dictd: Path, spaces: dict[str, dict]) -> dict:
     """FreeDict gold pairs restricted to the vocabularies, split by source word (build_sample_data's rules)."""
     report = {}
@@ -256,6 +265,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--langs", nargs="+", default=list(LANGS), choices=LANGS)
     parser.add_argument("--out", type=Path, default=ROOT / "sample_data")
     parser.add_argument("--counts-only", action="store_true", help="print token counts, do not train")
+    parser.add_argument("--reuse-spaces", action="store_true",
+                        help="keep doc_*.npy already in --out (same settings) and redo only counts and dictionaries")
     parser.add_argument("--no-verify", action="store_true", help="build even if a .deb differs from its SHA-256")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="override a training setting (for dev-split trials), e.g. vector_size=100")
@@ -268,8 +279,7 @@ def main(argv: list[str] | None = None) -> None:
         settings[key] = type(TRAIN[key])(float(value)) if key in TRAIN else value
 
     packages = sorted({p for lang in {"en", *args.langs} for p, _, _ in SOURCES[lang]}  # English: man originals
-                      | {p for pair, (f, i) in PAIRS.items() for p in (f"dict-freedict-{f}", f"dict-freedict-{i}")
-                         if all(side[4:] in args.langs for side in pair.split("-"))})
+                      | {p for f, i in PAIRS.values() for p in (f"dict-freedict-{f}", f"dict-freedict-{i}")})
     debs = fetch(packages, args.debs, args.cache, not args.no_verify)
     roots = extract(debs, args.cache / "extracted")
     out = args.out
@@ -285,12 +295,18 @@ def main(argv: list[str] | None = None) -> None:
             if args.counts_only:
                 continue
             t0 = time.time()
-            words, vectors, stats = train(corpus, settings)
-            bsd.log(f"trained doc_{lang} in {time.time() - t0:.0f} s")
+            if args.reuse_spaces and (out / f"doc_{lang}.npy").exists():
+                words, vectors, stats = reuse(out, lang, corpus, settings)
+                bsd.log(f"reused doc_{lang} (not retrained)")
+            else:
+                words, vectors, stats = train(corpus, settings)
+                bsd.log(f"trained doc_{lang} in {time.time() - t0:.0f} s")
             words, vectors = bsd.clean(words, vectors, f"doc_{lang}", report)
             bsd.write_space(out, f"doc_{lang}", words, vectors)
             report[f"doc_{lang}"].update(stats, n_words=len(words), dim=int(vectors.shape[1]), dtype="float16",
-                                         train_seconds=round(time.time() - t0), first_words=words[:10])
+                                         first_words=words[:10])
+            if not args.reuse_spaces:
+                report[f"doc_{lang}"]["train_seconds"] = round(time.time() - t0)
             spaces[f"doc_{lang}"] = {w: i for i, w in enumerate(words)}
     if args.counts_only:
         print(json.dumps(report, indent=1))
