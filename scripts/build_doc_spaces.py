@@ -222,17 +222,26 @@ def train(corpus: Path, settings: dict) -> tuple[list[str], np.ndarray, dict]:
     from gensim.models import Word2Vec
 
     model = Word2Vec(corpus_file=str(corpus), workers=1, seed=SEED, hashfxn=stable_hash, **settings)
-    words = model.wv.index_to_key[:VOCAB_SIZE]
-    counts = [int(model.wv.get_vecattr(w, "count")) for w in words]
-    return list(words), np.asarray(model.wv.vectors[:len(words)], dtype=np.float32), {
-        "corpus_vocabulary": len(model.wv.index_to_key), "count_of_last_word": counts[-1]}
+    rows = _alphabetic_rows(model.wv.index_to_key)
+    words = [model.wv.index_to_key[i] for i in rows]
+    return words, np.asarray(model.wv.vectors[rows], dtype=np.float32), {
+        "corpus_vocabulary": len(model.wv.index_to_key),
+        "count_of_last_word": int(model.wv.get_vecattr(words[-1], "count"))}
+
+
+def _alphabetic_rows(words: list[str]) -> list[int]:
+    """The first VOCAB_SIZE str.isalpha() words: the tokeniser's letter class also matches ½ ² ³ (numeric
+    'No' characters), which the bundled spaces leave out like the other families do."""
+    return [i for i, w in enumerate(words) if w.isalpha()][:VOCAB_SIZE]
 
 
 def reuse(out: Path, lang: str, corpus: Path, settings: dict) -> tuple[list[str], np.ndarray, dict]:
     """An already trained space and the statistics train() reports, recounted from the corpus."""
     counts = Counter(token for line in open(corpus, encoding="utf-8") for token in line.split())
     words = (out / f"doc_{lang}.words.txt").read_text(encoding="utf-8").split()
-    vectors = np.load(out / f"doc_{lang}.npy", allow_pickle=False).astype(np.float32)
+    rows = _alphabetic_rows(words)
+    words = [words[i] for i in rows]
+    vectors = np.load(out / f"doc_{lang}.npy", allow_pickle=False)[rows].astype(np.float32)
     return words, vectors, {"corpus_vocabulary": sum(c >= settings["min_count"] for c in counts.values()),
                             "count_of_last_word": counts[words[-1]]}
 
