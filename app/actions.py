@@ -15,8 +15,8 @@ import time
 import streamlit as st
 
 from app import loaders
-from app.state import (CHEAP_SEEDS, DIRECTION_LABELS, NORMALIZATION_PRESETS, SEED_LABELS, DataSet, LabState,
-                       RunState, new_uid)
+from app.state import (CHEAP_SEEDS, DIRECTION_LABELS, NORMALIZATION_PRESETS, SEED_LABELS, WIDGET_DEFAULTS, DataSet,
+                       LabState, RunState, new_uid)
 from core import io as cio
 from core.errors import ConfigError
 
@@ -75,11 +75,46 @@ def coverage(data: DataSet):
 
 
 def align_config(settings: dict):
-    """An AlignConfig from the settings widgets (only the fields AlignConfig has)."""
+    """An AlignConfig from the settings widgets (only the fields AlignConfig has), on top of the preset named
+    by ``settings["preset"]`` if any (the unsupervised seed: its threshold and take-off detection have no
+    widget)."""
     from core.selflearning import AlignConfig
 
     names = {f.name for f in dataclasses.fields(AlignConfig)}
-    return AlignConfig(**{k: v for k, v in settings.items() if k in names})
+    fields = {k: v for k, v in settings.items() if k in names}
+    preset = settings.get("preset")
+    return AlignConfig.preset(preset, **fields) if preset else AlignConfig(**fields)
+
+
+def preset_widgets(strategy: str, largest: int) -> dict:
+    """Values of the schedule widgets for a seed strategy: the unsupervised preset's for the unsupervised
+    seed (VecMap's slow stochastic search), the lab's defaults otherwise. ``largest``: the larger vocabulary."""
+    from core.selflearning import AlignConfig
+
+    if strategy == "unsupervised":
+        cfg = AlignConfig.preset("unsupervised")
+        return {"w_keep_prob": cfg.stochastic_initial, "w_stoch_interval": cfg.stochastic_interval,
+                "w_max_iter": cfg.max_iter, "w_cutoff": min(cfg.cutoff, largest)}
+    return {k: (min(WIDGET_DEFAULTS[k], largest) if k == "w_cutoff" else WIDGET_DEFAULTS[k])
+            for k in ("w_keep_prob", "w_stoch_interval", "w_max_iter", "w_cutoff")}
+
+
+def unsupervised_schedule_text(data: DataSet | None) -> str:
+    """What the unsupervised preset does beyond the widgets (threshold, take-off), for the Seed page."""
+    from core.selflearning import AlignConfig
+
+    cfg = AlignConfig.preset("unsupervised")
+    text = (f"Unsupervised preset (VecMap's unsupervised mode): keep {cfg.stochastic_initial:g} of the candidate "
+            f"pairs at first, doubled after {cfg.stochastic_interval} iterations without an objective gain of "
+            f"{cfg.threshold:g}; once the mapping has taken off (identical strings are their own nearest "
+            f"neighbour for ≥ {cfg.takeoff_agreement:.0%} of them) patience {cfg.takeoff_interval} and threshold "
+            f"{cfg.takeoff_threshold:g}, a fast finish.")
+    if data is not None and data.src.dim != data.tgt.dim:
+        text += (f" The spaces differ in dimension ({data.src.dim} and {data.tgt.dim}): building the seed runs "
+                 f"that search with the larger space on its {min(data.src.dim, data.tgt.dim)} principal axes "
+                 "(about a minute); self-learning then goes on from its dictionary on the full spaces, "
+                 "deterministically (keep 1).")
+    return text
 
 
 def seed_kwargs(strategy: str, data: DataSet, params: dict, callback=None) -> dict:
@@ -124,9 +159,14 @@ def start_run(lab: LabState, strategy: str, params: dict, settings: dict, progre
 def _initial(data: DataSet, strategy: str, params: dict, settings: dict, progress=None):
     """Build the seed on the normalised spaces and a SelfLearning run holding iteration 0."""
     from core.seeds import build_seed
-    from core.selflearning import SelfLearning
+    from core.selflearning import SelfLearning, unsupervised_start
 
     config = align_config(settings)
+    if strategy == "unsupervised":
+        # As `clwe align --init unsupervised`: for spaces of different dimension the seed is the dictionary
+        # of a search on the larger space's principal axes, and the run finishes deterministically.
+        seed, config = unsupervised_start(data.src, data.tgt, config, seed_n=int(params.get("n", 4000)))
+        return seed, SelfLearning(data.src, data.tgt, seed.pairs, config, gold_test=data.test or None)
     steps = tuple(config.normalize)
     src_n = loaders.normalized(data.src, steps)
     tgt_n = loaders.normalized(data.tgt, steps)
@@ -167,6 +207,8 @@ def settings_from_widgets() -> tuple[str, dict, dict]:
                 "random_state": rs,
                 "stochastic_initial": float(ss["w_keep_prob"]), "stochastic_interval": int(ss["w_stoch_interval"]),
                 "max_iter": int(ss["w_max_iter"])}
+    if strategy == "unsupervised":
+        settings["preset"] = "unsupervised"   # its threshold and take-off detection (no widgets)
     return strategy, params, settings
 
 
@@ -362,18 +404,19 @@ def isomorphism(lab: LabState, n: int, k: int):
 
 def unsupervised_reference(lab: LabState, retrieval: str, callback=None) -> tuple[float, int, str | None]:
     """P@1 of a fully unsupervised run on the current data: second-order seed (Artetxe et al. 2018, ACL)
-    and self-learning until convergence with VecMap's stochastic schedule.
+    and self-learning until convergence with the unsupervised preset (VecMap's slow stochastic search,
+    then a fast finish; for spaces of different dimension, the search on principal axes first).
 
     Returns (P@1, iterations, the engine's collapse sentence or None)."""
-    from core.seeds import build_seed
-    from core.selflearning import SelfLearning
+    from core.selflearning import AlignConfig, SelfLearning, unsupervised_start
 
     data, run = lab.data, lab.run
     if not data.test:
         raise ConfigError("the reference is measured on the test dictionary; load one first")
-    config = dataclasses.replace(run.learner.config, stochastic_initial=0.1)
-    n = min(4000, len(data.src), len(data.tgt))
-    seed = build_seed("unsupervised", run.src_norm, run.tgt_norm, n=n, csls_k=config.csls_k)
+    # the unsupervised preset (as `clwe align --init unsupervised`), with the run's normalisation and CSLS k
+    config = AlignConfig.preset("unsupervised", normalize=run.config.normalize, csls_k=run.config.csls_k,
+                                random_state=run.config.random_state)
+    seed, config = unsupervised_start(data.src, data.tgt, config)
     learner = SelfLearning(data.src, data.tgt, seed.pairs, config, gold_test=data.test)
     last = learner.run_until_converged(callback=callback)
     return last.bli[retrieval].p_at_1, last.iteration, last.collapse

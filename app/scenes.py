@@ -252,8 +252,8 @@ def distributions(scene: Scene) -> dict:
 
 def seed_sizes(scene: Scene) -> dict:
     """F8: P@1 of Procrustes from N random pairs for each N, and a fully unsupervised reference run."""
-    from core.seeds import build_seed, random_seed
-    from core.selflearning import AlignConfig, SelfLearning
+    from core.seeds import random_seed
+    from core.selflearning import AlignConfig, SelfLearning, unsupervised_start
 
     p = scene.params
     src, tgt, train, test = _pair(scene.pair, scene.max_vocab)
@@ -266,8 +266,8 @@ def seed_sizes(scene: Scene) -> dict:
         rec = SelfLearning(src, tgt, seed.pairs, cfg, gold_test=test).history[0]
         points.append((n, rec.bli["csls"].p_at_1))
     t0 = time.perf_counter()
-    ucfg = AlignConfig.preset("unsupervised", cutoff=min(20000, len(src), len(tgt)))
-    useed = build_seed("unsupervised", Sn, Tn, n=min(4000, len(src), len(tgt)), csls_k=ucfg.csls_k)
+    # exactly what `clwe align --init unsupervised` and the lab's unsupervised seed run
+    useed, ucfg = unsupervised_start(src, tgt, AlignConfig.preset("unsupervised"))
     learner = SelfLearning(src, tgt, useed.pairs, ucfg, gold_test=test)
     last = learner.run_until_converged()
     return {"points": points, "unsupervised": last.bli["csls"].p_at_1, "unsup_iterations": last.iteration,

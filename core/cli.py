@@ -274,21 +274,23 @@ def _align_into(args, out: Path) -> float:
         seed_kw["n"] = args.seed_size
     started = time.perf_counter()
     seed_record_extra = {}
-    if args.init == "unsupervised" and src.dim != tgt.dim:
+    if args.init == "unsupervised":
         # Different dimensions: seed and search between equal dimensions (the larger space on its principal
         # axes), then self-learning on the full spaces from the dictionary the search found.
-        from .selflearning import common_dimension_search
-        progress(f"unsupervised seed and search with the {'source' if src.dim > tgt.dim else 'target'} space "
-                 f"on its {min(src.dim, tgt.dim)} principal axes, then self-learning on the full spaces")
-        pairs, searched = common_dimension_search(
+        from .selflearning import unsupervised_start
+        if src.dim != tgt.dim:
+            progress(f"unsupervised seed and search with the {'source' if src.dim > tgt.dim else 'target'} space "
+                     f"on its {min(src.dim, tgt.dim)} principal axes, then self-learning on the full spaces")
+        seed, config = unsupervised_start(
             src, tgt, config,
             callback=lambda rec: progress(f"search iteration {rec.iteration}: objective {rec.objective:.4f}, "
                                           f"keep {rec.keep_prob:.2f}, shared strings {100 * rec.shared_agreement:.1f}%"))
-        if searched.collapse:
-            progress(f"search: {searched.collapse}")
-        seed_record_extra = {"search_iterations": searched.iteration, "search_dimension": min(src.dim, tgt.dim)}
-        config = replace(config, stochastic_initial=1.0)  # the search found the alignment: finish deterministically
-        seed_pairs = pairs
+        if "search_iterations" in seed.info:
+            if seed.info["search_collapse"]:
+                progress(f"search: {seed.info['search_collapse']}")
+            seed_record_extra = {"search_iterations": seed.info["search_iterations"],
+                                 "search_dimension": seed.info["search_dimension"]}
+        seed_pairs = seed.pairs
     else:
         seed = build_seed(args.init, src.with_vectors(normalize(src.vectors, config.normalize)),
                           tgt.with_vectors(normalize(tgt.vectors, config.normalize)), **seed_kw)

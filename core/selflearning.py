@@ -721,3 +721,48 @@ def common_dimension_search(src: Embeddings, tgt: Embeddings, config: AlignConfi
     search = SelfLearning(src, tgt, seed.pairs, config)
     last = search.run_until_converged(callback=callback)
     return np.stack([last.src_idx, last.tgt_idx], axis=1), last
+
+
+def unsupervised_start(src: Embeddings, tgt: Embeddings, config: AlignConfig, seed_n: int = 4000,
+                       callback: Callable[[IterationRecord], None] | None = None):
+    """The seed dictionary and settings a fully unsupervised run self-learns from (Artetxe et al. 2018, ACL).
+
+    One place for what ``clwe align --init unsupervised`` and the lab's unsupervised seed both do:
+
+    - spaces of the same dimension: the second-order seed among the ``seed_n`` most frequent words of the
+      normalised spaces, and ``config`` unchanged (with the unsupervised preset, its slow stochastic
+      search is what finds the alignment);
+    - spaces of different dimension: :func:`common_dimension_search` (seed and search with the larger space
+      on its principal axes), its final dictionary as the seed, and ``config`` with
+      ``stochastic_initial=1.0``: the search found the alignment, the full spaces finish deterministically.
+
+    Parameters
+    ----------
+    src, tgt : Embeddings
+        The spaces as loaded (not normalised: ``config.normalize`` is applied here).
+    config : AlignConfig
+        Settings of the run (normally ``AlignConfig.preset("unsupervised")``).
+    seed_n : int
+        Most frequent words compared by the second-order seed.
+    callback : callable, optional
+        Called with each record of the principal-axes search (different dimensions only).
+
+    Returns
+    -------
+    seed : core.seeds.Seed
+        Strategy ``"unsupervised"``; after a search its ``info`` holds ``search_iterations``,
+        ``search_dimension`` and ``search_collapse`` (None, or why the search itself failed).
+    config : AlignConfig
+        The settings for self-learning from ``seed``.
+    """
+    from .seeds import Seed, second_order_seed
+
+    if src.dim == tgt.dim:
+        seed = second_order_seed(src.with_vectors(normalize_vectors(src.vectors, config.normalize)),
+                                 tgt.with_vectors(normalize_vectors(tgt.vectors, config.normalize)),
+                                 n=min(seed_n, len(src), len(tgt)), csls_k=config.csls_k)
+        return seed, config
+    pairs, searched = common_dimension_search(src, tgt, config, seed_n=seed_n, callback=callback)
+    info = {"search_iterations": int(searched.iteration), "search_dimension": int(min(src.dim, tgt.dim)),
+            "search_collapse": searched.collapse}
+    return Seed(pairs, "unsupervised", info=info), replace(config, stochastic_initial=1.0)

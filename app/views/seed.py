@@ -8,6 +8,15 @@ from app.state import DIRECTION_LABELS, NORMALIZATION_PRESETS, SEED_LABELS
 from app.state import lab as get_lab
 from core.seeds import MAX_GROMOV_WASSERSTEIN_N, MAX_SECOND_ORDER_N
 
+
+
+def _schedule_for_strategy() -> None:
+    """Runs before the widgets are drawn: the schedule widgets take the strategy's preset values."""
+    data = get_lab().data
+    largest = max(len(data.src), len(data.tgt)) if data is not None else int(st.session_state["w_cutoff"])
+    st.session_state.update(actions.preset_widgets(st.session_state["w_seed_strategy"], largest))
+
+
 lab = get_lab()
 st.header("Seed dictionary and settings")
 if lab.data is None:
@@ -17,7 +26,10 @@ if lab.data is None:
 left, right = st.columns([1, 1])
 with left:
     st.subheader("Seed strategy")
-    strategy = st.selectbox("Strategy", list(SEED_LABELS), key="w_seed_strategy", format_func=SEED_LABELS.get)
+    strategy = st.selectbox("Strategy", list(SEED_LABELS), key="w_seed_strategy", format_func=SEED_LABELS.get,
+                            on_change=_schedule_for_strategy,
+                            help="The unsupervised seed sets the schedule to the unsupervised preset (VecMap's "
+                                 "slow stochastic search); picking another strategy restores the lab's defaults")
     if strategy == "random":
         st.number_input("Number of pairs (drawn from the training dictionary)", 2, 20000, step=5, key="w_seed_n")
     elif strategy == "unsupervised":
@@ -72,6 +84,8 @@ with right:
                     help="Stall interval: iterations without improvement before the kept share doubles (or, at "
                          "1.0, before the run counts as converged)")
     c3.number_input("Max iterations", 1, 500, step=5, key="w_max_iter", help="Safety stop of Run until converged")
+    if strategy == "unsupervised":
+        st.caption(ui.md(actions.unsupervised_schedule_text(lab.data)))
 
 slow = strategy in ("unsupervised", "adversarial", "gromov-wasserstein")
 if st.button("Build seed and restart self-learning", key="b_build_seed", type="primary",
@@ -107,7 +121,19 @@ c[2].markdown(f"**Settings of this run**  \nnormalisation {' → '.join(run.conf
               f"{run.config.mapping} mapping; {run.config.retrieval.upper()} retrieval "
               f"({run.config.csls_k} neighbours in the hub penalty), "
               f"{DIRECTION_LABELS.get(run.config.direction, run.config.direction)}, "
-              f"{run.config.cutoff:,} most frequent words take part")
+              f"{run.config.cutoff:,} most frequent words take part; keep {run.config.stochastic_initial:g} of "
+              f"candidate pairs at first, patience {run.config.stochastic_interval} (threshold "
+              f"{run.config.threshold:g})"
+              + (f", after take-off (identical strings agree ≥ {run.config.takeoff_agreement:.0%}) patience "
+                 f"{run.config.takeoff_interval} (threshold {run.config.takeoff_threshold:g})"
+                 if run.config.takeoff_agreement > 0 else "")
+              + f"; at most {run.config.max_iter} iterations")
+if "search_iterations" in (seed.info or {}):
+    st.info(f"Spaces of different dimension: this seed is the dictionary of an unsupervised search with the larger "
+            f"space on its {seed.info['search_dimension']} principal axes ({seed.info['search_iterations']} "
+            "iterations); self-learning continues on the full spaces, deterministically (keep 1)."
+            + (f" The search itself failed: {ui.md(seed.info['search_collapse'])}"
+               if seed.info.get("search_collapse") else ""), icon=":material/info:")
 
 info = seed.info or {}
 if info.get("gen_loss") or info.get("disc_loss"):
