@@ -43,9 +43,12 @@ COLLAPSE_MIN_MUTUAL_EXCESS = 0.05
 # quality table): good runs en-fr 41% (dictionary seed) to 17% (25 random pairs), fi-fr 26% to 13%;
 # every failed run on the bundled pairs 0.0-0.1% (unsupervised, adversarial and GW seeds, 25 wrong
 # pairs, a Gaussian target); a random rotation 0.0%; a synthetic pair with a Gaussian target 0.4%.
+# The same-algorithm doc pairs share many technical strings: an unsupervised doc_en-doc_de search that had
+# not found the alignment (0.9% P@1) still reached 2-5% agreement, and a take-off switch at 2% froze it there.
+# Real alignments there reach 24-43% (doc_en-doc_fr, doc_en-doc_de); hence 10%, below every good run.
 SHARED_MIN_WORDS = 50
 SHARED_FAILED = 0.01
-SHARED_ALIGNED = 0.02
+SHARED_ALIGNED = 0.10
 # "Still searching": a run whose best objective still rises by at least this much per iteration is not
 # stopped, whatever the agreement. Calibrated on VecMap's fully unsupervised en vs fr50 run, which creeps
 # with 0% accuracy for 20 iterations and takes off later (1% at 46, 9% at 81, 15% at 125): its best

@@ -3,7 +3,7 @@ import pytest
 
 from core.errors import ConfigError
 from core.io import Embeddings, load_embeddings
-from core.selflearning import COLLAPSE_SEARCH_RATE, AlignConfig, IterationRecord, SelfLearning
+from core.selflearning import COLLAPSE_SEARCH_RATE, SHARED_ALIGNED, AlignConfig, IterationRecord, SelfLearning
 from core.synthetic import synthetic_pair
 
 N = 1200
@@ -249,7 +249,7 @@ def test_unsupervised_preset_takes_off_and_finishes_fast_on_the_synthetic_pair(g
                       tgt.with_vectors(normalize(tgt.vectors)), n=1000)
     assert len(seed) == 2000 > seed.info["n_unique"]              # VecMap's union, duplicates kept
     cfg = AlignConfig.preset("unsupervised", cutoff=N)
-    assert (cfg.stochastic_interval, cfg.threshold, cfg.takeoff_agreement) == (50, 1e-6, 0.02)
+    assert (cfg.stochastic_interval, cfg.threshold, cfg.takeoff_agreement) == (50, 1e-6, SHARED_ALIGNED)
     sl = SelfLearning(src, tgt, seed.pairs, cfg, gold_test=gold[:300])
     assert len(sl.shared_pairs) > 500        # measurable although the seed covers every frequent word
     last = sl.run_until_converged()
