@@ -104,7 +104,8 @@ SCENES: tuple[Scene, ...] = (
           SAME_PAIR, "random", _s(sizes=(25, 50, 100, 250, 500, 1000, 2500), random_state=0),
           view="seed_size",
           explanation="Each point: the map learned from N random dictionary pairs (no self-learning). Dashed: a "
-                      "fully unsupervised run (no dictionary). Glavaš et al. and Vulić et al. (2019): "
+                      "fully unsupervised run (no dictionary: second-order seed, then VecMap's stochastic "
+                      "self-learning, as `clwe align --init unsupervised`). Glavaš et al. and Vulić et al. (2019): "
                       "unsupervised stays below 500–1,000 supervised pairs.",
           claim="the supervised curve rises with N and passes the unsupervised line by 500–1,000 pairs"),
     Scene("F9", "Non-isomorphism", "Even similar languages' spaces are not isomorphic",

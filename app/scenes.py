@@ -416,8 +416,11 @@ def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
             return False, (f"Only trivially: the unsupervised run failed on this pair "
                            f"({_pct(res['unsupervised'])}), so any supervision beats it. With N random pairs: "
                            + ", ".join(f"{n:,} → {_pct(p)}" for n, p in sorted(pts.items())) + ".")
-        return ok, (f"Unsupervised: {_pct(res['unsupervised'])}; with N random pairs: "
-                    + ", ".join(f"{n:,} → {_pct(p)}" for n, p in sorted(pts.items())) + ".")
+        above = [n for n, p in sorted(pts.items()) if p > res["unsupervised"]]
+        cross = (f" N random pairs first beat it at N = {above[0]:,}." if above else
+                 f" No N up to {max(pts):,} beats it.")
+        return ok, (f"Unsupervised (no dictionary): {_pct(res['unsupervised'])}; with N random pairs: "
+                    + ", ".join(f"{n:,} → {_pct(p)}" for n, p in sorted(pts.items())) + "." + cross)
     if v == "isomorphism":
         reps = list(res["reports"].values())
         ref = reps[0]

@@ -256,6 +256,10 @@ def run_panel(lab: LabState) -> int | None:
             frac = min(max(done / total, 0.0), 1.0)
             p1 = bli_p1(record, "csls")
             text = f"Iteration {record.iteration}" + (f" · correct {fmt_pct(p1)}" if p1 is not None else "")
+            if record.keep_prob < 1.0:   # a stochastic search: show what it is doing while P@1 is still ~0
+                shared = record.shared_agreement
+                text += f" · keeping {record.keep_prob:.0%} of candidate pairs" + (
+                    f" · identical strings aligned {shared:.1%}" if shared == shared else "")
             bar.progress(frac, text=text)
         return callback
 

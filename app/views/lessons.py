@@ -179,6 +179,11 @@ elif scene.view == "losses":
                "spaces are not near-rotations of each other (F9), a map can fool the discriminator without "
                "sending words to their translations, so the seed is wrong pairs. GANs are brittle "
                "(Conneau et al. 2018); the post: unsupervised methods fail for many pairs. ")
+        f8 = _precomputed().get(scenes.stored_key(BY_ID["F8"]))   # only if precomputed: never a live 1-min run
+        if f8 and BY_ID["F8"].pair == scene.pair and not f8.get("unsup_collapse"):
+            why += (f"It is this game that fails, not unsupervised mapping on this pair: the second-order "
+                    f"unsupervised seed with VecMap's stochastic self-learning (F8) reaches "
+                    f"{f8['unsupervised']:.0%} on the same spaces. ")
         ref = res.get("reference")
         if ref:
             why += (f"Dotted: the same game on a {ref['label']} (isomorphic by construction), where "
@@ -204,6 +209,10 @@ elif scene.view == "seed_size":
         why = (f"The unsupervised run failed here (stopped after {res['unsup_iterations']} iterations: "
                f"{res['unsup_collapse']}). On this pair the spaces are far from isomorphic (see F9), the "
                "post's point that unsupervised mapping needs similar spaces.")
+    else:
+        why = (f"The unsupervised run found the alignment on this pair: {res['unsupervised']:.1%} after "
+               f"{res['unsup_iterations']} iterations ({res['unsup_seconds']:.0f} s once, precomputed), with "
+               "self-learning; each point of the curve is the map of N pairs alone, without self-learning.")
     _explain(why)
 
 elif scene.view == "isomorphism":
