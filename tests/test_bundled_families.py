@@ -69,28 +69,34 @@ def test_doc_dictionaries_split_by_source_word(pair):
     assert all(s in src and t in tgt for s, t in train + test)
 
 
-def _unsupervised_p1(tmp_path, src, tgt, max_vocab):
+def _unsupervised_run(tmp_path, capsys, src, tgt, max_vocab=None):
+    """`clwe align --init unsupervised --no-eval` (no gold during the run), then `clwe evaluate` of the mapped
+    files on the pair's test split: (CSLS P@1, config.json)."""
     out = tmp_path / f"{src}-{tgt}"
-    assert main(["align", "--src", src, "--tgt", tgt, "--init", "unsupervised", "--max-vocab", str(max_vocab),
+    vocab = ["--max-vocab", str(max_vocab)] if max_vocab else []
+    assert main(["align", "--src", src, "--tgt", tgt, "--init", "unsupervised", "--no-eval", *vocab,
                  "--out", str(out)]) == 0
-    return json.loads((out / "config.json").read_text())["final_bli"]["csls"]["p_at_1"]
+    capsys.readouterr()
+    test = PAIR_REGISTRY[f"{src}-{tgt}"].as_dict()["test"]
+    assert main(["evaluate", "--src", str(out / "src.vec"), "--tgt", str(out / "tgt.vec"), "--dictionary", test]) == 0
+    return json.loads(capsys.readouterr().out)["p@1"], json.loads((out / "config.json").read_text())
 
 
 @pytest.mark.slow
-def test_unsupervised_fails_on_the_trained_differently_family(tmp_path):
-    # Bundled en-fr test split, spaces cut to their 5,000 most frequent words: GloVe 50-d vs fastText 300-d.
-    p1 = _unsupervised_p1(tmp_path, "en", "fr", 5000)
-    assert p1 < 0.05, f"en-fr unsupervised P@1 {p1:.3f} (expected the known failure)"
+def test_unsupervised_fails_on_the_trained_differently_family(tmp_path, capsys):
+    # fi-fr (floret vs fastText): measured 0.3% CSLS P@1, reported as failed. (en-fr, GloVe 50-d vs fastText
+    # 300-d, now aligns unsupervised: 32.9%, see README.)
+    p1, config = _unsupervised_run(tmp_path, capsys, "fi", "fr")
+    assert p1 < 0.05, f"fi-fr unsupervised P@1 {p1:.3f} (expected the known failure)"
+    assert config["collapse"], "the engine must report the failure"
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="fast configuration not reached yet: with the full vocabularies `clwe align "
-                   "--src doc_en --tgt doc_fr --init unsupervised` reaches 32.1% CSLS P@1 on the test split (supervised "
-                   "33.8%) but needs 61 iterations (15 min on the shared CPU); cut to 5,000 words it collapses (0.3%, "
-                   "stopped after 10 iterations). Strict, so an engine that makes the fast run work shows up")
-def test_unsupervised_works_on_the_same_algorithm_family(tmp_path):
-    p1 = _unsupervised_p1(tmp_path, "doc_en", "doc_fr", 5000)
-    assert p1 > 0.20, f"doc_en-doc_fr unsupervised P@1 {p1:.3f}"
+def test_unsupervised_works_on_the_same_algorithm_family(tmp_path, capsys):
+    # Full vocabularies (15k/19k words): measured 33.2% CSLS P@1 (supervised 33.8%) in about a minute.
+    p1, config = _unsupervised_run(tmp_path, capsys, "doc_en", "doc_fr")
+    assert p1 > 0.25, f"doc_en-doc_fr unsupervised P@1 {p1:.3f}"
+    assert not config["collapse"]
 
 
 @pytest.mark.slow
