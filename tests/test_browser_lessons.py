@@ -59,3 +59,35 @@ def test_self_learning_lesson_in_a_real_browser(server, tmp_path):  # noqa: F811
                   f"screenshot in {tmp_path}")
         finally:
             browser.close()
+
+
+@NO_BROWSER
+def test_every_lesson_shows_its_chart_above_the_fold(server, tmp_path):  # noqa: F811
+    """Each scene: one click, its chart (plotly, or the graphviz diagram of F2) visible within 1280x720."""
+    from playwright.sync_api import sync_playwright
+
+    from app.lessons import SCENES
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(server + "/lessons")
+            page.get_by_role("button", name=SCENES[0].label, exact=True).wait_for(timeout=120_000)
+            _wait_idle(page)
+            times = {}
+            for scene in SCENES:
+                t0 = time.monotonic()
+                page.get_by_role("button", name=scene.label, exact=True).click()
+                page.get_by_text(f"{scene.id} · {scene.title}").first.wait_for(timeout=60_000)
+                _wait_idle(page)
+                chart = page.locator(".js-plotly-plot, [data-testid='stGraphVizChart'] svg").first
+                chart.wait_for(state="visible", timeout=60_000)
+                times[scene.id] = round(time.monotonic() - t0, 2)
+                box = chart.bounding_box()
+                assert box is not None and box["y"] < 720 and box["height"] > 150, (scene.id, box)
+                page.mouse.move(1275, 715)
+                page.screenshot(path=str(tmp_path / f"lesson_{scene.id}.png"))
+            print(f"\nseconds from click to chart: {times}; screenshots in {tmp_path}")
+        finally:
+            browser.close()
