@@ -25,14 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.lessons import BY_ID  # noqa: E402
+from bench.lessons_browser import ARGS, CHART, CHROMIUM, DRAWN  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
-CHART = ".js-plotly-plot, [data-testid='stGraphVizChart'] svg"
-# every chart of the page drawn (plotly has put its SVG in, Graphviz its SVG), not just its placeholder
-DRAWN = """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(e => e.querySelector('.main-svg'))
-          && [...document.querySelectorAll("[data-testid='stGraphVizChart']")].every(e => e.querySelector('svg'))"""
 FIRST = ("F3", "F7", "F9", "F12", "F2", "F8")
 
 

@@ -6,6 +6,7 @@ Prints the seconds from the click to the chart and saves the screenshots under t
 
 import re
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -20,8 +21,9 @@ def _wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
-@NO_BROWSER
-def test_self_learning_lesson_in_a_real_browser(server, tmp_path):  # noqa: F811
+@contextmanager
+def _lessons_page(server):
+    """Headless Chromium at projector size (1280x720) on the Lessons page."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -29,65 +31,63 @@ def test_self_learning_lesson_in_a_real_browser(server, tmp_path):  # noqa: F811
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.goto(server + "/lessons")
-            button = page.get_by_role("button", name="F4 Self-learning", exact=True)
-            button.wait_for(timeout=120_000)
-            _wait_idle(page)
-            t0 = time.monotonic()
-            button.click()
-            page.get_by_text("F4 · The self-learning loop:").wait_for(timeout=60_000)
-            chart = page.locator(".js-plotly-plot").first
-            chart.wait_for(state="visible", timeout=60_000)
-            _wait_idle(page)
-            seconds = time.monotonic() - t0
-            assert page.locator("strong", has_text="Iteration 0:").count() == 1
-            text0 = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 0:").first.inner_text()
-            p1_seed = float(re.search(r"P@1 ([\d.]+)%", text0).group(1))
-            # the chart is on screen at 1280x720, not below the fold
-            box = chart.bounding_box()
-            assert box is not None and box["y"] < 720 and box["height"] > 200
-            page.get_by_role("button", name="Next iteration ▶").click()
-            page.locator("strong", has_text="Iteration 1:").wait_for(timeout=60_000)
-            _wait_idle(page)
-            text = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 1:").first.inner_text()
-            p1 = float(re.search(r"P@1 ([\d.]+)%", text).group(1))
-            assert p1 > p1_seed       # one self-learning step from 100 pairs improves on the seed's mapping
-            assert page.get_by_text("The data agrees.").count() == 1
-            page.mouse.move(1275, 715)
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(tmp_path / "lesson_f4.png"))
-            print(f"\nF4: 1 click, {seconds:.2f} s to the chart; P@1 {p1_seed}% -> {p1}% after one step; "
-                  f"screenshot in {tmp_path}")
+            yield page
         finally:
             browser.close()
+
+
+@NO_BROWSER
+def test_self_learning_lesson_in_a_real_browser(server, tmp_path):  # noqa: F811
+    with _lessons_page(server) as page:
+        button = page.get_by_role("button", name="F4 Self-learning", exact=True)
+        button.wait_for(timeout=120_000)
+        _wait_idle(page)
+        t0 = time.monotonic()
+        button.click()
+        page.get_by_text("F4 · The self-learning loop:").wait_for(timeout=60_000)
+        chart = page.locator(".js-plotly-plot").first
+        chart.wait_for(state="visible", timeout=60_000)
+        _wait_idle(page)
+        seconds = time.monotonic() - t0
+        assert page.locator("strong", has_text="Iteration 0:").count() == 1
+        text0 = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 0:").first.inner_text()
+        p1_seed = float(re.search(r"P@1 ([\d.]+)%", text0).group(1))
+        # the chart is on screen at 1280x720, not below the fold
+        box = chart.bounding_box()
+        assert box is not None and box["y"] < 720 and box["height"] > 200
+        page.get_by_role("button", name="Next iteration ▶").click()
+        page.locator("strong", has_text="Iteration 1:").wait_for(timeout=60_000)
+        _wait_idle(page)
+        text = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 1:").first.inner_text()
+        p1 = float(re.search(r"P@1 ([\d.]+)%", text).group(1))
+        assert p1 > p1_seed       # one self-learning step from 100 pairs improves on the seed's mapping
+        assert page.get_by_text("The data agrees.").count() == 1
+        page.mouse.move(1275, 715)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(tmp_path / "lesson_f4.png"))
+        print(f"\nF4: 1 click, {seconds:.2f} s to the chart; P@1 {p1_seed}% -> {p1}% after one step; "
+              f"screenshot in {tmp_path}")
 
 
 @NO_BROWSER
 def test_every_lesson_shows_its_chart_above_the_fold(server, tmp_path):  # noqa: F811
     """Each scene: one click, its chart (plotly, or the graphviz diagram of F2) visible within 1280x720."""
-    from playwright.sync_api import sync_playwright
-
     from app.lessons import SCENES
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.goto(server + "/lessons")
-            page.get_by_role("button", name=SCENES[0].label, exact=True).wait_for(timeout=120_000)
+    with _lessons_page(server) as page:
+        page.get_by_role("button", name=SCENES[0].label, exact=True).wait_for(timeout=120_000)
+        _wait_idle(page)
+        times = {}
+        for scene in SCENES:
+            t0 = time.monotonic()
+            page.get_by_role("button", name=scene.label, exact=True).click()
+            page.get_by_text(f"{scene.id} · {scene.title}").first.wait_for(timeout=60_000)
             _wait_idle(page)
-            times = {}
-            for scene in SCENES:
-                t0 = time.monotonic()
-                page.get_by_role("button", name=scene.label, exact=True).click()
-                page.get_by_text(f"{scene.id} · {scene.title}").first.wait_for(timeout=60_000)
-                _wait_idle(page)
-                chart = page.locator(".js-plotly-plot, [data-testid='stGraphVizChart'] svg").first
-                chart.wait_for(state="visible", timeout=60_000)
-                times[scene.id] = round(time.monotonic() - t0, 2)
-                box = chart.bounding_box()
-                assert box is not None and box["y"] < 720 and box["height"] > 150, (scene.id, box)
-                page.mouse.move(1275, 715)
-                page.screenshot(path=str(tmp_path / f"lesson_{scene.id}.png"))
-            print(f"\nseconds from click to chart: {times}; screenshots in {tmp_path}")
-        finally:
-            browser.close()
+            chart = page.locator(".js-plotly-plot, [data-testid='stGraphVizChart'] svg").first
+            chart.wait_for(state="visible", timeout=60_000)
+            times[scene.id] = round(time.monotonic() - t0, 2)
+            box = chart.bounding_box()
+            assert box is not None and box["y"] < 720 and box["height"] > 150, (scene.id, box)
+            page.mouse.move(1275, 715)
+            page.screenshot(path=str(tmp_path / f"lesson_{scene.id}.png"))
+        print(f"\nseconds from click to chart: {times}; screenshots in {tmp_path}")
