@@ -416,8 +416,10 @@ def unsupervised_reference(lab: LabState, retrieval: str, callback=None) -> tupl
     if not data.test:
         raise ConfigError("the reference is measured on the test dictionary; load one first")
     # the unsupervised preset (as `clwe align --init unsupervised`), with the run's normalisation and CSLS k
+    # (the preset's 4,000-word search capped to a smaller vocabulary, as `clwe align` caps it)
+    cutoff = min(AlignConfig.preset("unsupervised").cutoff, max(len(data.src), len(data.tgt)))
     config = AlignConfig.preset("unsupervised", normalize=run.config.normalize, csls_k=run.config.csls_k,
-                                random_state=run.config.random_state)
+                                random_state=run.config.random_state, cutoff=cutoff)
     seed, config = unsupervised_start(data.src, data.tgt, config)
     learner = SelfLearning(data.src, data.tgt, seed.pairs, config, gold_test=data.test)
     last = learner.run_until_converged(callback=callback)
