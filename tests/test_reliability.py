@@ -211,7 +211,7 @@ def earlier_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("earlier") / "run"
     assert main(ALIGN + ["--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["config.json", "dictionary.tsv", "history.jsonl",
-                                                     "src.vec", "tgt.vec"]
+                                                     "run.zip", "src.vec", "tgt.vec"]
     return out
 
 
