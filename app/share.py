@@ -19,22 +19,22 @@ NORM_BY_CODE = {code: name for name, steps in NORMALIZATION_PRESETS.items() for 
 MAX_REPLAY = 100
 
 
-def _int(lo, hi):
+def _bounded(cast, lo, hi):
+    """A parser of a query value: ``cast`` it and check it lies in [lo, hi]."""
     def parse(v):
-        x = int(v)
+        x = cast(v)
         if not lo <= x <= hi:
             raise ValueError(f"{x} outside {lo}..{hi}")
         return x
     return parse
+
+
+def _int(lo, hi):
+    return _bounded(int, lo, hi)
 
 
 def _float(lo, hi):
-    def parse(v):
-        x = float(v)
-        if not lo <= x <= hi:
-            raise ValueError(f"{x} outside {lo}..{hi}")
-        return x
-    return parse
+    return _bounded(float, lo, hi)
 
 
 def _choice(options):
