@@ -36,9 +36,11 @@ FAMILY_TRAINED_DIFFERENTLY = "trained differently"
 FAMILY_SAME_ALGORITHM = "same algorithm"
 FAMILIES = {
     FAMILY_TRAINED_DIFFERENTLY: "different algorithms, dimensions and corpora (GloVe / fastText / floret): far "
-                                "from isomorphic, so fully unsupervised seeds fail and a dictionary is needed",
+                                "from isomorphic, so fully unsupervised seeds fail (fi-fr, en-fi) or stay well "
+                                "below a dictionary (en-fr: 33% against 42%)",
     FAMILY_SAME_ALGORITHM: "one algorithm, same settings, comparable corpora (Debian's translated documentation): "
-                           "roughly isomorphic, so fully unsupervised mapping can work (it does on doc_en-doc_fr)",
+                           "roughly isomorphic, so fully unsupervised mapping works (94-99% of the supervised "
+                           "accuracy on all four pairs)",
 }
 
 
