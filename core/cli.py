@@ -290,16 +290,14 @@ def _align_into(args, out: Path) -> float:
                 progress(f"search: {seed.info['search_collapse']}")
             seed_record_extra = {"search_iterations": seed.info["search_iterations"],
                                  "search_dimension": seed.info["search_dimension"]}
-        seed_pairs = seed.pairs
     else:
         seed = build_seed(args.init, src.with_vectors(normalize(src.vectors, config.normalize)),
                           tgt.with_vectors(normalize(tgt.vectors, config.normalize)), **seed_kw)
-        seed_pairs = seed.pairs
     seed_seconds = time.perf_counter() - started
-    progress(f"seed ({args.init}): {len(seed_pairs)} pairs in {seed_seconds:.1f} s")
-    _check_seed(seed_pairs, args, src, tgt)
+    progress(f"seed ({args.init}): {len(seed.pairs)} pairs in {seed_seconds:.1f} s")
+    _check_seed(seed.pairs, args, src, tgt)
 
-    run = SelfLearning(src, tgt, seed_pairs, config, gold_test=test)
+    run = SelfLearning(src, tgt, seed.pairs, config, gold_test=test)
     with open(out / "history.jsonl", "w", encoding="utf-8") as history:
         def report(rec):
             history.write(json.dumps(_history_line(rec)) + "\n")
@@ -335,7 +333,7 @@ def _align_into(args, out: Path) -> float:
         progress(f"final ({mapping.method}) P@1: csls {final['csls']['p_at_1']:.3f}, nn {final['nn']['p_at_1']:.3f}")
     dictionary_source = args.dictionary or (f"bundled {_bundled_pair(args)} train" if train is not None else None)
     # The seed's parameters, without the training pairs themselves (config.json names their source).
-    seed_record = {"pairs": int(len(seed_pairs)), "seconds": round(seed_seconds, 3),
+    seed_record = {"pairs": int(len(seed.pairs)), "seconds": round(seed_seconds, 3),
                    **{k: v for k, v in seed_kw.items() if k != "pairs"}, **seed_record_extra}
     if "pairs" in seed_kw:
         seed_record["pairs_from"] = dictionary_source
