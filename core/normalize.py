@@ -62,7 +62,7 @@ def unit_length(X) -> np.ndarray:
 
 GRID_BITS = 11
 _GRID = float(2 ** GRID_BITS)
-_GRID_CHUNK = 16384
+_GRID_CHUNK = 4096          # rows per float64 block: stays in cache
 
 
 def grid_unit_rows(Y) -> np.ndarray:
@@ -86,10 +86,9 @@ def grid_unit_rows(Y) -> np.ndarray:
         B = np.array(Y[i:i + _GRID_CHUNK], dtype=np.float64)
         norms = np.sqrt(np.einsum("ij,ij->i", B, B))
         norms[norms < _EPS] = 1.0
-        B *= _GRID / norms[:, None]
+        B *= (_GRID / norms)[:, None]
         np.rint(B, out=B)
-        B /= _GRID
-        out[i:i + len(B)] = B
+        np.multiply(B, 1 / _GRID, out=out[i:i + len(B)], casting="same_kind")   # exact: a power of 2
     return out
 
 
