@@ -167,6 +167,16 @@ def chart(fig, key: str, export: bool = True, height: int | None = None) -> None
         export_buttons(fig, key)
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def learning_curves_figure(rows: list[dict], view: int | None, branches: list[dict], retrieval: str,
+                           changed_at: int | None):
+    """``charts.learning_curves`` built once per server for the same numbers, shared read-only.
+
+    A class stepping the same run draws the same curves; building the figure is ~100 ms of Python that
+    holds the interpreter lock, so every student's rerun waited for every other's."""
+    return charts.learning_curves(rows, view, branches, retrieval=retrieval, changed_at=changed_at)
+
+
 def export_buttons(fig, key: str) -> None:
     """PNG and SVG at projector sizes, rendered only when clicked (kaleido takes a few seconds)."""
     from app import export as ex
@@ -311,7 +321,9 @@ def run_panel(lab: LabState) -> int | None:
     m1.metric("Correct (CSLS)", fmt_pct(bli_p1(record, "csls")), help=HELP_P1_CSLS)
     m2.metric("Correct (nearest)", fmt_pct(bli_p1(record, "nn")), help=HELP_P1_NN)
     if run.last_step_seconds is not None and not present:
-        sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine")
+        sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine"
+                   + (" (computed once on this server for every session on the same run)"
+                      if run.last_step_shared else ""))
     if lab.run_error:
         sb.error(md(lab.run_error), icon=":material/error:")
     if getattr(record, "collapse", None) and still_searching(record):

@@ -40,8 +40,7 @@ if not ui.presenting():
                "induce a new dictionary from nearest neighbours in the mapped space); the slider rewinds, and "
                "stepping from an earlier iteration starts a new branch, drawn beside the earlier run.")
 
-ui.chart(charts.learning_curves(rows, view, ui.branch_rows(run), retrieval=retrieval, changed_at=run.mixed_from),
-         key="learning_curves")
+ui.chart(ui.learning_curves_figure(rows, view, ui.branch_rows(run), retrieval, run.mixed_from), key="learning_curves")
 if ui.presenting():
     st.stop()   # one chart per screen; the tables are for the desk
 
