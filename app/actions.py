@@ -212,6 +212,7 @@ class SharedRun:
     MAX_ITERATIONS = 100
 
     def __init__(self, seed, learner):
+        self.uid = new_uid()              # names this run in other server-wide caches
         self.seed = seed
         self._worker = learner            # private: only advance() steps it, under the lock
         self.config = learner.config

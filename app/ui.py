@@ -385,6 +385,27 @@ def pair_marks(src_idx, tgt_idx, data, gold):
     return marks, evaluate.pair_precision(marks)
 
 
+def dictionary_table(run, record, data, gold):
+    """``(marks, precision, frame)`` of a record's dictionary: shared by every session when the record is one
+    of the server-wide run's (``actions.SharedRun``), else computed for this session. Read-only."""
+    shared = run.shared
+    if shared is not None and record.iteration < len(shared.records) and shared.records[record.iteration] is record:
+        return _shared_dictionary_table(shared.uid, record.iteration, record, data, gold)
+    return _dictionary_table(record, data, gold)
+
+
+def _dictionary_table(record, data, gold):
+    marks, precision = pair_marks(record.src_idx, record.tgt_idx, data, gold)
+    return marks, precision, pairs_frame(record.src_idx, record.tgt_idx, getattr(record, "scores", None), data, marks)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _shared_dictionary_table(run_uid: str, iteration: int, _record, _data, _gold):
+    # Marking ~10k pairs and building their table is Python work that holds the interpreter lock: once per
+    # record of a shared run, not once per student and rerun.
+    return _dictionary_table(_record, _data, _gold)
+
+
 def pairs_frame(src_idx, tgt_idx, scores, data, marks, limit: int | None = None):
     """A table of word pairs (source, target, score, gold mark) for st.dataframe."""
     import pandas as pd
