@@ -163,14 +163,37 @@ def _check_loopback(url: str) -> None:
         raise SystemExit(f"{url}: this load generator only talks to this machine's loopback")
 
 
-def xsrf_cookie(url: str) -> str:
-    """The ``_streamlit_xsrf`` cookie the page sets (the browser sends it back with the token)."""
-    with urllib.request.urlopen(url.rstrip("/") + "/", timeout=60) as r:
-        for header in r.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            if name.strip() == "_streamlit_xsrf":
-                return rest.split(";", 1)[0]
-    return ""
+@dataclass
+class Browser:
+    """A student's cookies, as a browser keeps them after loading the page: Streamlit's XSRF cookie (its
+    token goes back in the websocket subprotocol and the upload header) and, behind deploy/'s proxy, the
+    route cookie that keeps the student on one server."""
+
+    cookies: dict
+
+    @property
+    def header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    @property
+    def xsrf(self) -> str:
+        return urllib.parse.unquote(self.cookies.get("_streamlit_xsrf", ""))
+
+
+def load_page(url: str) -> Browser:
+    """GET the app's page once, as the browser does before it opens the websocket; keep the cookies."""
+    cookies = {}
+    for _ in range(2):   # the second request carries the first one's cookies (the proxy's route)
+        req = urllib.request.Request(url.rstrip("/") + "/",
+                                     headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+        with urllib.request.urlopen(req, timeout=WAIT) as r:
+            r.read()
+            for header in r.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                cookies[name.strip()] = rest.split(";", 1)[0]
+        if "clwe_route" not in cookies:
+            break
+    return Browser(cookies)
 
 
 class Failure(Exception):
@@ -194,8 +217,8 @@ class Run:
 class Session:
     """One student's Streamlit session over the websocket (as the browser's WebsocketConnection)."""
 
-    def __init__(self, url: str, cookie: str, query: str = "", page: str = ""):
-        self.url, self.cookie, self.query, self.page = url.rstrip("/"), cookie, query, page
+    def __init__(self, url: str, browser: Browser, query: str = "", page: str = ""):
+        self.url, self.browser, self.query, self.page = url.rstrip("/"), browser, query, page
         self.page_hash = ""
         self.pages: dict[str, str] = {}    # url pathname -> page script hash
         self.ids: dict[str, str] = {}      # widget user key -> widget id
@@ -206,9 +229,9 @@ class Session:
         from websockets.asyncio.client import connect
 
         ws_url = "ws" + self.url[4:] + "/_stcore/stream"
-        token = urllib.parse.unquote(self.cookie)
+        token = self.browser.xsrf
         self.ws = await connect(ws_url, subprotocols=["streamlit", token] if token else ["streamlit"],
-                                additional_headers={"Cookie": f"_streamlit_xsrf={self.cookie}"} if token else None,
+                                additional_headers={"Cookie": self.browser.header} if self.browser.cookies else None,
                                 max_size=64 * 2**20, open_timeout=WAIT, ping_interval=None)
 
     async def close(self):
@@ -328,7 +351,7 @@ class Result:
     errors: list = field(default_factory=list)
 
 
-async def student(k: int, url: str, cookie: str, think: float, start_delay: float, rng: random.Random) -> Result:
+async def student(k: int, url: str, think: float, start_delay: float, rng: random.Random) -> Result:
     res = Result()
 
     async def pause():
@@ -338,9 +361,12 @@ async def student(k: int, url: str, cookie: str, think: float, start_delay: floa
         res.times.append((kind, run.t0, run.t_chart - run.t0 if run.t_chart else None, run.t_done - run.t0, engine))
 
     await asyncio.sleep(start_delay)
-    s = Session(url, cookie, page="lessons")
-    what = "connecting"
+    s = None
+    what = "loading the page"
     try:
+        browser = await asyncio.to_thread(load_page, url)
+        what = "connecting"
+        s = Session(url, browser, page="lessons")
         await s.connect()
         what = "opening the Lessons page"
         note("open Lessons", await s.rerun())
@@ -376,7 +402,7 @@ async def student(k: int, url: str, cookie: str, think: float, start_delay: floa
         await pause()
         it = 1 + k % 3
         what = f"opening a shared link (it={it})"
-        s = Session(url, cookie, query=f"{LINK}&it={it}")
+        s = Session(url, browser, query=f"{LINK}&it={it}")
         await s.connect()
         run = await s.rerun(chart_key="learning_curves")
         note("shared link", run)
@@ -389,7 +415,8 @@ async def student(k: int, url: str, cookie: str, think: float, start_delay: floa
     except Exception as e:  # noqa: BLE001 - a bench reports every failure and goes on
         res.errors.append(f"student {k}, {what}: {type(e).__name__}: {e}")
     finally:
-        await s.close()
+        if s is not None:
+            await s.close()
     return res
 
 
@@ -416,7 +443,7 @@ def big_embeddings(path: Path, mb: int, dim: int = 300) -> Path:
     return path
 
 
-def put_file(url: str, upload_url: str, cookie: str, path: Path, name: str) -> float:
+def put_file(url: str, upload_url: str, browser: Browser, path: Path, name: str) -> float:
     """PUT one file as the browser's uploader does (multipart/form-data, X-Xsrftoken). Returns seconds."""
     boundary = uuid.uuid4().hex
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
@@ -429,8 +456,8 @@ def put_file(url: str, upload_url: str, cookie: str, path: Path, name: str) -> f
     conn.putrequest("PUT", upload_url if upload_url.startswith("/") else urllib.parse.urlsplit(upload_url).path)
     conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
     conn.putheader("Content-Length", str(size))
-    conn.putheader("X-Xsrftoken", urllib.parse.unquote(cookie))
-    conn.putheader("Cookie", f"_streamlit_xsrf={cookie}")
+    conn.putheader("X-Xsrftoken", browser.xsrf)
+    conn.putheader("Cookie", browser.header)
     conn.endheaders()
     conn.send(head)
     with open(path, "rb") as f:
@@ -445,7 +472,7 @@ def put_file(url: str, upload_url: str, cookie: str, path: Path, name: str) -> f
     return time.monotonic() - t0
 
 
-async def uploader(url: str, cookie: str, big: Path, small: Path, delay: float, window: list) -> Result:
+async def uploader(url: str, big: Path, small: Path, delay: float, window: list) -> Result:
     """A student who uploads ``big`` as the source space (and a small target) on the Data page."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -453,7 +480,8 @@ async def uploader(url: str, cookie: str, big: Path, small: Path, delay: float, 
 
     res = Result()
     await asyncio.sleep(delay)
-    s = Session(url, cookie, page="data")
+    browser = await asyncio.to_thread(load_page, url)
+    s = Session(url, browser, page="data")
     what = "opening the Data page"
     try:
         await s.connect()
@@ -476,7 +504,7 @@ async def uploader(url: str, cookie: str, big: Path, small: Path, delay: float, 
                 if reply.WhichOneof("type") == "file_urls_response":
                     break
             urls = reply.file_urls_response.file_urls[0]
-            await asyncio.to_thread(put_file, url, urls.upload_url, cookie, path, path.name)
+            await asyncio.to_thread(put_file, url, urls.upload_url, browser, path, path.name)
             state = WidgetState(id=s.ids[key])
             info = state.file_uploader_state_value.uploaded_file_info.add()
             info.name, info.size, info.file_id = path.name, path.stat().st_size, urls.file_id
@@ -534,9 +562,8 @@ class ClassReport:
 
 
 async def run_class(url: str, pids: list[int], n: int, think: float, ramp: float, label: str, seed: int = 0,
-                    upload_mb: int = 0) -> ClassReport:
+                    upload_mb: int = 0, warm_urls: list[str] | None = None) -> ClassReport:
     _check_loopback(url)
-    cookie = xsrf_cookie(url)
     rng = random.Random(seed)
     samples: list[float] = []
     done = asyncio.Event()
@@ -547,17 +574,22 @@ async def run_class(url: str, pids: list[int], n: int, think: float, ramp: float
             await asyncio.sleep(0.5)
 
     # A warm-up student alone first: imports, shared caches and the engine time of a Step on a quiet server.
-    warm = await student(0, url, cookie, 0.0, 0.0, random.Random(seed))
+    # (behind the proxy: one warm-up student on each server, straight to it)
+    warm = Result()
+    for u in warm_urls or [url]:
+        one = await student(0, u, 0.0, 0.0, random.Random(seed))
+        warm.times += one.times
+        warm.errors += one.errors
     solo = [eng for what, _, _, _, eng in warm.times if what == "Step" and eng]
     before, cpu0 = rss_mb(pids), cpu_seconds(pids)
     sampler = asyncio.create_task(sample())
-    tasks = [student(k, url, cookie, think, rng.uniform(0, ramp), random.Random(seed * 1000 + k)) for k in range(n)]
+    tasks = [student(k, url, think, rng.uniform(0, ramp), random.Random(seed * 1000 + k)) for k in range(n)]
     window: list = []
     if upload_mb:
         tmp = Path(tempfile.gettempdir())
         big = await asyncio.to_thread(big_embeddings, tmp / f"clwe-load-{upload_mb}mb.vec", upload_mb)
         small = await asyncio.to_thread(big_embeddings, tmp / "clwe-load-1mb.vec", 1)
-        tasks.append(uploader(url, cookie, big, small, ramp + 2 * think, window))
+        tasks.append(uploader(url, big, small, ramp + 2 * think, window))
     t0 = time.monotonic()
     try:
         results = await asyncio.wait_for(asyncio.gather(*tasks), DEADLINE)
@@ -627,11 +659,27 @@ def print_table(reports: list[ClassReport]) -> None:
             print(f"  ... and {len(r.errors) - 10} more")
 
 
+def proxied(k: int):
+    """Start ``deploy/class_servers.sh start K`` on a free port of the range; returns (url, pids, backend urls,
+    stop)."""
+    port = free_port(range(PORTS.start + 50, PORTS.stop - k))
+    script = str(ROOT / "deploy" / "class_servers.sh")
+    env = dict(os.environ, PYTHON=sys.executable,
+               CLWE_DEPLOY_DIR=str(Path(tempfile.gettempdir()) / f"clwe-deploy-{port}"))
+    subprocess.run([script, "start", str(k), str(port)], check=True, env=env, timeout=300)
+    pids = [int(p) for p in subprocess.run([script, "pids"], env=env, capture_output=True, text=True,
+                                           check=True).stdout.strip().split(",") if p]
+    backends = [f"http://127.0.0.1:{port + i}" for i in range(1, k + 1)]
+    return f"http://127.0.0.1:{port}", pids, backends, lambda: subprocess.run([script, "stop"], env=env, timeout=120)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, nargs="+", default=[10, 30, 60, 120])
     ap.add_argument("--url", help="a running lab (or proxy) on loopback; default: start a fresh server per N")
     ap.add_argument("--pids", default="", help="server process ids to measure (comma-separated), with --url")
+    ap.add_argument("--servers", type=int, default=0,
+                    help="K > 0: start K servers behind nginx with deploy/class_servers.sh (fresh per N)")
     ap.add_argument("--label", default=None)
     ap.add_argument("--think", type=float, default=2.0, help="mean think time between clicks (s)")
     ap.add_argument("--ramp", type=float, default=5.0, help="students arrive within this many seconds")
@@ -640,19 +688,22 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     reports = []
     for n in args.students:
+        warm = None
         if args.url:
             pids = [int(p) for p in args.pids.split(",") if p]
-            reports.append(asyncio.run(run_class(args.url, pids, n, args.think, args.ramp, args.label or args.url,
-                                                 upload_mb=args.upload_mb)))
+            url, stop, label = args.url, (lambda: None), args.label or args.url
+        elif args.servers:
+            url, pids, warm, stop = proxied(args.servers)
+            label = args.label or f"{args.servers} servers behind nginx"
         else:
-            port = free_port()
-            proc = start_server(port)
-            try:
-                reports.append(asyncio.run(run_class(f"http://127.0.0.1:{port}", [proc.pid], n, args.think,
-                                                     args.ramp, args.label or "one server",
-                                                     upload_mb=args.upload_mb)))
-            finally:
-                stop_server(proc)
+            proc = start_server(free_port())
+            url, pids, stop = proc.args[proc.args.index("--server.port") + 1], [proc.pid], (lambda p=proc: stop_server(p))
+            url, label = f"http://127.0.0.1:{url}", args.label or "one server"
+        try:
+            reports.append(asyncio.run(run_class(url, pids, n, args.think, args.ramp, label,
+                                                 upload_mb=args.upload_mb, warm_urls=warm)))
+        finally:
+            stop()
         print(f"N={n}: " + "; ".join(summary_rows(reports[-1])) + f"; errors {len(reports[-1].errors)}", flush=True)
     print()
     print_table(reports)
