@@ -15,6 +15,18 @@ from core.errors import ConfigError, FileFormatError
 
 # Same as server.maxUploadSize in .streamlit/config.toml (a 200k x 300 text file is about 600 MB).
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+# The lab's own limits on a space (core.io refuses others with a message naming them).
+MAX_DIM = cio.MAX_DIM
+
+
+def limit_text() -> str:
+    """The upload limits, as the Data page states them."""
+    return (f"**Limits of this lab:** each file at most {MAX_UPLOAD_BYTES / 2**20:,.0f} MB (a 200,000-word, "
+            f"300-dimension text file is about 600 MB), 2 to {MAX_DIM:,} dimensions per space. A larger file: keep "
+            "its most frequent words with `clwe convert SPACE out.vec --max-vocab 200000`. Reading a few hundred MB "
+            "takes a minute on a busy server; the other students' pages keep working meanwhile.")
+
+
 EMBEDDING_SUFFIXES = (".vec", ".txt", ".gz", ".npz", ".glove", ".w2v")
 DICTIONARY_SUFFIXES = (".txt", ".tsv", ".dic", ".dict", ".index", ".gz")
 
