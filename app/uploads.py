@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from core import io as cio
-from core.errors import ConfigError, FileFormatError
+from core.errors import CLWEError, ConfigError, FileFormatError
 
 # Same as server.maxUploadSize in .streamlit/config.toml (a 200k x 300 text file is about 600 MB).
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
@@ -74,13 +75,71 @@ def _with_temp_copy(data: bytes, filename: str, read):
 
 
 def load_uploaded_embeddings(data: bytes, filename: str, max_vocab: int | None = None):
-    """An Embeddings from an uploaded file (word2vec/fastText/GloVe text, optionally .gz, or .npz)."""
+    """An Embeddings from an uploaded file (word2vec/fastText/GloVe text, optionally .gz, or .npz).
+
+    A file above ``READER_PROCESS_BYTES`` is read in a separate process (see :func:`read_embeddings`)."""
     filename = safe_name(filename)
     _check_size(data, filename)
     if _suffix(filename).endswith(".npy"):
         raise FileFormatError(filename, None, "a bare .npy matrix has no words",
                               "Upload an .npz holding 'words' and 'vectors', or a .vec text file")
-    return _with_temp_copy(data, filename, lambda p: cio.load_embeddings(p, max_vocab=max_vocab, name=filename))
+    if len(data) < READER_PROCESS_BYTES:
+        return _with_temp_copy(data, filename, lambda p: cio.load_embeddings(p, max_vocab=max_vocab, name=filename))
+    return _with_temp_copy(data, filename, lambda p: read_embeddings(p, max_vocab, filename))
+
+
+# Parsing text holds the interpreter lock: a 200 MB upload read in the server process slowed every other
+# student's clicks ~7-fold for half a minute (bench/class_load.py --upload-mb 200). Above this size the file
+# is read in a separate process, so the server's own threads keep running; small files stay in-process.
+READER_PROCESS_BYTES = 16 * 2**20
+_reader_lock = threading.Lock()
+_reader_pool = None
+
+
+def _reader():
+    """The server's one reader process (spawned once, on the first large upload; uploads queue for it)."""
+    global _reader_pool
+    with _reader_lock:
+        if _reader_pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            # spawn, not fork: the server has many threads, and a forked child may inherit a held lock
+            _reader_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        return _reader_pool
+
+
+def _read_in_reader(path: str, max_vocab: int | None, name: str):
+    """Runs in the reader process: the space, or the error's fields (CLWEErrors do not pickle as such)."""
+    try:
+        return "ok", cio.load_embeddings(path, max_vocab=max_vocab, name=name)
+    except FileFormatError as e:
+        return "file", (e.path, e.line, e.problem, e.hint)
+    except UnicodeDecodeError as e:
+        return "unicode", (e.reason, e.start)
+    except CLWEError as e:
+        return "config", str(e)
+
+
+def read_embeddings(path, max_vocab: int | None, name: str):
+    """``core.io.load_embeddings`` in the reader process; its errors are raised here as they would be there."""
+    global _reader_pool
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        kind, value = _reader().submit(_read_in_reader, str(path), max_vocab, name).result()
+    except BrokenProcessPool:
+        with _reader_lock:
+            _reader_pool = None   # a new one next time
+        raise ConfigError(f"{name}: reading the file stopped (out of memory?). Lower the maximum vocabulary "
+                          "size and try again") from None
+    if kind == "ok":
+        return value
+    if kind == "file":
+        raise FileFormatError(*value)
+    if kind == "unicode":
+        raise UnicodeDecodeError("utf-8", b"", value[1], value[1] + 1, value[0])
+    raise ConfigError(value)
 
 
 def load_uploaded_dictionary(data: bytes, filename: str) -> list[tuple[str, str]]:
