@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import threading
 from pathlib import Path
 
 from core import io as cio
@@ -90,56 +89,73 @@ def load_uploaded_embeddings(data: bytes, filename: str, max_vocab: int | None =
 
 # Parsing text holds the interpreter lock: a 200 MB upload read in the server process slowed every other
 # student's clicks ~7-fold for half a minute (bench/class_load.py --upload-mb 200). Above this size the file
-# is read in a separate process, so the server's own threads keep running; small files stay in-process.
+# is read by a separate Python process, so the server's own threads keep running; small files stay in-process.
+# (A plain subprocess, not multiprocessing: its spawn would re-run the Streamlit script, Streamlit's __main__.)
 READER_PROCESS_BYTES = 16 * 2**20
-_reader_lock = threading.Lock()
-_reader_pool = None
+READER_TIMEOUT = 900   # seconds
 
 
-def _reader():
-    """The server's one reader process (spawned once, on the first large upload; uploads queue for it)."""
-    global _reader_pool
-    with _reader_lock:
-        if _reader_pool is None:
-            from concurrent.futures import ProcessPoolExecutor
-            from multiprocessing import get_context
+def _reader_main(argv=None) -> int:
+    """The reader process: ``path max_vocab name out.npz``; writes words and vectors to ``out.npz`` and prints
+    one JSON line: {"ok": true} or the error's fields (a CLWEError does not cross a process as such)."""
+    import json
+    import sys
 
-            # spawn, not fork: the server has many threads, and a forked child may inherit a held lock
-            _reader_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-        return _reader_pool
+    import numpy as np
 
-
-def _read_in_reader(path: str, max_vocab: int | None, name: str):
-    """Runs in the reader process: the space, or the error's fields (CLWEErrors do not pickle as such)."""
+    path, max_vocab, name, out = argv or sys.argv[1:]
     try:
-        return "ok", cio.load_embeddings(path, max_vocab=max_vocab, name=name)
+        emb = cio.load_embeddings(path, max_vocab=int(max_vocab) or None, name=name)
+        np.savez(out, words=np.array(emb.words, dtype=str), vectors=emb.vectors)
+        reply = {"kind": "ok"}
     except FileFormatError as e:
-        return "file", (e.path, e.line, e.problem, e.hint)
+        reply = {"kind": "file", "value": [e.path, e.line, e.problem, e.hint]}
     except UnicodeDecodeError as e:
-        return "unicode", (e.reason, e.start)
+        reply = {"kind": "unicode", "value": [e.reason, e.start]}
     except CLWEError as e:
-        return "config", str(e)
+        reply = {"kind": "config", "value": str(e)}
+    except MemoryError:
+        reply = {"kind": "config", "value": f"{name}: out of memory while reading it. Lower the maximum "
+                                            "vocabulary size and try again"}
+    print(json.dumps(reply))
+    return 0
 
 
 def read_embeddings(path, max_vocab: int | None, name: str):
-    """``core.io.load_embeddings`` in the reader process; its errors are raised here as they would be there."""
-    global _reader_pool
-    from concurrent.futures.process import BrokenProcessPool
+    """``core.io.load_embeddings`` in a reader process; its errors are raised here as they would be there."""
+    import json
+    import subprocess
+    import sys
 
+    import numpy as np
+
+    fd, out = tempfile.mkstemp(prefix="clwe-upload-read-", suffix=".npz")
+    os.close(fd)
     try:
-        kind, value = _reader().submit(_read_in_reader, str(path), max_vocab, name).result()
-    except BrokenProcessPool:
-        with _reader_lock:
-            _reader_pool = None   # a new one next time
-        raise ConfigError(f"{name}: reading the file stopped (out of memory?). Lower the maximum vocabulary "
-                          "size and try again") from None
-    if kind == "ok":
-        return value
-    if kind == "file":
-        raise FileFormatError(*value)
-    if kind == "unicode":
-        raise UnicodeDecodeError("utf-8", b"", value[1], value[1] + 1, value[0])
-    raise ConfigError(value)
+        code = "import sys; from app.uploads import _reader_main; sys.exit(_reader_main())"
+        root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        proc = subprocess.run([sys.executable, "-c", code, str(path), str(max_vocab or 0), name, out], env=env,
+                              capture_output=True, text=True, timeout=READER_TIMEOUT)
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode != 0 or not lines:
+            raise ConfigError(f"{name}: reading the file stopped (out of memory?). Lower the maximum vocabulary "
+                              "size and try again")
+        reply = json.loads(lines[-1])
+        kind, value = reply["kind"], reply.get("value")
+        if kind == "ok":
+            with np.load(out, allow_pickle=False) as z:
+                return cio.Embeddings(tuple(z["words"].tolist()), z["vectors"], name=name)
+        if kind == "file":
+            raise FileFormatError(*value)
+        if kind == "unicode":
+            raise UnicodeDecodeError("utf-8", b"", value[1], value[1] + 1, value[0])
+        raise ConfigError(value)
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"{name}: reading took more than {READER_TIMEOUT // 60} minutes. Lower the maximum "
+                          "vocabulary size and try again") from None
+    finally:
+        os.unlink(out)
 
 
 def load_uploaded_dictionary(data: bytes, filename: str) -> list[tuple[str, str]]:

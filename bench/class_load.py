@@ -133,8 +133,9 @@ def start_server(port: int, extra: list[str] | None = None) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"),
            "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *(extra or [])]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    log = open(Path(tempfile.gettempdir()) / f"clwe-load-server-{port}.log", "w")   # never a full pipe
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
     try:
         wait_healthy(f"http://127.0.0.1:{port}")
     except RuntimeError:
