@@ -483,7 +483,7 @@ def _digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-RUN_FILES = {"config.json", "dictionary.tsv", "history.jsonl", "src.vec", "tgt.vec"}
+RUN_FILES = {"config.json", "dictionary.tsv", "history.jsonl", "src.vec", "tgt.vec", "run.zip"}
 ALIGN = ["align", "--src", "en", "--tgt", "fr", "--init", "identical", "--max-vocab", "400", "--no-eval"]
 
 
