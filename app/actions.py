@@ -200,7 +200,7 @@ class SharedRun:
     """One run's iterations, computed once per server for every session that starts the same run.
 
     A class that opens the same scene (the default pair, a lesson, a shared link) and presses **Step**
-    pays for each iteration once: the first session to need iteration i+1 computes it (under ``lock``:
+    pays for each iteration once: the first session to need iteration i+1 computes it (under a lock:
     the others wait for it instead of computing it again), the rest append the same read-only record.
     Every step is deterministic given the data, the seed and the settings (the stochastic induction is
     seeded by ``(random_state, iteration)``), so this is the record the session would have computed.
@@ -214,11 +214,12 @@ class SharedRun:
     def __init__(self, seed, learner):
         self.uid = new_uid()              # names this run in other server-wide caches
         self.seed = seed
-        self._worker = learner            # private: only advance() steps it, under the lock
+        self._worker = learner            # private: only record() steps it, under the lock
         self.config = learner.config
         self.records = list(learner.history)
         self._lock = threading.Lock()
-        _read_only(learner.src.vectors, learner.tgt.vectors, learner.shared_pairs, learner.seed_pairs)
+        _read_only(learner.src.vectors, learner.tgt.vectors, learner.shared_pairs, learner.seed_pairs,
+                   getattr(seed, "pairs", None))   # the seed too is shared by the sessions (RunState.seed)
         for rec in self.records:
             _freeze_record(rec)
         # What a session's learner shares instead of copying: spaces, gold pairs, record 0.
@@ -230,12 +231,9 @@ class SharedRun:
     def _copy(self, learner):
         return copy.deepcopy(learner, {id(x): x for x in self._shared})
 
-    def session_learner(self, iteration: int = 0):
-        """A new learner of the session's own, holding the shared records 0..iteration."""
-        learner = self._copy(self._template)
-        if iteration:
-            learner.history[1:] = [self.record(i) for i in range(1, iteration + 1)]
-        return learner
+    def session_learner(self):
+        """A new learner of the session's own at iteration 0 (the shared record 0); Step appends the rest."""
+        return self._copy(self._template)
 
     def follows(self, learner) -> bool:
         """Whether ``learner`` is still this run: same settings and exactly the shared records."""
