@@ -103,7 +103,8 @@ BUNDLED_PAIRS = tuple(PAIR_REGISTRY)
 # Bounds that keep a hostile or mistaken file from taking unbounded memory or time. The largest
 # published word embeddings (fastText crawl, 2M x 300) fit well inside them.
 MAX_LINE_BYTES = 1 << 20       # one text line: a 4096-d vector at 25 characters per value is 100 KB
-MAX_DIM = 4096                 # word embeddings have 25-1024 dimensions; more means a wrong (transposed?) file
+MAX_DIM = 4096                 # the lab's limit (d x d mappings in memory); word embeddings have 25-1024
+MIN_DIM = 2                    # a mapping between 1-dimensional spaces is only a scaling
 MAX_WORDS = 5_000_000          # without --max-vocab; fastText's largest release has 2.5M words
 MAX_VALUES = 1 << 30           # words x dim: 4 GiB of float32
 MAX_PAIRS = 10_000_000         # dictionary pairs (FreeDict's largest has a few hundred thousand)
@@ -392,12 +393,19 @@ def _fields(line: str) -> list[str]:
     return tokens
 
 
+def dimension_limit(dim: int) -> str:
+    """The lab's dimension limits, said as the lab's (not as a fault in the file)."""
+    return (f"{dim:,}-dimensional vectors, but this lab takes spaces of {MIN_DIM} to {MAX_DIM:,} dimensions "
+            "(a limit of the lab, not an error in the file)")
+
+
 def _check_size(path: Path, lineno: int | None, dim: int, n_words: int) -> None:
     """Refuse a dimension or a matrix beyond the bounds (MAX_DIM, MAX_WORDS, MAX_VALUES)."""
-    if dim > MAX_DIM:
-        raise FileFormatError(path, lineno, f"vectors of {dim:,} values, above the {MAX_DIM:,} dimensions "
-                              "this lab takes", "Word embeddings have 25-1024 dimensions: is the matrix "
-                              "transposed, or the file not an embedding file?")
+    if dim > MAX_DIM or dim < MIN_DIM:
+        raise FileFormatError(path, lineno, dimension_limit(dim), "Reduce the space to at most "
+                              f"{MAX_DIM:,} dimensions first (e.g. PCA to 300), or check that the matrix is not "
+                              "transposed" if dim > MAX_DIM else "Use vectors of at least 2 dimensions "
+                              "(word embeddings have 25-1,024)")
     if n_words > MAX_WORDS or n_words * dim > MAX_VALUES:
         count = f"more than {n_words - 1:,}" if lineno is not None else f"{n_words:,}"  # text: counted so far
         raise FileFormatError(path, lineno, f"{count} words of {dim} "
@@ -421,12 +429,15 @@ def _read_text(path: Path, max_vocab: int | None):
         if not tokens:
             continue
         if lineno == 1 and len(tokens) == 2:
+            if not _is_int(tokens[0]) and _is_float(tokens[1]):   # a word and one value: 1-d rows
+                raise FileFormatError(path, 1, dimension_limit(1), "Use vectors of at least 2 dimensions "
+                                      "(word embeddings have 25-1,024)")
             if not (_is_int(tokens[0]) and _is_int(tokens[1])):
                 raise FileFormatError(path, 1, f"a bad header {line.strip()[:60]!r}",
                                       "A word2vec header is '<word count> <dimension>', two whole numbers "
                                       "(and 1-dimensional vectors are not supported)")
             declared, dim = int(tokens[0]), int(tokens[1])
-            if dim < 2:
+            if dim < 1:
                 raise FileFormatError(path, 1, f"a header that declares dimension {dim}",
                                       "A word2vec header is '<word count> <dimension>'")
             _check_size(path, 1, dim, 0)
