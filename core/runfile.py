@@ -116,7 +116,8 @@ def write_run(target, run: RunFile) -> None:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for name, content in members.items():
-            z.writestr(name, content)
+            # float32 matrices shrink by under 10% with deflate, at 30 s for a 200k-word run: stored as they are
+            z.writestr(name, content, compress_type=zipfile.ZIP_STORED if name.endswith(".npy") else None)
 
 
 def run_bytes(run: RunFile) -> bytes:

@@ -56,6 +56,16 @@ SHARED_ALIGNED = 0.10
 # with the same schedule, which never took off (0.5% at 278), fell below 1e-4 per iteration at iteration 77
 # and below 5e-5 at 97. A shuffled target creeps the same way (same geometry) and is stopped once it stalls.
 COLLAPSE_SEARCH_RATE = 1e-4
+# Take-off without shared spellings (the languages share fewer than SHARED_MIN_WORDS strings, e.g. different
+# scripts, or the fully respelled control of bench/scale.py): every TAKEOFF_PROBE_EVERY iterations of the slow
+# search, deterministic union induction with the iteration's mapping and with the same mapping followed by a
+# random rotation (as at the end of a run, see SelfLearning._end_statistics); the share of mutual nearest
+# neighbours above the rotation's is the signal. Calibration (bench/calibrate_collapse.py): every failed run
+# measured was at +0.02 or below (en-fr and fi-fr random seeds, Gaussian and shuffled targets), good runs at
+# +0.10 (en-fr), -0.01 (fi-fr) and +0.43 (synthetic). 0.25 is ten times the highest failure: a real pair
+# like fi-fr never takes off by it (it keeps VecMap's slow schedule, which is safe), a clean one does.
+TAKEOFF_PROBE_EVERY = 5
+MUTUAL_ALIGNED = 0.25
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,9 @@ class AlignConfig:
         identical-strings agreement of a mapping reaches ``takeoff_agreement`` the run has found it, and the
         schedule switches to ``takeoff_interval`` / ``takeoff_threshold``.
     random_state : int
+    log_vocab : int
+        Per-iteration BLI on a test dictionary is exact up to this many words per side, an estimate among
+        the cutoff words beyond (see :meth:`SelfLearning._bli`); 0: always exact (slow at 200k words).
     keep_seed : bool
         Add the seed pairs to every induced dictionary (off in VecMap). With a good seed dictionary and
         noisy spaces, self-learning otherwise trades clean pairs for noisy induced ones.
@@ -132,6 +145,7 @@ class AlignConfig:
     inv_temperature: float = 30.0
     batch_size: int = 1024
     keep_seed: bool = False
+    log_vocab: int = 20000
 
     def __post_init__(self):
         object.__setattr__(self, "normalize", tuple(self.normalize))
@@ -207,7 +221,9 @@ class IterationRecord:
     "evaluate"); ``bli`` holds {"nn": BLIResult, "csls": BLIResult} of this record's mapping when a gold
     test dictionary is attached; ``collapse`` is None or a sentence saying why the alignment
     probably failed; ``shared_agreement`` is the share of identically spelled words that are their own
-    nearest neighbour under this record's mapping (nan when the languages share too few strings).
+    nearest neighbour under this record's mapping (nan when the languages share too few strings);
+    ``mutual_excess`` is the take-off probe of a search without shared strings (see ``MUTUAL_ALIGNED``;
+    nan when not probed).
     """
 
     iteration: int
@@ -230,6 +246,7 @@ class IterationRecord:
     forward: np.ndarray | None = field(default=None, repr=False)
     diagnostics: dict = field(default_factory=dict)
     shared_agreement: float = float("nan")
+    mutual_excess: float = float("nan")
 
 
 def _unit_rows(M: np.ndarray) -> np.ndarray:
@@ -297,6 +314,8 @@ class SelfLearning:
                  gold_test=None):
         self.config = config or AlignConfig()
         cfg = self.config
+        self._loaded = {"src": src, "tgt": tgt}  # as loaded: unknown fastText words are normalised like them
+        self._norm_ops: dict = {}
         self.src = src.with_vectors(normalize_vectors(src.vectors, cfg.normalize))
         self.tgt = tgt.with_vectors(normalize_vectors(tgt.vectors, cfg.normalize))
         self.gold_test = None if gold_test is None else list(gold_test)
@@ -354,9 +373,28 @@ class SelfLearning:
                 mapping.transform_tgt(self.tgt.vectors[:nt], normalize=True))
 
     def _bli(self, mapping: Mapping) -> dict | None:
+        """The per-iteration log on the test dictionary (NN and CSLS P@1).
+
+        Exact (the whole vocabularies) up to ``config.log_vocab`` words per side. Beyond it, exact CSLS
+        costs a product of the two whole vocabularies per iteration (hours at 200k words), so the log is
+        the BLI among the words that take part in induction (``config.cutoff``): the test words retrieve
+        among the cutoff target words, and CSLS's target term is their mean similarity to the cutoff source
+        words (and the test words). The exact score of the final mapping is :meth:`evaluate`'s.
+        """
         if not self.gold_test:
             return None
-        Xm, Zm = self._mapped_full(mapping)
+        n = self.config.log_vocab
+        if n <= 0 or (len(self.src) <= n and len(self.tgt) <= n):
+            Xm, Zm = self._mapped_full(mapping)
+        else:
+            ns, nt = resolve_cutoff(self.config.cutoff, len(self.src), len(self.tgt))
+            tgt_rows = np.arange(nt)
+            queries = {self.src.index[s] for s, _ in self.gold_test if s in self.src.index}
+            src_rows = np.union1d(np.arange(ns), np.fromiter(queries, np.int64, len(queries)))
+            Xm = Embeddings(tuple(self.src.words[i] for i in src_rows),
+                            mapping.transform_src(self.src.vectors[src_rows], normalize=True), self.src.name)
+            Zm = self.tgt.head(len(tgt_rows)).with_vectors(
+                mapping.transform_tgt(self.tgt.vectors[tgt_rows], normalize=True))
         return {r: evaluate_bli(Xm, Zm, self.gold_test, retrieval=r, csls_k=self.config.csls_k,
                                 batch_size=self.config.batch_size) for r in ("nn", "csls")}
 
@@ -438,20 +476,34 @@ class SelfLearning:
         scores = D.scores
         if cfg.keep_seed:
             scores = np.concatenate([scores, np.full(len(self.seed_pairs), np.nan, np.float32)])
+        excess = self._probe(mapping, it)
+        t4 = time.perf_counter()
         rec = IterationRecord(it, mapping, src_idx, tgt_idx, scores, D.objective, D.n_unique, keep_prob,
-                              {"induce": t1 - t0, "map": t2 - t1, "evaluate": t3 - t2}, bli, converged,
+                              {"induce": t1 - t0, "map": t2 - t1, "evaluate": t3 - t2, "probe": t4 - t3}, bli,
+                              converged,
                               None, D.mutual_ratio, churn, next_kp, best, last, D.forward,
-                              shared_agreement=self._agreement(mapping))
+                              shared_agreement=self._agreement(mapping), mutual_excess=excess)
         self.history.append(rec)
         self.final = self.selection = None
         return rec
 
+    def _probe(self, mapping: Mapping, iteration: int) -> float:
+        """The take-off probe (mutual-NN excess over a random rotation) of a slow search whose languages
+        share too few strings for the identical-strings signal; nan when not probed."""
+        if (self.config.takeoff_agreement <= 0 or len(self.shared_pairs) or iteration % TAKEOFF_PROBE_EVERY
+                or self.takeoff() is not None):
+            return float("nan")
+        stats = self._end_statistics(mapping)
+        return float(stats["mutual"] - stats["null_mutual"])
+
     def takeoff(self) -> int | None:
-        """The first iteration whose mapping reached ``config.takeoff_agreement`` (None: not yet, or off)."""
+        """The first iteration whose mapping reached ``config.takeoff_agreement`` of identical strings, or
+        (languages without shared strings) a mutual-NN excess of ``MUTUAL_ALIGNED`` (None: not yet, or off)."""
         level = self.config.takeoff_agreement
         if level <= 0:
             return None
-        return next((r.iteration for r in self.history if r.shared_agreement >= level), None)
+        return next((r.iteration for r in self.history
+                     if r.shared_agreement >= level or r.mutual_excess >= MUTUAL_ALIGNED), None)
 
     def schedule(self) -> tuple[int, float]:
         """The stochastic interval and threshold in force: the take-off ones once :meth:`takeoff` found it."""
@@ -532,11 +584,11 @@ class SelfLearning:
         self.history[-1] = rec
         return rec
 
-    def _end_statistics(self) -> dict:
-        """Deterministic (keep probability 1) union induction with the current mapping, and with the
-        same mapping followed by a random rotation: what chance looks like for these spaces."""
+    def _end_statistics(self, mapping: Mapping | None = None) -> dict:
+        """Deterministic (keep probability 1) union induction with the current mapping (or ``mapping``), and
+        with the same mapping followed by a random rotation: what chance looks like for these spaces."""
         cfg = self.config
-        m = self.current.mapping
+        m = mapping or self.current.mapping
         rng = np.random.default_rng([cfg.random_state, 9_999])
         Q, _ = np.linalg.qr(rng.standard_normal((m.dim, m.dim)))
         out = {}
@@ -595,6 +647,47 @@ class SelfLearning:
             return self._mapped_full(self.final)
         rec = self.current if iteration is None else self.history[iteration]
         return self._mapped_full(rec.mapping)
+
+    def query_vector(self, word: str, side: str = "src", mapping: Mapping | None = None) -> np.ndarray:
+        """The mapped unit vector (1, r) of ``word``: its row, or for a word outside the vocabulary of a
+        fastText ``.bin`` space, the vector fastText builds from its character n-grams, normalised as the
+        space was (:func:`core.normalize.fit_normalization`) and mapped.
+
+        ``mapping`` defaults to the final mapping when there is one, else the current record's.
+        """
+        from .normalize import apply_normalization, fit_normalization
+
+        emb = self.src if side == "src" else self.tgt
+        if word in emb.index:
+            v = emb.vectors[[emb.index[word]]]
+        else:
+            loaded = self._loaded[side]
+            if loaded.subwords is None:
+                raise ConfigError(f"'{word}' is not in the vocabulary of {emb.name or side}, and the space has "
+                                  "no subword information; load a fastText .bin model to translate unknown words")
+            try:
+                raw = loaded.subwords(word)
+            except KeyError:
+                raise ConfigError(f"'{word}' is not in the vocabulary of {emb.name or side} and has no character "
+                                  "n-gram of the fastText model") from None
+            if side not in self._norm_ops:
+                self._norm_ops[side] = fit_normalization(loaded.vectors, self.config.normalize)
+            v = apply_normalization(raw, self._norm_ops[side])
+        mapping = mapping or self.final or self.current.mapping
+        transform = mapping.transform_src if side == "src" else mapping.transform_tgt
+        return transform(v, normalize=True)
+
+    def translate(self, word: str, k: int = 10, side: str = "src", mapping: Mapping | None = None
+                  ) -> list[tuple[str, float]]:
+        """The ``k`` nearest words (cosine) in the other language of ``word``, known or (fastText ``.bin``)
+        unknown: :meth:`query_vector` against the mapped other space."""
+        mapping = mapping or self.final or self.current.mapping
+        q = self.query_vector(word, side, mapping)
+        other = self.tgt if side == "src" else self.src
+        transform = mapping.transform_tgt if side == "src" else mapping.transform_src
+        values, idx = topk_similarities(q, transform(other.vectors, normalize=True), k,
+                                        batch_size=self.config.batch_size)
+        return [(other.words[j], float(v)) for v, j in zip(values[0], idx[0])]
 
     def evaluate(self, pairs, mapping: Mapping | None = None, retrieval: str = "csls") -> BLIResult:
         """BLI of a mapping (default: final if finalized, else current) on a gold dictionary."""
