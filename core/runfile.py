@@ -31,7 +31,7 @@ FORMAT = "clwe-run"
 VERSION = 1
 MEMBERS = ("config.json", "history.jsonl", "dictionary.tsv", "src_words.txt", "tgt_words.txt",
            "src_mapped.npy", "tgt_mapped.npy")
-MAX_ARCHIVE_BYTES = 200 * 2**20        # compressed
+MAX_ARCHIVE_BYTES = 820 * 2**20        # on disk: the mapped .npy members are stored, not compressed
 MAX_MEMBER_BYTES = 400 * 2**20         # uncompressed, per member
 MAX_TOTAL_BYTES = 800 * 2**20          # uncompressed, all members
 

@@ -19,6 +19,8 @@ docstring for the default and the evidence behind it (``bench/model_selection.py
 
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -286,11 +288,15 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
     kinds = [("self-learning", cfg.mapping, {})] + ([("final", final_method, final_kw)] if final else [])
     todo = [(it, kind, method, kw) for it in iterations for kind, method, kw in kinds]
     candidates = []
+    scored = {}  # a converged run repeats its dictionary: the same fit and scores, computed once
     for n, (it, kind, method, kw) in enumerate(todo):
         rec = run.history[it]
+        key = (kind, hashlib.sha1(np.ascontiguousarray(rec.src_idx, np.int64).tobytes()
+                                  + np.ascontiguousarray(rec.tgt_idx, np.int64).tobytes()).hexdigest())
         try:
-            mapping, scores = score_candidate(run, method, kw, rec.src_idx, rec.tgt_idx, folds, n_words,
-                                              needed)
+            if key not in scored:
+                scored[key] = score_candidate(run, method, kw, rec.src_idx, rec.tgt_idx, folds, n_words, needed)
+            mapping, scores = scored[key]
         except ConfigError:
             continue   # e.g. multi-step whitening on a seed smaller than the dimension: not a candidate
         candidates.append(Candidate(it, kind, mapping, scores))
