@@ -218,7 +218,7 @@ def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str 
         raise FileFormatError(path, None, "no such file", hint)
     label = name or path.name
     suffix = path.suffix.lower()
-    if suffix == ".bin":
+    if suffix == ".bin" and _is_fasttext_bin(path):
         words, vectors, subwords = _read_fasttext_bin(path, max_vocab)
         return Embeddings(words, vectors, label, subwords)
     if suffix == ".npy":
@@ -228,6 +228,16 @@ def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str 
     else:
         words, vectors = _read_text(path, max_vocab)
     return Embeddings(words, vectors, label)
+
+
+FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # fastText's FASTTEXT_FILEFORMAT_MAGIC_INT32
+
+
+def _is_fasttext_bin(path: Path) -> bool:
+    """A fastText model starts with its magic number; any other .bin goes to the text reader, which names
+    binary word2vec files and garbage as such."""
+    with open(path, "rb") as f:
+        return f.read(4) == FASTTEXT_MAGIC
 
 
 def _read_fasttext_bin(path: Path, max_vocab: int | None):
@@ -243,12 +253,6 @@ def _read_fasttext_bin(path: Path, max_vocab: int | None):
     except ImportError:
         raise FileFormatError(path, None, "reading fastText .bin models needs gensim",
                               "pip install gensim (or convert the model to .vec text first)") from None
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic != (793712314).to_bytes(4, "little"):  # FASTTEXT_FILEFORMAT_MAGIC_INT32
-        raise FileFormatError(path, None, "not a fastText .bin model (wrong magic number)",
-                              "Give a model saved by fastText (or gensim's save_facebook_model); binary "
-                              "word2vec .bin files are not supported: convert them to .vec text")
     try:
         kv = load_facebook_vectors(str(path))
     except (ValueError, OSError, EOFError, AssertionError, NotImplementedError, MemoryError) as e:

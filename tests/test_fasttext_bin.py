@@ -56,7 +56,7 @@ def test_bin_loads_words_in_frequency_order_with_subwords(model_bin):
 def test_bin_with_the_wrong_magic_is_refused(tmp_path):
     bad = tmp_path / "w2v.bin"
     bad.write_bytes(b"3 2\nab \x00\x00\x80?\x00\x00\x00@")  # binary word2vec, not fastText
-    with pytest.raises(FileFormatError, match="not a fastText .bin model"):
+    with pytest.raises(FileFormatError, match="binary word2vec .bin is not supported"):
         load_embeddings(bad)
 
 
