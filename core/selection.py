@@ -20,7 +20,6 @@ docstring for the default and the evidence behind it (``bench/model_selection.py
 from __future__ import annotations
 
 import hashlib
-
 from dataclasses import dataclass, field
 
 import numpy as np
