@@ -760,6 +760,28 @@ def dictionary_coverage(pairs: Iterable[tuple[str, str]], src: Embeddings, tgt: 
     return Coverage(len(pairs), len(inside), len({s for s, _ in pairs}), len({s for s, _ in inside}))
 
 
+def shared_string_pairs(src: Embeddings, tgt: Embeddings, n_src: int, n_tgt: int,
+                        min_length: int = 2) -> np.ndarray:
+    """(source row, target row) of the words spelled identically in both vocabularies, among the
+    ``n_src`` / ``n_tgt`` most frequent: names, numbers and loanwords, mostly translations of each other
+    (Søgaard, Ruder & Vulić 2018) -- a silver dictionary available without supervision.
+
+    Parameters
+    ----------
+    src, tgt : Embeddings
+    n_src, n_tgt : int
+    min_length : int
+        Shorter strings (single letters) are skipped.
+
+    Returns
+    -------
+    int64 (n, 2), in source frequency order
+    """
+    index = {w: j for j, w in enumerate(tgt.words[:n_tgt])}
+    pairs = [(i, index[w]) for i, w in enumerate(src.words[:n_src]) if len(w) >= min_length and w in index]
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+
+
 def pairs_to_indices(pairs: Iterable[tuple[str, str]], src: Embeddings, tgt: Embeddings) -> np.ndarray:
     """Row indices ``(k, 2)`` of the in-vocabulary pairs, first occurrence order, no duplicates."""
     rows = dict.fromkeys((src.index[s], tgt.index[t]) for s, t in pairs if s in src.index and t in tgt.index)

@@ -26,6 +26,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .induction import induce_dictionary
+from .io import shared_string_pairs
 from .mapping import NEEDS_SPACES, Mapping
 from .similarity import DEFAULT_BATCH, mean_topk_similarity
 
@@ -150,9 +151,8 @@ def identical_strings_criterion(Xq, Zm, targets, k: int = 10, r_tgt=None,
 
 def identical_folds(run, n_words: int = N_WORDS, n_folds: int = 5, random_state: int = 0) -> list:
     """The identically spelled words among the ``n_words`` most frequent of each side
-    (:func:`core.selflearning.shared_string_pairs`), split at random into ``n_folds`` folds of
+    (:func:`core.io.shared_string_pairs`), split at random into ``n_folds`` folds of
     (source row, target row) pairs."""
-    from .selflearning import shared_string_pairs
 
     ns, nt = min(n_words, len(run.src)), min(n_words, len(run.tgt))
     shared = shared_string_pairs(run.src, run.tgt, ns, nt)

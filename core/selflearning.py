@@ -22,9 +22,10 @@ import numpy as np
 from .errors import ConfigError
 from .evaluate import BLIResult, evaluate_bli
 from .induction import induce_dictionary, resolve_cutoff
-from .io import Embeddings
+from .io import Embeddings, shared_string_pairs  # noqa: F401 (re-exported: core.selflearning.shared_string_pairs)
 from .mapping import MIN_PAIRS, NEEDS_SPACES, Mapping, fit_mapping
 from .normalize import normalize as normalize_vectors
+from .selection import DEFAULT_CRITERION, select_mapping
 from .similarity import DEFAULT_BATCH, topk_similarities
 
 # Collapse thresholds, calibrated on bundled en-fr / fi-fr against random-seed and shuffled-target runs
@@ -211,10 +212,11 @@ class AlignConfig:
                     dim_reduction=self.dim_reduction)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class IterationRecord:
     """One self-learning iteration: the dictionary induced from the previous mapping and the mapping
-    fitted to it. Record 0 holds the seed dictionary and the mapping learned from it.
+    fitted to it. Record 0 holds the seed dictionary and the mapping learned from it. Built with keywords
+    only (21 fields).
 
     ``objective`` is VecMap's (mean best cosine, see :class:`core.induction.InducedDictionary`) of the
     previous mapping (nan for record 0); ``seconds`` has one entry per phase ("induce", "map",
@@ -253,28 +255,6 @@ def _unit_rows(M: np.ndarray) -> np.ndarray:
     n = np.sqrt(np.einsum("ij,ij->i", M, M))
     n[n < 1e-12] = 1.0
     return M / n[:, None]
-
-
-def shared_string_pairs(src: Embeddings, tgt: Embeddings, n_src: int, n_tgt: int,
-                        min_length: int = 2) -> np.ndarray:
-    """(source row, target row) of the words spelled identically in both vocabularies, among the
-    ``n_src`` / ``n_tgt`` most frequent: names, numbers and loanwords, mostly translations of each other
-    (Søgaard, Ruder & Vulić 2018) -- a silver dictionary available without supervision.
-
-    Parameters
-    ----------
-    src, tgt : Embeddings
-    n_src, n_tgt : int
-    min_length : int
-        Shorter strings (single letters) are skipped.
-
-    Returns
-    -------
-    int64 (n, 2), in source frequency order
-    """
-    index = {w: j for j, w in enumerate(tgt.words[:n_tgt])}
-    pairs = [(i, index[w]) for i, w in enumerate(src.words[:n_src]) if len(w) >= min_length and w in index]
-    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def shared_agreement(Xq: np.ndarray, Zm: np.ndarray, targets: np.ndarray, batch_size: int = DEFAULT_BATCH) -> float:
@@ -421,9 +401,10 @@ class SelfLearning:
         bli = self._bli(mapping)
         t2 = time.perf_counter()
         n_unique = len({(int(a), int(b)) for a, b in seed})
-        return IterationRecord(0, mapping, seed[:, 0].copy(), seed[:, 1].copy(), scores, float("nan"),
-                               n_unique, cfg.stochastic_initial,
-                               {"induce": 0.0, "map": t1 - t0, "evaluate": t2 - t1}, bli,
+        return IterationRecord(iteration=0, mapping=mapping, src_idx=seed[:, 0].copy(), tgt_idx=seed[:, 1].copy(),
+                               scores=scores, objective=float("nan"), dictionary_size=n_unique,
+                               keep_prob=cfg.stochastic_initial,
+                               seconds={"induce": 0.0, "map": t1 - t0, "evaluate": t2 - t1}, bli=bli,
                                next_keep_prob=cfg.stochastic_initial, best_objective=-np.inf,
                                last_improvement=0, shared_agreement=self._agreement(mapping))
 
@@ -478,11 +459,13 @@ class SelfLearning:
             scores = np.concatenate([scores, np.full(len(self.seed_pairs), np.nan, np.float32)])
         excess = self._probe(mapping, it)
         t4 = time.perf_counter()
-        rec = IterationRecord(it, mapping, src_idx, tgt_idx, scores, D.objective, D.n_unique, keep_prob,
-                              {"induce": t1 - t0, "map": t2 - t1, "evaluate": t3 - t2, "probe": t4 - t3}, bli,
-                              converged,
-                              None, D.mutual_ratio, churn, next_kp, best, last, D.forward,
-                              shared_agreement=self._agreement(mapping), mutual_excess=excess)
+        rec = IterationRecord(iteration=it, mapping=mapping, src_idx=src_idx, tgt_idx=tgt_idx, scores=scores,
+                              objective=D.objective, dictionary_size=D.n_unique, keep_prob=keep_prob,
+                              seconds={"induce": t1 - t0, "map": t2 - t1, "evaluate": t3 - t2, "probe": t4 - t3},
+                              bli=bli, converged=converged, collapse=None, mutual_ratio=D.mutual_ratio,
+                              churn=churn, next_keep_prob=next_kp, best_objective=best, last_improvement=last,
+                              forward=D.forward, shared_agreement=self._agreement(mapping),
+                              mutual_excess=excess)
         self.history.append(rec)
         self.final = self.selection = None
         return rec
@@ -632,8 +615,6 @@ class SelfLearning:
         """Gold-free model selection (:func:`core.selection.select_mapping`): score the seed's own
         mapping, the iterations and their final mappings, keep the best as :attr:`final` and return the
         :class:`core.selection.Selection` (also kept as :attr:`selection`)."""
-        from .selection import DEFAULT_CRITERION, select_mapping
-
         self.selection = select_mapping(self, criterion or DEFAULT_CRITERION, **kw)
         self.final = self.selection.mapping
         return self.selection

@@ -203,8 +203,9 @@ def test_config_errors(good):
 def _rec(it, converged, keep_prob):
     from core.mapping import Mapping
     e = np.zeros(0, np.int64)
-    return IterationRecord(it, Mapping(np.eye(2), np.eye(2), "x"), e, e, np.zeros(0, np.float32), 0.5, 0,
-                           keep_prob, {}, converged=converged)
+    return IterationRecord(iteration=it, mapping=Mapping(np.eye(2), np.eye(2), "x"), src_idx=e, tgt_idx=e,
+                           scores=np.zeros(0, np.float32), objective=0.5, dictionary_size=0, keep_prob=keep_prob,
+                           seconds={}, converged=converged)
 
 
 def test_collapse_rule_thresholds():
