@@ -28,6 +28,7 @@ from .errors import ConfigError
 from .induction import induce_dictionary
 from .io import shared_string_pairs
 from .mapping import NEEDS_SPACES, Mapping
+from .normalize import grid_unit_rows
 from .similarity import DEFAULT_BATCH, mean_topk_similarity
 
 CRITERIA = ("auto", "identical", "mean_csls", "combined")
@@ -86,11 +87,8 @@ class Selection:
 
 
 def _unit(M: np.ndarray) -> np.ndarray:
-    M = np.array(M, dtype=np.float32, copy=True)
-    n = np.sqrt(np.einsum("ij,ij->i", M, M))
-    n[n < 1e-12] = 1.0
-    M /= n[:, None]
-    return M
+    # on the grid: the similarities that decide a retrieval are exact on every machine
+    return grid_unit_rows(M)
 
 
 def mean_csls_criterion(Xm, Zm, k: int = 10, batch_size: int = DEFAULT_BATCH) -> float:
