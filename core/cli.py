@@ -349,10 +349,13 @@ def _align_into(args, out: Path) -> float:
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
     from .runfile import from_learner, write_run  # the lab's run-file format: the lab opens this run
     write_run(out / "run.zip", from_learner(run, config_record, final=True, dictionary=induced))
-    for word in args.translate:
-        print(json.dumps({"word": word, "in_vocabulary": word in src.index,
-                          "nn": [[w, round(v, 6)] for w, v in run.translate(word, k=10, mapping=mapping)]},
-                         ensure_ascii=False))
+    for word in args.translate:  # a word that cannot be translated is reported, never fails the finished run
+        line = {"word": word, "in_vocabulary": word in src.index}
+        try:
+            line["nn"] = [[w, round(v, 6)] for w, v in run.translate(word, k=10, mapping=mapping)]
+        except CLWEError as e:
+            line["error"] = str(e)
+        print(json.dumps(line, ensure_ascii=False))
     return started
 
 

@@ -115,3 +115,11 @@ def test_clwe_align_translates_an_unknown_word(model_bin, tmp_path, capsys):
     assert by_word["walkinged"]["in_vocabulary"] is False and len(by_word["walkinged"]["nn"]) == 10
     assert by_word[src.words[5]]["in_vocabulary"] is True
     assert by_word[src.words[5]]["nn"][0][0] == src.words[5]
+    # a text space has no n-grams: the unknown word is reported, the finished run is kept
+    svec = tmp_path / "src.vec"
+    save_word2vec(src, svec)
+    code = main(["align", "--src", str(svec), "--tgt", str(tvec), "--init", "dictionary", "--dictionary", str(dic),
+                 "--no-eval", "--out", str(tmp_path / "out2"), "--translate", "walkinged"])
+    line = json.loads([x for x in capsys.readouterr().out.splitlines() if x.startswith("{")][-1])
+    assert code == 0 and (tmp_path / "out2" / "run.zip").is_file()
+    assert "no subword information" in line["error"] and "nn" not in line
