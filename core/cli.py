@@ -354,6 +354,13 @@ def _align_into(args, out: Path) -> float:
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
     from .runfile import from_learner, write_run  # the lab's run-file format: the lab opens this run
     write_run(out / "run.zip", from_learner(run, config_record, final=True, dictionary=induced))
+    for word in args.translate:  # a word that cannot be translated is reported, never fails the finished run
+        line = {"word": word, "in_vocabulary": word in src.index}
+        try:
+            line["nn"] = [[w, round(v, 6)] for w, v in run.translate(word, k=10, mapping=mapping)]
+        except CLWEError as e:
+            line["error"] = str(e)
+        print(json.dumps(line, ensure_ascii=False))
     return started
 
 
@@ -505,6 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-select", action="store_true",
                    help="keep the last iteration's mapping instead of the best one by the gold-free criterion "
                         "(identical strings held out from the seed + MUSE's mean CSLS cosine)")
+    p.add_argument("--translate", action="append", default=[], metavar="WORD",
+                   help="after the run, print the 10 nearest target words of this source word as a JSON line "
+                        "(repeatable); with a fastText .bin source, unknown words are built from their n-grams")
     p.add_argument("--seed-size", type=_count(1), default=25, help="pairs drawn by --init random (default 25)")
     p.add_argument("--random-seed", type=int, default=0, help="seed of every stochastic step")
     p.add_argument("--out", required=True, help="output folder (built under a temporary name, renamed when complete)")
