@@ -234,7 +234,7 @@ def ensure_default(lab: LabState) -> None:
 
 
 def _message(e: Exception) -> str:
-    from app.ui import error_text
+    from app.wording import error_text  # not app.ui: ui imports this module
 
     return error_text(e)
 

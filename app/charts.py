@@ -253,6 +253,19 @@ def bands(labels: list[str], values: list[float], counts: list[int], title: str)
     return fig
 
 
+def robust_range(values, share: float = 0.95, pad: float = 0.08) -> list[float]:
+    """Axis limits that hold the central ``share`` of the points with a margin: one outlier (a word like
+    "debian") no longer squeezes the cloud into a corner; the few points outside sit at the edge, off the
+    plot."""
+    v = sorted(float(x) for x in values)
+    if not v:
+        return [-1.0, 1.0]
+    cut = int(len(v) * (1 - share) / 2)
+    lo, hi = v[cut], v[len(v) - 1 - cut]
+    span = (hi - lo) or 1.0
+    return [lo - pad * span, hi + pad * span]
+
+
 def seed_size_curve(sizes: list[int], supervised: list[float], unsupervised: float | None,
                     unsup_label: str, with_sl: list[float] | None = None) -> go.Figure:
     """BLI against seed-dictionary size, without (and optionally with) self-learning, with a reference line

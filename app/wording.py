@@ -57,3 +57,30 @@ def dictionary_counts(rows: list[tuple[str, str, float]]) -> tuple[int, int]:
     """(distinct pairs, rows) of a run file's dictionary: with both retrieval directions a pair found both
     ways is written twice, and the Self-learning page counts distinct pairs."""
     return len({(s, t) for s, t, *_ in rows}), len(rows)
+
+
+def search_progress(shared) -> str:
+    """The stochastic search's progress in plain words: what share of identically spelled words (names,
+    numbers, loanwords) agree now, and what an alignment looks like."""
+    if shared is None or shared != shared:
+        return "searching for an alignment"
+    if shared >= 0.10:
+        return f"aligned: {shared:.1%} of identically spelled words agree (an alignment reaches 10–45%)"
+    return (f"searching: {shared:.1%} of identically spelled words agree; an alignment reaches 10–45%")
+
+
+def error_text(e: BaseException, kept: str = "The previous state is kept") -> str:
+    """A user-facing sentence for any exception (core's CLWEError messages already say what to fix).
+
+    ``kept`` says what survives an unexpected failure; it must be true for the action that failed.
+    """
+    from core.errors import CLWEError
+
+    if isinstance(e, CLWEError):
+        return str(e)
+    if isinstance(e, MemoryError):
+        return "Out of memory. Lower the maximum vocabulary size and try again."
+    if isinstance(e, KeyError):
+        return f"Not found: {e.args[0] if e.args else e}"
+    return (f"Something went wrong ({type(e).__name__}: {e}). {kept}; "
+            "try other settings, and report this if it persists.")

@@ -91,3 +91,53 @@ def test_every_lesson_shows_its_chart_above_the_fold(server, tmp_path):  # noqa:
             page.mouse.move(1275, 715)
             page.screenshot(path=str(tmp_path / f"lesson_{scene.id}.png"))
         print(f"\nseconds from click to chart: {times}; screenshots in {tmp_path}")
+
+
+# every text of a chart, in px: plotly writes font sizes into the SVG's style attributes
+CHART_FONTS = """() => [...document.querySelectorAll('.js-plotly-plot .main-svg text, .js-plotly-plot .infolayer text')]
+    .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0)
+    .map(t => [t.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(t).fontSize)])"""
+# buttons whose label does not fit (cut with an ellipsis or overflowing)
+TRUNCATED = """() => [...document.querySelectorAll('[data-testid="stMain"] button')]
+    .filter(b => b.offsetParent !== null)
+    .filter(b => [...b.querySelectorAll('p, div, span')].some(e => e.scrollWidth > e.clientWidth + 1))
+    .map(b => b.innerText)"""
+
+
+@NO_BROWSER
+def test_presenting_mode_one_scene_per_screen(server, tmp_path):  # noqa: F811
+    """?present=1 at 1280x720: Next walks through every scene; each has its chart and its verdict above the
+    fold, chart text of at least 18 px, no truncated button label, and the sidebar folded."""
+    from playwright.sync_api import sync_playwright
+
+    from app.lessons import SCENES
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(server + f"/lessons?present=1&lesson={SCENES[0].id}")
+            for k, scene in enumerate(SCENES):
+                page.get_by_text(f"{scene.id} · {scene.title}").first.wait_for(timeout=120_000)
+                _wait_idle(page, 120_000)
+                chart = page.locator(".js-plotly-plot, [data-testid='stGraphVizChart'] svg").first
+                chart.wait_for(state="visible", timeout=60_000)
+                page.wait_for_timeout(500)
+                box = chart.bounding_box()
+                assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720 + 2, (scene.id, box)
+                verdict = page.locator("[data-testid='stAlert']").first
+                vbox = verdict.bounding_box()
+                assert vbox is not None and vbox["y"] < 720 - 40, (scene.id, "verdict below the fold", vbox)
+                assert page.evaluate(TRUNCATED) == [], scene.id
+                small = [(t, s) for t, s in page.evaluate(CHART_FONTS) if s < 18]
+                assert small == [], (scene.id, small[:5])
+                sidebar = page.locator("[data-testid='stSidebar']")
+                assert sidebar.count() == 0 or sidebar.get_attribute("aria-expanded") != "true"
+                page.mouse.move(1275, 715)
+                page.screenshot(path=str(tmp_path / f"present_{scene.id}.png"))
+                if k < len(SCENES) - 1:
+                    page.get_by_role("button", name="Next ▶").click()
+            assert "lesson=F12" in page.url
+        finally:
+            browser.close()
+    print(f"\npresenting-mode screenshots in {tmp_path}")

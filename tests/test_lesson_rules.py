@@ -128,3 +128,21 @@ def test_similarity_verdict_both_outcomes():
 
 def test_dictionary_counts_distinct_pairs():
     assert wording.dictionary_counts([("a", "b", 1.0), ("a", "b", 0.9), ("c", "d", 0.5)]) == (2, 3)
+
+
+def test_search_progress_in_plain_words():
+    assert wording.search_progress(0.005).startswith("searching: 0.5% of identically spelled words agree")
+    assert wording.search_progress(0.3).startswith("aligned: 30.0%")
+    assert wording.search_progress(float("nan")) == "searching for an alignment"
+
+
+def test_actions_does_not_import_ui():
+    """The actions <-> ui import circle is broken: actions (no drawing) never imports the ui module."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(__file__).resolve().parent.parent.joinpath("app", "actions.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "app" for a in n.names}
+    assert "app.ui" not in imported and "ui" not in names
