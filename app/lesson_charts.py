@@ -168,36 +168,35 @@ def losses(result: dict) -> go.Figure:
 
 def distributions_title(result: dict) -> str:
     """What F7 plots, from the words of its panels (never typed)."""
-    first = result["panels"][0]
-    return (f"Sorted similarities of {', '.join(first['labels'])} to the {result['n']:,} most frequent words "
-            "of their own language")
+    words = " and ".join(", ".join(p["words"]) for p in result["panels"])
+    return f"sorted similarities of {words} to the {result['n']:,} most frequent words of their own language"
 
 
 def distributions(result: dict, kind: str) -> go.Figure:
     """F7: one panel per pair (trained alike, trained differently), three words' curves in each: the word,
     its translation, an unrelated word (normalised second-order signatures or sorted cosines, the word
     itself left out)."""
+    from app.scenes import panel_works
+
     panels = result["panels"]
-    titles = []
-    for k, p in enumerate(panels):
-        s = p["second_order"]
-        fails = s["translation"] <= s["unrelated"]
-        titles.append(f"{p['pair']}: {'trained alike' if k == 0 else 'trained differently'}"
-                      + (" · fails" if fails else ""))
-    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=titles, horizontal_spacing=0.08,
+    titles = [f"{p['pair']}: {'trained alike' if k == 0 else 'trained differently'}"
+              + ("" if panel_works(p) else " · fails") for k, p in enumerate(panels)]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=titles, horizontal_spacing=0.06,
                         shared_yaxes=True)
     colors, dashes = (SRC_COLOR, OK_COLOR, BAD_COLOR), ("solid", "dash", "dot")
-    roles = ("word", "translation", "unrelated")
+    roles = ("the word", "its translation", "an unrelated word")
     for c, p in enumerate(panels, start=1):
         series = p["signatures"] if kind == "signatures" else p["curves"]
         for k, (label, ys) in enumerate(zip(p["labels"], series)):
-            fig.add_trace(go.Scatter(x=p["ranks"], y=ys, name=f"{label}: {roles[k]}", mode="lines",
-                                     legendgroup=f"p{c}", line=dict(width=4, color=colors[k], dash=dashes[k])),
-                          1, c)
+            # one legend entry per role, naming the words of every panel
+            name = " / ".join(dict.fromkeys(q["words"][k] for q in panels)) + f": {roles[k]}"
+            fig.add_trace(go.Scatter(x=p["ranks"], y=ys, name=name, mode="lines", legendgroup=roles[k],
+                                     showlegend=c == 1, hovertemplate=f"{label}<br>rank %{{x}}: %{{y:.3f}}<extra></extra>",
+                                     line=dict(width=4, color=colors[k], dash=dashes[k])), 1, c)
     fig.update_xaxes(title_text="neighbour rank (log)", type="log", tickfont=dict(size=18))
     fig.update_yaxes(title_text="normalised similarity" if kind == "signatures" else "cosine", row=1, col=1)
-    _layout(fig, legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0, font=dict(size=18)),
-            margin=dict(l=70, r=10, t=40, b=130), height=470)
+    _layout(fig, legend=dict(orientation="h", yanchor="top", y=-0.27, xanchor="left", x=0, font=dict(size=18)),
+            margin=dict(l=70, r=10, t=36, b=115), height=420)
     fig.update_annotations(font_size=20)
     return fig
 

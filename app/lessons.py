@@ -107,8 +107,8 @@ SCENES: tuple[Scene, ...] = (
                       "spaces trained differently.",
           claim="the translation's curve is closer than the unrelated word's"),
     Scene("F8", "Unsupervised vs supervised", "BLI against seed-dictionary size, unsupervised as a line",
-          SAME_PAIR, "random", _s(sizes=(25, 50, 100, 250, 500, 1000, 2500, 5000), random_state=0,
-                                  schedule="weak"),
+          SAME_PAIR, "random", _s(sizes=(25, 100, 500, 1000, 2500, 5000), random_state=0,
+                                  schedule="unsupervised"),
           view="seed_size",
           explanation="Each point: N random pairs of the training dictionary as the seed, **without** "
                       "self-learning (the map of the N pairs alone) and **with** it (the same self-learning "

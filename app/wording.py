@@ -41,15 +41,20 @@ def hub_sentence(nn_max: int, cs_max: int, nn_zero: float, cs_zero: float, k: in
 
 
 def similarity_verdict(word: str, translation: str, unrelated: str, sim_translation: float,
-                       sim_unrelated: float) -> tuple[bool, str]:
-    """The Similarity page's reading of its three words (word, its translation, an unrelated word)."""
-    if sim_translation > sim_unrelated:
-        return True, (f"As the survey says: from **{word}**'s point of view, its translation **{translation}** "
-                      f"has the more alike distribution ({sim_translation:.2f} against {sim_unrelated:.2f} for "
-                      f"**{unrelated}**).")
-    return False, (f"**A failure of the survey's picture:** the unrelated word **{unrelated}** has the more "
-                   f"alike distribution ({sim_unrelated:.2f}) than the translation **{translation}** "
-                   f"({sim_translation:.2f}). Spaces trained differently are far from isomorphic (Lessons, F9), "
+                       sim_unrelated: float, rank: int, n: int) -> tuple[bool, str]:
+    """The Similarity page's reading of its three words (word, its translation, an unrelated word), by the
+    F7 lesson's rule (``app.scenes.panel_works``): the translation's curve is the closer one *and* the
+    translation ranks among the top tenth of the n most frequent words by similarity of curves."""
+    from app.scenes import panel_works
+
+    works = panel_works({"second_order": {"translation": sim_translation, "unrelated": sim_unrelated},
+                         "translation_rank": rank, "n": n})
+    numbers = (f"second-order similarity {sim_translation:.2f} with **{translation}**, {sim_unrelated:.2f} with "
+               f"**{unrelated}**; **{translation}** ranks {rank:,} of {n:,} (top {rank / n:.0%})")
+    if works:
+        return True, f"As the survey says: from **{word}**'s point of view its translation stands out ({numbers})."
+    return False, (f"**A failure of the survey's picture:** from **{word}**'s point of view its translation does "
+                   f"not stand out ({numbers}). Spaces trained differently are far from isomorphic (Lessons, F9), "
                    "so their curves do not line up.")
 
 

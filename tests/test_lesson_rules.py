@@ -35,17 +35,18 @@ def test_adversarial_rule_both_outcomes():
     assert not ok and "99.0% of its seed pairs" in text
 
 
-def _panel(t, u):
-    return {"pair": "x-y", "labels": ["two (en)", "due (it)", "libro (it)"], "n": 4000, "translation_rank": 3,
+def _panel(t, u, rank=148):
+    return {"pair": "x-y", "labels": ["two (en)", "due (it)", "libro (it)"], "n": 4000, "translation_rank": rank,
             "win_n": 300, "win_rate": 0.7, "second_order": {"translation": t, "unrelated": u}}
 
 
 def test_distribution_rule_and_the_contrast_sentence_both_outcomes():
     ok, text = scenes.rule_distributions(_panel(0.891, -0.267))
-    assert ok and "0.89" in text and "-0.27" in text
-    assert not scenes.rule_distributions(_panel(-0.018, 0.678))[0]
-    assert "a failure" in scenes.contrast_sentence(_panel(-0.018, 0.678))
-    assert "closer here too" in scenes.contrast_sentence(_panel(0.5, 0.1))
+    assert ok and "0.89" in text and "-0.27" in text and "ranks 148 of 4,000" in text
+    assert not scenes.rule_distributions(_panel(-0.018, 0.678))[0]          # the unrelated word is closer
+    assert not scenes.rule_distributions(_panel(-0.017, -0.183, 2091))[0]   # closer, but no better than chance
+    assert "a failure" in scenes.contrast_sentence(_panel(-0.017, -0.183, 2091))
+    assert "stands out here too" in scenes.contrast_sentence(_panel(0.5, 0.1, 12))
 
 
 def _f8(with_sl):
@@ -121,9 +122,9 @@ def test_hub_sentence_reads_the_counts():
 
 
 def test_similarity_verdict_both_outcomes():
-    assert wording.similarity_verdict("two", "due", "libro", 0.891, -0.267)[0]
-    ok, text = wording.similarity_verdict("two", "deux", "chien", -0.018, 0.678)
-    assert not ok and "failure" in text
+    assert wording.similarity_verdict("two", "due", "libro", 0.891, -0.267, 148, 4000)[0]
+    ok, text = wording.similarity_verdict("two", "deux", "chien", -0.017, -0.183, 2091, 4000)
+    assert not ok and "failure" in text and "2,091 of 4,000" in text
 
 
 def test_dictionary_counts_distinct_pairs():

@@ -108,7 +108,9 @@ with st.spinner(f"Setting up {scene.id}: {scene.title}…"):
 holds, numbers = scenes.verdict(scene, res)
 src_name, tgt_name = scene.pair.split("-")
 
-heading = f"{scene.id} · {scene.title}: <span style='font-weight:400;font-size:0.8em'>{scene.figure}</span>"
+# the subtitle says what the chart plots; F7's is generated from the words it draws
+figure = lc.distributions_title(res) if scene.view == "distributions" else scene.figure
+heading = f"{scene.id} · {scene.title}: <span style='font-weight:400;font-size:0.8em'>{figure}</span>"
 if present:
     n2.markdown(f"<div style='font-size:1.15rem;font-weight:600;line-height:1.3'>{heading}</div>",
                 unsafe_allow_html=True)
@@ -121,16 +123,16 @@ def _explain(extra: str = "", pair_note: str = "") -> None:
     """The text beside the chart: the verdict first (on a projector the explanation is the lecturer's to say,
     folded away)."""
     with text_col:
-        if present:
-            with st.expander("What this shows", expanded=False):
-                st.markdown(scene.explanation)
-        else:
-            st.markdown(scene.explanation)
         if holds:
             st.success(f"**The data agrees.** {numbers}", icon=":material/check_circle:")
         else:
             st.warning(f"**The data disagrees** with the survey ({scene.claim}). {numbers}",
                        icon=":material/info:")
+        if present:
+            with st.expander("What this shows", expanded=False):
+                st.markdown(scene.explanation)
+        else:
+            st.markdown(scene.explanation)
         if extra:
             st.markdown(extra)
         st.caption((pair_note or f"Pair {scene.pair}, {scene.max_vocab:,} words per side.")
@@ -179,9 +181,9 @@ elif scene.view == "curves":
     rows = res["rows"]
     it = min(int(ss.get("lesson_iter", 0)), len(rows) - 1)
     with chart_col:
-        b1, b2, b3, _ = st.columns([1, 1.2, 1.2, 1])
+        b1, b2, b3, _ = st.columns([1, 1.6, 1.1, 0.3])
     # callbacks, so the iteration is set before the script (and the address) runs
-    b1.button("◀ Previous", key="lesson_back", disabled=it == 0, width="stretch", on_click=_set_iter, args=(it - 1,))
+    b1.button("◀ Back", key="lesson_back", disabled=it == 0, width="stretch", on_click=_set_iter, args=(it - 1,))
     b2.button("Next iteration ▶", key="lesson_step", disabled=it >= len(rows) - 1, type="primary", width="stretch",
               on_click=_set_iter, args=(it + 1,))
     b3.button("Restart", key="lesson_reset", width="stretch", on_click=_set_iter, args=(0,))
@@ -192,10 +194,10 @@ elif scene.view == "curves":
         st.markdown(f"**Iteration {it}:** P@1 {rows[it]['p1_csls']:.1%}, dictionary {rows[it]['size']:,} pairs. "
                     "A few test words now translate as: "
                     + ", ".join(f"{w} → {t} {'✔' if ok else '✘'}" for w, t, ok in ex))
-    with text_col:
-        st.graphviz_chart(lc.loop_dot("seed" if it == 0 else "loop", it, rows[it]["size"], scene.params["n"]),
-                         width="stretch")
     _explain()
+    with text_col:   # after the verdict: on a projector the verdict is what must be above the fold
+        st.graphviz_chart(lc.loop_dot("seed" if it == 0 else "loop", it, rows[it]["size"], scene.params["n"]),
+                          width="stretch")
 
 elif scene.view == "losses":
     with chart_col:
@@ -226,13 +228,16 @@ elif scene.view == "losses":
 elif scene.view == "distributions":
     with chart_col:
         kind = st.radio("Curves", ["normalised (what the unsupervised seed compares)", "raw sorted cosines"],
-                        key="lesson_f7_kind", horizontal=True, label_visibility="collapsed")
-        st.markdown(f"**{lc.distributions_title(res)}**")
+                        key="lesson_f7_kind", horizontal=True, label_visibility="collapsed",
+                        format_func=lambda k: k.split(" (")[0] if present else k)
         st.plotly_chart(lc.distributions(res, "signatures" if kind.startswith("normalised") else "curves"),
                         width="stretch", theme=None, key="lesson_chart")
     extra = [scenes.contrast_sentence(p) for p in res["panels"][1:]]
-    _explain(" ".join(extra) + " Raw sorted cosines look alike for most words; normalising them over the most "
-             "frequent words (Artetxe et al. 2018) brings out the differences.")
+    first = res["panels"][0]
+    _explain(" ".join(extra) + f" Over {first['win_n']:,} test pairs of {first['pair']}, a translation's curve "
+             f"beats a random word's {first['win_rate']:.1%} of the time (50% = no signal). Raw sorted cosines "
+             "look alike for most words; normalising them over the most frequent words (Artetxe et al. 2018) "
+             "brings out the differences.")
 
 elif scene.view == "seed_size":
     with chart_col:
@@ -242,8 +247,9 @@ elif scene.view == "seed_size":
                f"{res['unsup_collapse']}). On this pair the spaces are far from isomorphic (see F9), the "
                "post's point that unsupervised mapping needs similar spaces.")
     else:
-        why = (f"Like for like: the unsupervised run and the solid curve self-learn the same way (VecMap's "
-               f"stochastic schedule, `{res['schedule']}` preset); only the seed differs. The unsupervised run "
+        why = (f"Like for like: the unsupervised run and the solid curve self-learn the same way (the "
+               f"`{res['schedule']}` preset of `clwe align`: VecMap's stochastic schedule); only the seed differs. "
+               f"The unsupervised run "
                f"reached {res['unsupervised']:.1%} after {res['unsup_iterations']} iterations "
                f"({res['unsup_seconds']:.0f} s once, precomputed).")
     _explain(why)

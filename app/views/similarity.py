@@ -8,7 +8,8 @@ import streamlit as st
 
 from app import charts, loaders, ui, wording
 from app.state import lab as get_lab
-from core.similarity import distribution_similarity, second_order_signatures, sorted_similarity_profile
+from core.similarity import (distribution_rank, distribution_similarity, second_order_signatures,
+                             sorted_similarity_profile)
 
 
 
@@ -148,8 +149,12 @@ with ui.guard("Similarity distributions"):
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         if len(labels) == 3:
             a, b, c = labels
+            side_b, row_b = next((w[1], w[3]) for w in words if w[0] == b)
+            space_b = next(w[2] for w in words if w[0] == b)
+            n_b = min(n_top, len(space_b))
+            rank = distribution_rank(sigs[a], _signatures(f"{data.key}:{steps}", side_b, n_b, space_b), row_b)
             _, text = wording.similarity_verdict(ui.md(a), ui.md(b), ui.md(c), rows[0]["second-order similarity"],
-                                                 rows[1]["second-order similarity"])
+                                                 rows[1]["second-order similarity"], rank, n_b)
             st.markdown(text)
         st.caption("Second-order similarity: cosine of two normalised signatures "
                    "(core.similarity.second_order_signatures, distribution_similarity), what the unsupervised "
