@@ -16,7 +16,8 @@ with ui.controls():
     method = c1.radio("Method", PROJECTION_METHODS, key="w_proj_method", horizontal=True,
                       format_func=PROJECTION_LABELS.get)
     c1.checkbox("Word labels", key="w_proj_labels")
-    c2.slider("Most frequent words per language", 10, 400, step=10, key="w_proj_n")
+    c2.slider("Words per language", 10, 400, step=10, key="w_proj_n",
+              help="Content words that have a translation in the test dictionary, from frequent to rare")
     c2.radio("Lines join", selection.LINK_MODES, key="w_proj_links")
     c3.text_input("Highlight words (comma-separated, either language; their gold translations are added)",
                   key="w_proj_search", placeholder="dog, chien, two")
