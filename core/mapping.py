@@ -65,11 +65,13 @@ class Mapping:
         return self.Wx.shape[1]
 
     def transform_src(self, X, normalize: bool = False) -> np.ndarray:
-        """``X @ Wx`` as float32; ``normalize`` re-scales rows to unit length (for cosine retrieval)."""
+        """``X @ Wx`` as float32; ``normalize`` re-scales rows to unit length (for cosine retrieval), computed
+        in float64 and rounded to the grid of :func:`core.normalize.grid_unit_rows`, so that the similarities
+        that decide a dictionary are the same on every machine."""
         return _apply(X, self.Wx, normalize)
 
     def transform_tgt(self, Z, normalize: bool = False) -> np.ndarray:
-        """``Z @ Wz`` as float32; ``normalize`` re-scales rows to unit length."""
+        """``Z @ Wz`` as float32; ``normalize`` as in :meth:`transform_src`."""
         return _apply(Z, self.Wz, normalize)
 
 

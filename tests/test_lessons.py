@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import scenes
 from app.lessons import BY_ID, SCENES
+from app.scenes import _rounded as stored      # the precision app/lesson_results.json keeps (6 digits)
 
 APP = str(Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py")
 
@@ -251,7 +252,8 @@ def test_precomputed_run_matches_a_fresh_run():
     # exactly: the engine decides the same way on every BLAS kernel and thread count (bench/determinism.py)
     for a, b in zip(fresh, pre[scenes.stored_key(scene)]["rows"][:3]):
         assert a["size"] == b["size"]
-        assert a["p1_csls"] == b["p1_csls"] and a["p1_nn"] == b["p1_nn"] and a["objective"] == b["objective"]
+        assert a["p1_csls"] == b["p1_csls"] and a["p1_nn"] == b["p1_nn"]
+        assert a["objective"] == b["objective"] or a["iteration"] == 0     # nan before the first induction
 
 
 def test_every_slow_scene_is_precomputed():
@@ -291,7 +293,7 @@ def test_open_the_self_learning_scene_in_the_lab(lessons):
     assert lab.run.learner.current.iteration == at.session_state["lesson_iter"] == 1
     # the lab's run reproduces the lesson's numbers at that iteration, exactly
     rows = scenes.result(scene)["rows"]
-    assert lab.run.learner.current.bli["csls"].p_at_1 == rows[1]["p1_csls"]
+    assert stored(lab.run.learner.current.bli["csls"].p_at_1) == rows[1]["p1_csls"]
 
 
 @pytest.mark.slow
@@ -307,5 +309,5 @@ def test_the_lab_replays_every_iteration_of_the_lesson(lessons):
     history = at.session_state["lab"].run.learner.history
     assert [r.iteration for r in history] == [row["iteration"] for row in rows]
     for rec, row in zip(history, rows):
-        assert (rec.bli["csls"].p_at_1, rec.bli["nn"].p_at_1, int(rec.dictionary_size)) == \
+        assert (stored(rec.bli["csls"].p_at_1), stored(rec.bli["nn"].p_at_1), int(rec.dictionary_size)) == \
             (row["p1_csls"], row["p1_nn"], row["size"]), f"iteration {rec.iteration}"
