@@ -37,7 +37,8 @@ def framework_dot(choices: dict) -> str:
              ("identical", "identical strings\\nor numerals"), ("unsupervised", "unsupervised\\n(2nd-order, GAN, GW)")]
     maps = [("procrustes", "orthogonal W\\n(Procrustes)"), ("least_squares", "any linear W\\n(least squares)"),
             ("multistep", "multi-step\\n(whiten, re-weight)")]
-    lines = ['digraph G {', 'rankdir=LR; nodesep=0.25; ranksep=0.45; bgcolor="transparent";',
+    # top to bottom: the options of each step side by side, so the boxes keep a readable size in a 2/3 column
+    lines = ['digraph G {', 'rankdir=TB; nodesep=0.2; ranksep=0.3; bgcolor="transparent";',
              'node [fontname="Helvetica" fontsize=24 margin="0.15,0.08"]; edge [penwidth=2 color="#444444"];',
              _node("X", f"source space X\\n{choices.get('src', 'L1')}", True, "cylinder"),
              _node("Z", f"target space Z\\n{choices.get('tgt', 'L2')}", True, "cylinder"),
@@ -57,7 +58,7 @@ def framework_dot(choices: dict) -> str:
     chosen_seed = f"s_{chosen or 'dictionary'}"
     chosen_map = f"m_{choices.get('mapping', 'procrustes')}"
     lines += [f"N -> {chosen_seed};", f"{chosen_seed} -> L;", f"L -> {chosen_map};",
-              f"{chosen_map} -> SL;", f"SL -> L [label=\" new D\" fontsize=24 style=dashed];",
+              f"{chosen_map} -> SL;", f"SL -> L [label=\" new D\" fontsize=24 style=dashed constraint=false];",
               f"{chosen_map} -> E;", "}"]
     return "\n".join(lines)
 
