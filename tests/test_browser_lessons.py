@@ -141,3 +141,55 @@ def test_presenting_mode_one_scene_per_screen(server, tmp_path):  # noqa: F811
         finally:
             browser.close()
     print(f"\npresenting-mode screenshots in {tmp_path}")
+
+
+@NO_BROWSER
+def test_shared_addresses_in_a_fresh_browser(server, tmp_path):  # noqa: F811
+    """A lesson scene's address and a replayed run file's address, each opened in a new browser context (no
+    session, no cookies), show the same numbers."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
+        try:
+            # a lesson scene at an iteration
+            page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+            page.goto(server + "/lessons?lesson=F4&lit=3")
+            page.locator("strong", has_text="Iteration 3:").wait_for(timeout=120_000)
+            _wait_idle(page, 120_000)
+            first = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 3:").first.inner_text()
+            address = page.url
+            assert "lesson=F4" in address and "lit=3" in address
+            other = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+            other.goto(address)
+            other.locator("strong", has_text="Iteration 3:").wait_for(timeout=120_000)
+            _wait_idle(other, 120_000)
+            again = other.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 3:").first.inner_text()
+            assert again == first
+
+            # a lab run, downloaded, opened on the Run file page and replayed: its address restores it
+            page.goto(server + "/")
+            page.get_by_role("button", name="Step ▶").first.wait_for(timeout=120_000)
+            _wait_idle(page, 120_000)
+            page.get_by_role("button", name="Step ▶").first.click()
+            page.wait_for_url(lambda url: "it=1" in url, timeout=120_000)
+            _wait_idle(page, 120_000)
+            with page.expect_download() as dl:
+                page.get_by_role("button", name="Download this run (.zip)").click()
+            path = tmp_path / "run.zip"
+            dl.value.save_as(path)
+            page.goto(server + "/runfile")
+            page.locator("input[type=file]").set_input_files(str(path))
+            page.get_by_role("button", name="Replay this run in the lab").wait_for(timeout=60_000)
+            page.get_by_role("button", name="Replay this run in the lab").click()
+            page.wait_for_url(lambda url: "it=1" in url, timeout=120_000)
+            _wait_idle(page, 120_000)
+            replayed = page.url
+            assert "pair=en-fr" in replayed
+            fresh = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+            fresh.goto(replayed)
+            fresh.get_by_text("Iteration 1").first.wait_for(timeout=120_000)
+            _wait_idle(fresh, 120_000)
+            assert "it=1" in fresh.url
+        finally:
+            browser.close()
