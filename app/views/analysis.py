@@ -31,7 +31,8 @@ with tab_band:
 with tab_size:
     st.markdown("How many translation pairs is the current run worth? Each point maps the spaces with **N random "
                 "pairs of the training dictionary**, the map of the N pairs alone (*without* self-learning) and, "
-                "if ticked, after self-learning with this run's settings (*with*), as the F8 lesson does. The "
+                "if ticked, after self-learning with this run's settings (*with*): the F8 lesson's computation "
+                "(`app.scenes.seed_size_curve`), which F8 runs on doc_en-doc_fr with the unsupervised preset. The "
                 "dashed line is the reference below. Glavaš et al. (2019) and Vulić et al. (2019) found "
                 "unsupervised methods below supervised ones with 500–1,000 pairs.")
     c1, c2 = st.columns([3, 1])
