@@ -562,27 +562,39 @@ def rule_distributions(panel: dict) -> tuple[bool, str]:
         f"{_rank(panel)}.")
 
 
+# BLI differences below one point are within what a different random seed changes on ~1,300 test words.
+TIE = 0.01
+
+
 def rule_seed_size(rows: list[dict], unsupervised: float, unsup_collapse=None, dropped=(), available=None,
                    ) -> tuple[bool, str]:
     """F8, like for like: N seed pairs *with* self-learning against the unsupervised run (which self-learns
-    the same way). Holds when 500-1,000 pairs with self-learning beat the unsupervised run."""
+    the same way). Holds when 500-1,000 pairs with self-learning beat the unsupervised run by more than one
+    point (``TIE``); within a point either way is a tie, and said to be one."""
     with_sl = [(r["n"], r["p1_sl"]) for r in rows if r.get("p1_sl") is not None]
     without = [(r["n"], r["p1"]) for r in rows]
     curve = with_sl or without
+    kind = "with self-learning" if with_sl else "without self-learning"
     near = [p for n, p in curve if 500 <= n <= 1000]
-    ok = bool(near) and max(near) > unsupervised and not unsup_collapse
+    ok = bool(near) and max(near) > unsupervised + TIE and not unsup_collapse
     drop = ""
     if dropped:
         drop = (f" N = {' and '.join(f'{n:,}' for n in dropped)} cannot be drawn: the training dictionary has "
                 f"{available:,} pairs in both vocabularies (the last point uses all of them).")
     if unsup_collapse:
         return False, (f"Only trivially: the unsupervised run failed on this pair ({_pct(unsupervised)}), so "
-                       f"any supervision beats it. With N pairs and self-learning: {_nums(curve)}." + drop)
-    above = [n for n, p in curve if p > unsupervised]
-    kind = "with self-learning" if with_sl else "without self-learning"
-    cross = (f" With the same self-learning, N pairs first beat it at N = {above[0]:,}." if above and with_sl
-             else f" N pairs first beat it at N = {above[0]:,}." if above
-             else f" No N up to {max(n for n, _ in curve):,} beats it {kind}.")
+                       f"any supervision beats it. With N pairs {kind}: {_nums(curve)}." + drop)
+    above = [n for n, p in curve if p > unsupervised + TIE]
+    tied = [n for n, p in curve if abs(p - unsupervised) <= TIE]
+    if near and all(abs(p - unsupervised) <= TIE for p in near):
+        lo, hi = min(p for _, p in curve if abs(p - unsupervised) <= TIE), max(p for _, p in curve
+                                                                                if abs(p - unsupervised) <= TIE)
+        cross = (f" A tie: {len(tied)} of {len(curve)} seed sizes, 500 and 1,000 among them, end within one point "
+                 f"of the unsupervised run ({_pct(lo)}–{_pct(hi)}).")
+    elif above:
+        cross = f" N pairs {kind} first beat it by more than a point at N = {above[0]:,}."
+    else:
+        cross = f" No N up to {max(n for n, _ in curve):,} beats it by more than a point {kind}."
     return ok, (f"Unsupervised (no dictionary): {_pct(unsupervised)}. N random pairs {kind}: {_nums(curve)}"
                 + (f"; without: {_nums(without)}." if with_sl else ".") + cross + drop)
 
