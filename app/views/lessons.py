@@ -257,7 +257,7 @@ elif scene.view == "seed_size":
             why += (f" **Why it disagrees:** with self-learning the seed size hardly matters on this pair: from "
                     f"{res['rows'][0]['n']:,} to {res['rows'][-1]['n']:,} pairs every run ends at "
                     f"{min(sl):.1%}–{max(sl):.1%}. The seed only has to put self-learning on the right track; on "
-                    "spaces trained alike the unsupervised seed does (the survey's comparisons used harder pairs).")
+                    "spaces trained alike the unsupervised seed does.")
     _explain(why)
 
 elif scene.view == "isomorphism":
