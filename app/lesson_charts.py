@@ -216,7 +216,8 @@ def seed_size(result: dict) -> go.Figure:
     fig.add_trace(go.Scatter(x=xs, y=ys0, mode="lines+markers", name=WITHOUT_NAME,
                              line=dict(color=NN_COLOR, width=3, dash="dot"), marker=dict(size=10, symbol="diamond")))
     fig.add_trace(go.Scatter(x=xs, y=ys1, mode="lines+markers+text", name=WITH_NAME,
-                             text=[f"{y:.0%}" for y in ys1], textposition="top left", textfont=dict(size=18),
+                             text=[f"{y:.0%}" for y in ys1], textposition="top center", textfont=dict(size=18),
+                             cliponaxis=False,
                              line=dict(color=SRC_COLOR, width=4), marker=dict(size=11)))
     fig.add_hline(y=result["unsupervised"], line=dict(color=TGT_COLOR, dash="dash", width=4),
                   annotation_text=f"unsupervised: {result['unsupervised']:.1%}", annotation_position="bottom right",

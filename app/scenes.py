@@ -595,8 +595,9 @@ def rule_seed_size(rows: list[dict], unsupervised: float, unsup_collapse=None, d
         cross = f" N pairs {kind} first beat it by more than a point at N = {above[0]:,}."
     else:
         cross = f" No N up to {max(n for n, _ in curve):,} beats it by more than a point {kind}."
-    return ok, (f"Unsupervised (no dictionary): {_pct(unsupervised)}. N random pairs {kind}: {_nums(curve)}"
-                + (f"; without: {_nums(without)}." if with_sl else ".") + cross + drop)
+    # the conclusion first (on a projector it must be above the fold), then the numbers
+    return ok, (cross.strip() + f" Unsupervised (no dictionary): {_pct(unsupervised)}. N random pairs {kind}: "
+                f"{_nums(curve)}" + (f"; without: {_nums(without)}." if with_sl else ".") + drop)
 
 
 def rule_isomorphism(reports: dict, kinds: dict, outcomes: dict, predicts: dict) -> tuple[bool, str]:
