@@ -230,10 +230,11 @@ def seed_size(result: dict) -> go.Figure:
                                     font=dict(size=18)), margin=dict(l=70, r=20, t=60, b=60))
 
 
-ISO_TITLES = {"relational_similarity": "relational similarity (1 = isomorphic)",
-              "neighbourhood_overlap": "neighbourhood overlap (1 = isomorphic)",
-              "singular_value_gap": "singular value gap (0 = isomorphic)",
-              "eigenvector_similarity": "eigenvector similarity (0 = isomorphic)"}
+ISO_TITLES = {"relational_similarity": "relational similarity<br>(1 = isomorphic)",
+              "neighbourhood_overlap": "neighbourhood overlap<br>(1 = isomorphic)",
+              "singular_value_gap": "singular value gap<br>(0 = isomorphic)",
+              "eigenvector_similarity": "eigenvector similarity<br>(0 = isomorphic)"}
+ISO_IDEAL = {"relational_similarity": 1.0, "neighbourhood_overlap": 1.0}
 ISO_ROWS = tuple(ISO_TITLES.items())
 
 
@@ -250,7 +251,7 @@ def isomorphism(result: dict) -> go.Figure:
     names = list(result["reports"])
     short = [n.replace(" (isomorphic)", "").replace("rotated copy of ", "rotated ") for n in names]
     fig = make_subplots(rows=2, cols=2, subplot_titles=[t for _, t in ISO_ROWS], horizontal_spacing=0.2,
-                        vertical_spacing=0.2)
+                        vertical_spacing=0.22)
     colors = [iso_color(result["kinds"][n], result["outcomes"].get(n)) for n in names]
     for c, (key, _) in enumerate(ISO_ROWS):
         row, col = 1 + c // 2, 1 + c % 2
@@ -258,9 +259,12 @@ def isomorphism(result: dict) -> go.Figure:
         fig.add_trace(go.Bar(y=short, x=vals, orientation="h", marker_color=colors, name=key,
                              text=[f"{v:.2f}" if abs(v) < 10 else f"{v:,.0f}" for v in vals], textposition="outside",
                              textfont=dict(size=18), showlegend=False, cliponaxis=False), row, col)
-        fig.update_xaxes(range=[min(0, min(vals)) * 1.4, max(vals) * 1.45], showticklabels=False, row=row, col=col)
+        top = max(max(vals), ISO_IDEAL.get(key, 0.0))
+        if key in ISO_IDEAL:   # the scale: where isomorphic spaces would be
+            fig.add_vline(x=ISO_IDEAL[key], line=dict(color="#444", dash="dash", width=2), row=row, col=col)
+        fig.update_xaxes(range=[min(0, min(vals)) * 1.4, top * 1.3], showticklabels=False, row=row, col=col)
         fig.update_yaxes(autorange="reversed", tickfont=dict(size=18), row=row, col=col)
-    _layout(fig, height=470, margin=dict(l=10, r=10, t=40, b=10))
+    _layout(fig, height=480, margin=dict(l=10, r=10, t=60, b=10))
     fig.update_annotations(font_size=18)
     return fig
 
