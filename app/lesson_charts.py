@@ -240,9 +240,11 @@ ISO_ROWS = tuple(ISO_TITLES.items())
 
 def iso_color(kind: str, outcome: dict | None) -> str:
     """Grey for the isomorphic copy, green where unsupervised mapping works, red where it fails."""
+    from app.scenes import unsup_works
+
     if outcome is None:
         return "#999999"
-    return OK_COLOR if outcome["works"] else BAD_COLOR
+    return OK_COLOR if unsup_works(outcome) else BAD_COLOR
 
 
 def isomorphism(result: dict) -> go.Figure:

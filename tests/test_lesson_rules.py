@@ -88,23 +88,34 @@ def _iso(eigen_works, eigen_fails):
                "c-d": {"relational_similarity": 0.3, "neighbourhood_overlap": 0.1, "singular_value_gap": 20.0,
                        "eigenvector_similarity": eigen_fails}}
     kinds = {"copy": "isomorphic", "a-b": "same algorithm", "c-d": "trained differently"}
-    outcomes = {"a-b": {"works": True}, "c-d": {"works": False}}
-    return reports, kinds, outcomes, scenes.predictors(reports, outcomes)
+    outcomes = {"a-b": {"p1": 0.41, "collapse": None}, "c-d": {"p1": 0.0, "collapse": "no twin found"}}
+    return reports, kinds, outcomes
+
+
+def test_unsupervised_works_needs_accuracy_not_only_no_alarm():
+    assert scenes.unsup_works({"p1": 0.41, "collapse": None})
+    assert not scenes.unsup_works({"p1": 0.015, "collapse": None})          # not flagged, yet 1.5%: fails
+    assert not scenes.unsup_works({"p1": 0.30, "collapse": "no twin found"})
 
 
 def test_isomorphism_rule_names_the_measures_that_predict_and_those_that_do_not():
-    reports, kinds, outcomes, predicts = _iso(6697.0, 300.0)
-    assert predicts == {"relational_similarity": True, "neighbourhood_overlap": True, "singular_value_gap": True,
-                        "eigenvector_similarity": False}
-    ok, text = scenes.rule_isomorphism(reports, kinds, outcomes, predicts)
-    assert ok and "eigenvector similarity does not" in text
-    # no measure separates: the rule does not agree
-    outcomes = {"a-b": {"works": False}, "c-d": {"works": True}}
+    reports, kinds, outcomes = _iso(6697.0, 300.0)
+    assert scenes.predictors(reports, outcomes) == {"relational_similarity": True, "neighbourhood_overlap": True,
+                                                    "singular_value_gap": True, "eigenvector_similarity": False}
+    ok, text = scenes.rule_isomorphism(reports, kinds, outcomes)
+    assert ok and "eigenvector similarity does not" in text and "works on a-b and fails on c-d" in text
+    # swap the outcomes: now only eigenvector similarity separates them
+    outcomes = {"a-b": {"p1": 0.0, "collapse": None}, "c-d": {"p1": 0.4, "collapse": None}}
     predicts = scenes.predictors(reports, outcomes)
     assert predicts["relational_similarity"] is False and predicts["eigenvector_similarity"] is True
     reports["copy"]["eigenvector_similarity"] = 500.0          # the copy is not the most isomorphic any more
-    ok, text = scenes.rule_isomorphism(reports, kinds, outcomes, predicts)
+    ok, text = scenes.rule_isomorphism(reports, kinds, outcomes)
     assert not ok and text.startswith("Not every real pair")
+    # no measure separates: the rule does not agree
+    reports["copy"]["eigenvector_similarity"] = 5.0
+    reports["c-d"]["eigenvector_similarity"] = 7000.0
+    ok, text = scenes.rule_isomorphism(reports, kinds, outcomes)
+    assert not ok and "no measure separates" in text
 
 
 def test_band_rule_both_outcomes():

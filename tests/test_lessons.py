@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app import lesson_charts as lc
 from app import scenes
 from app.lessons import BY_ID, SCENES
 from app.scenes import _rounded as stored      # the precision app/lesson_results.json keeps (6 digits)
@@ -219,11 +220,18 @@ def test_f9_measures_with_a_scale_and_which_predicts_unsupervised_success(lesson
     titles = [a["text"] for a in fig["layout"]["annotations"]]
     assert all(("1 = isomorphic" in t) or ("0 = isomorphic" in t) for t in titles)
     holds, text = scenes.verdict(BY_ID["F9"], res)
+    assert res["predicts"] == scenes.predictors(res["reports"], res["outcomes"])
     assert holds == (any(res["predicts"].values()) and text.startswith("Every real pair"))
     _verdict_box(at, holds)
     # the outcome under the chart is the one the rule used, per pair
     for n, o in res["outcomes"].items():
-        assert any(f"**{n}**: unsupervised {'works' if o['works'] else 'fails'}" in m.value for m in at.markdown)
+        assert o["works"] == scenes.unsup_works(o)
+        assert any(f"**{n}**: unsupervised {'works' if o['works'] else 'fails'} ({o['p1']:.1%})" in m.value
+                   for m in at.markdown)
+    # the bars' colours are the outcomes: green works, red fails, grey the isomorphic copy
+    colours = fig["data"][0]["marker"]["color"]
+    assert [c for n, c in zip(names, colours) if n in res["outcomes"]] == \
+        [lc.OK_COLOR if res["outcomes"][n]["works"] else lc.BAD_COLOR for n in names if n in res["outcomes"]]
     # consistent with F8: the pair F8 runs unsupervised on is a "works" pair here iff F8's run did not collapse
     f8 = scenes.result(BY_ID["F8"])
     if BY_ID["F8"].pair in res["outcomes"]:
