@@ -266,13 +266,13 @@ elif scene.view == "isomorphism":
         outs = res["outcomes"]
         st.markdown("  ·  ".join(f"**{n}**: unsupervised {'works' if scenes.unsup_works(o) else 'fails'} "
                                  f"({o['p1']:.1%})" for n, o in outs.items()))
-    with text_col:
-        with st.expander("What the four measures mean", expanded=False):
-            st.markdown("\n".join(f"- {text}" for _, _, _, text in scenes.ISO_MEASURES))
     _explain("A rotation keeps every distance, so the rotated copy sits at (or near) the isomorphic value; "
              "real spaces are far from it. The survey (Søgaard et al. 2018) links this to where unsupervised "
              f"mapping fails. Unsupervised runs: `clwe align --init unsupervised`'s preset on "
              f"{scene.max_vocab:,} words per side, scored on each pair's test split.")
+    with text_col:   # after the verdict
+        with st.expander("What the four measures mean", expanded=not present):
+            st.markdown("\n".join(f"- {text}" for _, _, _, text in scenes.ISO_MEASURES))
 
 elif scene.view == "bands":
     with chart_col:
