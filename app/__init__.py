@@ -17,6 +17,7 @@ Layout
 ``share.py``, ``export.py``
     The scene in the URL's query parameters and the run zip (``core.runfile``); PNG / SVG export of figures.
 
-The app computes nothing itself: numbers and points come from ``core``. Sessions never share a run:
-``st.cache_resource`` holds only read-only arrays, and the prepared iteration 0 is deep-copied per session.
+The app computes nothing itself: numbers and points come from ``core``. Sessions never share a learner:
+``st.cache_resource`` holds only read-only arrays, records and figures; a run's iterations are computed once
+per server (``actions.SharedRun``) and each session's own learner holds the shared records it reached.
 """

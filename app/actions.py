@@ -10,7 +10,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import threading
 import time
+
+import numpy as np
 
 import streamlit as st
 
@@ -145,15 +148,17 @@ def start_run(lab: LabState, strategy: str, params: dict, settings: dict, progre
     settings = dict(settings)
     # A cutoff above both vocabularies means "all words": cap it instead of refusing.
     settings["cutoff"] = min(int(settings.get("cutoff", 20000)), max(len(data.src), len(data.tgt)))
+    shared = None
     if progress is None and data.kind != "upload":
-        # Same data and settings as an earlier start: copy the prepared iteration 0 (fast first chart).
-        seed, learner = _fresh_copy(data.key, data, strategy, tuple(sorted(params.items())),
-                                    tuple(sorted(settings.items())))
+        # Same data and settings as an earlier start on this server: share its iterations (fast first chart,
+        # and a Step that another session already took costs nothing).
+        shared = shared_run(data.key, data, strategy, tuple(sorted(params.items())), tuple(sorted(settings.items())))
+        seed, learner = shared.seed, shared.session_learner()
     else:
         seed, learner = _initial(data, strategy, params, settings, progress)
     # The engine's own normalised spaces are the "before mapping" picture (no second copy).
     lab.run = RunState(new_uid(), seed, SEED_LABELS.get(strategy, strategy), learner.config, learner,
-                       learner.src, learner.tgt)
+                       learner.src, learner.tgt, shared=shared)
     lab.seed_error = lab.run_error = lab.seed_pending = None
     st.session_state["pending_iter"] = 0   # the slider may already exist in this script run
 
@@ -179,14 +184,80 @@ def _initial(data: DataSet, strategy: str, params: dict, settings: dict, progres
     return seed, SelfLearning(data.src, data.tgt, seed.pairs, config, gold_test=data.test or None)
 
 
-@st.cache_resource(max_entries=3, show_spinner=False)
-def _template(key: str, _data: DataSet, strategy: str, params: tuple, settings: tuple):
-    # Private: never handed out, only deep-copied (see _fresh_copy), so no two sessions share a run.
-    return _initial(_data, strategy, dict(params), dict(settings))
+def _read_only(*arrays) -> None:
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
 
 
-def _fresh_copy(key: str, data: DataSet, strategy: str, params: tuple, settings: tuple):
-    return copy.deepcopy(_template(key, data, strategy, params, settings))
+def _freeze_record(rec) -> None:
+    """A shared record's arrays become read-only: a session writing into one fails loudly instead of
+    changing every other session's run."""
+    _read_only(rec.src_idx, rec.tgt_idx, rec.scores, rec.forward, rec.mapping.Wx, rec.mapping.Wz)
+
+
+class SharedRun:
+    """One run's iterations, computed once per server for every session that starts the same run.
+
+    A class that opens the same scene (the default pair, a lesson, a shared link) and presses **Step**
+    pays for each iteration once: the first session to need iteration i+1 computes it (under a lock:
+    the others wait for it instead of computing it again), the rest append the same read-only record.
+    Every step is deterministic given the data, the seed and the settings (the stochastic induction is
+    seeded by ``(random_state, iteration)``), so this is the record the session would have computed.
+    A session stops sharing as soon as its run differs (a rewind that changed a setting, a diagnosis, a
+    branch): its own learner then steps by itself. Sessions never share a learner, only records and the
+    read-only normalised spaces.
+    """
+
+    MAX_ITERATIONS = 100
+
+    def __init__(self, seed, learner):
+        self.uid = new_uid()              # names this run in other server-wide caches
+        self.seed = seed
+        self._worker = learner            # private: only record() steps it, under the lock
+        self.config = learner.config
+        self.records = list(learner.history)
+        self._lock = threading.Lock()
+        _read_only(learner.src.vectors, learner.tgt.vectors, learner.shared_pairs, learner.seed_pairs,
+                   getattr(seed, "pairs", None))   # the seed too is shared by the sessions (RunState.seed)
+        for rec in self.records:
+            _freeze_record(rec)
+        # What a session's learner shares instead of copying: spaces, gold pairs, record 0.
+        self._shared = [learner.src, learner.tgt, learner.gold_test, learner.shared_pairs, learner.seed_pairs,
+                        self.records[0]]
+        with self._lock:
+            self._template = self._copy(learner)   # iteration 0, never stepped
+
+    def _copy(self, learner):
+        return copy.deepcopy(learner, {id(x): x for x in self._shared})
+
+    def session_learner(self):
+        """A new learner of the session's own at iteration 0 (the shared record 0); Step appends the rest."""
+        return self._copy(self._template)
+
+    def follows(self, learner) -> bool:
+        """Whether ``learner`` is still this run: same settings and exactly the shared records."""
+        history = learner.history
+        return (learner.config == self.config and len(history) < self.MAX_ITERATIONS
+                and len(history) <= len(self.records)
+                and all(rec is self.records[i] for i, rec in enumerate(history)))
+
+    def record(self, iteration: int):
+        """The record of ``iteration``, computed now if no session needed it before."""
+        if iteration < len(self.records):
+            return self.records[iteration]
+        with self._lock:
+            while len(self.records) <= iteration:
+                rec = self._worker.step()
+                _freeze_record(rec)
+                self.records.append(rec)
+        return self.records[iteration]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def shared_run(key: str, _data: DataSet, strategy: str, params: tuple, settings: tuple) -> SharedRun:
+    """The server-wide run of these data, seed and settings (``key`` names the data)."""
+    return SharedRun(*_initial(_data, strategy, dict(params), dict(settings)))
 
 
 def settings_from_widgets() -> tuple[str, dict, dict]:
@@ -265,22 +336,52 @@ def _branch_from(lab: LabState, iteration: int) -> None:
         learner.rewind(iteration)
 
 
+def _shared_step(lab: LabState):
+    """Take the next step from the server-wide run when this session's run still is that run (else None)."""
+    run = lab.run
+    learner = run.learner
+    if run.shared is None or not run.shared.follows(learner):
+        return None
+    rec = run.shared.record(learner.current.iteration + 1)
+    learner.history.append(rec)
+    learner.final = learner.selection = None
+    return rec
+
+
+def _advance(lab: LabState, n: int, callback=None) -> tuple[float, bool]:
+    """Up to ``n`` steps (stopping at convergence). Returns (engine seconds, whether all were shared)."""
+    learner = lab.run.learner
+    engine, shared = 0.0, True
+    for _ in range(n):
+        t0 = time.perf_counter()
+        rec = _shared_step(lab)
+        if rec is not None:
+            engine += sum(rec.seconds.values())   # what it cost once, when computed
+        else:
+            shared = False
+            rec = learner.step()
+            engine += time.perf_counter() - t0
+        if callback is not None:
+            callback(rec)
+        if rec.converged:
+            break
+    return engine, shared
+
+
 def step(lab: LabState, from_iteration: int) -> None:
     _branch_from(lab, from_iteration)
-    t0 = time.perf_counter()
-    lab.run.learner.step()
-    lab.run.last_step_seconds = time.perf_counter() - t0
+    lab.run.last_step_seconds, lab.run.last_step_shared = _advance(lab, 1)
 
 
 def run_n(lab: LabState, from_iteration: int, n: int, callback=None) -> None:
     _branch_from(lab, from_iteration)
-    t0 = time.perf_counter()
-    lab.run.learner.run(n, callback=callback)
-    lab.run.last_step_seconds = (time.perf_counter() - t0) / max(n, 1)
+    engine, lab.run.last_step_shared = _advance(lab, n, callback)
+    lab.run.last_step_seconds = engine / max(n, 1)
 
 
 def run_until_converged(lab: LabState, from_iteration: int, callback=None) -> None:
     _branch_from(lab, from_iteration)
+    lab.run.last_step_shared = False
     start = lab.run.learner.current.iteration
     t0 = time.perf_counter()
     lab.run.learner.run_until_converged(callback=callback)

@@ -9,8 +9,6 @@ scene and its iteration. ``present=1`` opens presenting mode.
 
 from __future__ import annotations
 
-import copy
-
 import streamlit as st
 
 from app.state import CHEAP_SEEDS, DIRECTION_LABELS, NORMALIZATION_PRESETS, SEED_LABELS, LabState
@@ -146,31 +144,18 @@ def open_scene(lab: LabState, params: dict) -> None:
     lab.data_error = lab.seed_error = lab.run_error = None
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _replayed(scene: tuple, _learner, iteration: int):
-    # Private, like actions._template: computed once per server for a link, only ever deep-copied, so a
-    # class opening the same shared link pays for one replay and no two sessions share a run.
-    learner = copy.deepcopy(_learner)
-    learner.run(iteration - learner.current.iteration)
-    return learner
-
-
 def replay(lab: LabState, iteration: int) -> None:
-    """Step the fresh run of a restored link up to ``iteration`` (deterministic: same settings, same seed)."""
+    """Step the fresh run of a restored link up to ``iteration`` (deterministic: same settings, same seed).
+
+    A bundled-data link takes its iterations from the server-wide run (``actions.SharedRun``): a class
+    opening the same link pays for one replay, and no two sessions share a learner."""
+    from app import actions
+
     run = lab.run
     if run is None or iteration <= run.learner.current.iteration:
         return
-    if run.learner.current.iteration == 0 and lab.data.kind == "bundled":
-        # data, seed and every setting (the seed is a deterministic function of them)
-        scene = (lab.data.key, run.seed.strategy, len(run.seed.pairs), repr(sorted(run.config.to_dict().items())))
-        learner = copy.deepcopy(_replayed(scene, run.learner, iteration))
-        run.learner, run.config = learner, learner.config
-        run.src_norm, run.tgt_norm = learner.src, learner.tgt
-        run.tokens = []
-    else:
-        from app import actions
-
-        actions.run_n(lab, run.learner.current.iteration, iteration - run.learner.current.iteration)
+    actions.run_n(lab, run.learner.current.iteration, iteration - run.learner.current.iteration)
+    run.tokens = []
     # start_run queued "show iteration 0" for the sidebar slider; show the replayed one instead
     st.session_state["pending_iter"] = min(iteration, run.learner.current.iteration)
 

@@ -128,6 +128,8 @@ class RunState:
     tgt_norm: Any
     tokens: list = field(default_factory=list)   # (record, token) per history entry, for cache keys
     last_step_seconds: float | None = None
+    last_step_shared: bool = False   # the last step came from the server-wide run (computed once)
+    shared: Any = None               # app.actions.SharedRun this run started from (None: its own)
     # Runs left at a branch point (read-only): dicts with "records", "label", "branch_point", newest last.
     branches: list = field(default_factory=list)
     # Set when a branch changed the settings mid-run: records 1..mixed_from used the earlier settings, so the

@@ -151,6 +151,16 @@ def chart(fig, key: str, export: bool = True, height: int | None = None) -> None
         export_buttons(fig, key)
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def learning_curves_figure(rows: list[dict], view: int | None, branches: list[dict], retrieval: str,
+                           changed_at: int | None):
+    """``charts.learning_curves`` built once per server for the same numbers, shared read-only.
+
+    A class stepping the same run draws the same curves; building the figure is ~100 ms of Python that
+    holds the interpreter lock, so every student's rerun waited for every other's."""
+    return charts.learning_curves(rows, view, branches, retrieval=retrieval, changed_at=changed_at)
+
+
 def export_buttons(fig, key: str) -> None:
     """PNG and SVG at projector sizes, rendered only when clicked (kaleido takes a few seconds)."""
     from app import export as ex
@@ -294,7 +304,9 @@ def run_panel(lab: LabState) -> int | None:
     m1.metric("Correct (CSLS)", fmt_pct(bli_p1(record, "csls")), help=HELP_P1_CSLS)
     m2.metric("Correct (nearest)", fmt_pct(bli_p1(record, "nn")), help=HELP_P1_NN)
     if run.last_step_seconds is not None and not present:
-        sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine")
+        sb.caption(f"Last step: {run.last_step_seconds:.2f} s in the engine"
+                   + (" (computed once on this server for every session on the same run)"
+                      if run.last_step_shared else ""))
     if lab.run_error:
         sb.error(md(lab.run_error), icon=":material/error:")
     if getattr(record, "collapse", None) and still_searching(record):
@@ -354,6 +366,27 @@ def pair_marks(src_idx, tgt_idx, data, gold):
         return None, None
     marks = evaluate.mark_pairs(src_idx, tgt_idx, data.src, data.tgt, gold)
     return marks, evaluate.pair_precision(marks)
+
+
+def dictionary_table(run, record, data, gold):
+    """``(marks, precision, frame)`` of a record's dictionary: shared by every session when the record is one
+    of the server-wide run's (``actions.SharedRun``), else computed for this session. Read-only."""
+    shared = run.shared
+    if shared is not None and record.iteration < len(shared.records) and shared.records[record.iteration] is record:
+        return _shared_dictionary_table(shared.uid, record.iteration, record, data, gold)
+    return _dictionary_table(record, data, gold)
+
+
+def _dictionary_table(record, data, gold):
+    marks, precision = pair_marks(record.src_idx, record.tgt_idx, data, gold)
+    return marks, precision, pairs_frame(record.src_idx, record.tgt_idx, getattr(record, "scores", None), data, marks)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _shared_dictionary_table(run_uid: str, iteration: int, _record, _data, _gold):
+    # Marking ~10k pairs and building their table is Python work that holds the interpreter lock: once per
+    # record of a shared run, not once per student and rerun.
+    return _dictionary_table(_record, _data, _gold)
 
 
 def pairs_frame(src_idx, tgt_idx, scores, data, marks, limit: int | None = None):

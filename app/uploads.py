@@ -11,10 +11,22 @@ import tempfile
 from pathlib import Path
 
 from core import io as cio
-from core.errors import ConfigError, FileFormatError
+from core.errors import CLWEError, ConfigError, FileFormatError
 
 # Same as server.maxUploadSize in .streamlit/config.toml (a 200k x 300 text file is about 600 MB).
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+# The lab's own limits on a space (core.io refuses others with a message naming them).
+MAX_DIM = cio.MAX_DIM
+
+
+def limit_text() -> str:
+    """The upload limits, as the Data page states them."""
+    return (f"**Limits of this lab:** each file at most {MAX_UPLOAD_BYTES / 2**20:,.0f} MB (a 200,000-word, "
+            f"300-dimension text file is about 600 MB), 2 to {MAX_DIM:,} dimensions per space. A larger file: keep "
+            "its most frequent words with `clwe convert SPACE out.vec --max-vocab 200000`. Reading a few hundred MB "
+            "takes a minute on a busy server; the other students' pages keep working meanwhile.")
+
+
 EMBEDDING_SUFFIXES = (".vec", ".txt", ".gz", ".npz", ".glove", ".w2v")
 DICTIONARY_SUFFIXES = (".txt", ".tsv", ".dic", ".dict", ".index", ".gz")
 
@@ -62,13 +74,89 @@ def _with_temp_copy(data: bytes, filename: str, read):
 
 
 def load_uploaded_embeddings(data: bytes, filename: str, max_vocab: int | None = None):
-    """An Embeddings from an uploaded file (word2vec/fastText/GloVe text, optionally .gz, or .npz)."""
+    """An Embeddings from an uploaded file (word2vec/fastText/GloVe text, optionally .gz, or .npz).
+
+    A file above ``READER_PROCESS_BYTES`` is read in a separate process (see :func:`read_embeddings`)."""
     filename = safe_name(filename)
     _check_size(data, filename)
     if _suffix(filename).endswith(".npy"):
         raise FileFormatError(filename, None, "a bare .npy matrix has no words",
                               "Upload an .npz holding 'words' and 'vectors', or a .vec text file")
-    return _with_temp_copy(data, filename, lambda p: cio.load_embeddings(p, max_vocab=max_vocab, name=filename))
+    if len(data) < READER_PROCESS_BYTES:
+        return _with_temp_copy(data, filename, lambda p: cio.load_embeddings(p, max_vocab=max_vocab, name=filename))
+    return _with_temp_copy(data, filename, lambda p: read_embeddings(p, max_vocab, filename))
+
+
+# Parsing text holds the interpreter lock: a 200 MB upload read in the server process slowed every other
+# student's clicks ~7-fold for half a minute (bench/class_load.py --upload-mb 200). Above this size the file
+# is read by a separate Python process, so the server's own threads keep running; small files stay in-process.
+# (A plain subprocess, not multiprocessing: its spawn would re-run the Streamlit script, Streamlit's __main__.)
+READER_PROCESS_BYTES = 16 * 2**20
+READER_TIMEOUT = 900   # seconds
+
+
+def _reader_main(argv=None) -> int:
+    """The reader process: ``path max_vocab name out.npz``; writes words and vectors to ``out.npz`` and prints
+    one JSON line: {"ok": true} or the error's fields (a CLWEError does not cross a process as such)."""
+    import json
+    import sys
+
+    import numpy as np
+
+    path, max_vocab, name, out = argv or sys.argv[1:]
+    os.nice(10)   # behind the class: on a 2-core server the students' steps come first
+    try:
+        emb = cio.load_embeddings(path, max_vocab=int(max_vocab) or None, name=name)
+        np.savez(out, words=np.array(emb.words, dtype=str), vectors=emb.vectors)
+        reply = {"kind": "ok"}
+    except FileFormatError as e:
+        reply = {"kind": "file", "value": [e.path, e.line, e.problem, e.hint]}
+    except UnicodeDecodeError as e:
+        reply = {"kind": "unicode", "value": [e.reason, e.start]}
+    except CLWEError as e:
+        reply = {"kind": "config", "value": str(e)}
+    except MemoryError:
+        reply = {"kind": "config", "value": f"{name}: out of memory while reading it. Lower the maximum "
+                                            "vocabulary size and try again"}
+    print(json.dumps(reply))
+    return 0
+
+
+def read_embeddings(path, max_vocab: int | None, name: str):
+    """``core.io.load_embeddings`` in a reader process; its errors are raised here as they would be there."""
+    import json
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    fd, out = tempfile.mkstemp(prefix="clwe-upload-read-", suffix=".npz")
+    os.close(fd)
+    try:
+        code = "import sys; from app.uploads import _reader_main; sys.exit(_reader_main())"
+        root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        proc = subprocess.run([sys.executable, "-c", code, str(path), str(max_vocab or 0), name, out], env=env,
+                              capture_output=True, text=True, timeout=READER_TIMEOUT)
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode != 0 or not lines:
+            raise ConfigError(f"{name}: reading the file stopped (out of memory?). Lower the maximum vocabulary "
+                              "size and try again")
+        reply = json.loads(lines[-1])
+        kind, value = reply["kind"], reply.get("value")
+        if kind == "ok":
+            with np.load(out, allow_pickle=False) as z:
+                return cio.Embeddings(tuple(z["words"].tolist()), z["vectors"], name=name)
+        if kind == "file":
+            raise FileFormatError(*value)
+        if kind == "unicode":
+            raise UnicodeDecodeError("utf-8", b"", value[1], value[1] + 1, value[0])
+        raise ConfigError(value)
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"{name}: reading took more than {READER_TIMEOUT // 60} minutes. Lower the maximum "
+                          "vocabulary size and try again") from None
+    finally:
+        os.unlink(out)
 
 
 def load_uploaded_dictionary(data: bytes, filename: str) -> list[tuple[str, str]]:

@@ -2,6 +2,8 @@
 (RLIMIT_AS 4 GB, peak resident memory 1 GB) and time (90 s), and is classed as
 
     clear error      exit 2, one line "clwe CMD: error: ..." (or the upload's CLWEError), no output left
+    unclear error    a clear error, but its message does not say what the case needs it to say (e.g. that a
+                     dimension is beyond the lab's limit, not a fault in the file)
     correct success  exit 0 and the result checked against what the file holds
     silent wrong     exit 0 but a wrong result (a misread word, n = 0 evaluation, a bad value accepted)
     traceback        any other exception or exit status
@@ -45,7 +47,15 @@ RSS_WRAPPER = ("import os, resource, subprocess, sys\n"
                "print('CLWE-MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
                "sys.exit(code if code >= 0 else 128 - code)\n")
 PEAKS: dict[str, int | None] = {}   # case name -> peak resident bytes of its process
-CLASSES = ("clear error", "correct success", "silent wrong", "traceback", "mixed folder", "unbounded")
+CLASSES = ("clear error", "unclear error", "correct success", "silent wrong", "traceback", "mixed folder",
+           "unbounded")
+LAB_LIMIT = "a limit of the lab"   # what a refused dimension must say (the lab's limit, not the file's fault)
+# What the message (stdout + stderr) of these cases must say, besides being one clear line.
+SAYS = {"text: 1-dimensional rows": LAB_LIMIT, "text: 10,000 dimensions": LAB_LIMIT,
+        "text: 5,000 dimensions, no header": LAB_LIMIT, "npz: npz of 5000 dimensions": LAB_LIMIT,
+        "align: 10,000-d space of 300 words": LAB_LIMIT,
+        "convert: into a missing folder": "created the folder new/deeper",
+        "align: --cutoff 0 (all words, as VecMap)": "all words take part"}
 
 
 @dataclass
@@ -59,6 +69,7 @@ class Case:
     kill_after: str | None = None                    # send SIGKILL/SIGINT once stderr shows this text
     kill_signal: int = signal.SIGKILL
     fsize: int | None = None
+    says: str | None = None                          # the output must contain this (see SAYS)
 
 
 @dataclass
@@ -120,14 +131,17 @@ def run_case(case: Case, repo: Path, work: Path) -> tuple[str, str, float]:
     if case.kill_after:
         return ("clear error" if case.folder_check else "traceback"), f"killed; {detail}", seconds
     if code == 0:
-        if case.expect == "success" and (case.check is None or _safe_check(case.check, work, out)):
+        if case.expect == "success" and (case.check is None or _safe_check(case.check, work, out)) \
+                and (case.says is None or case.says in out + err):
             return "correct success", (out.strip() or detail)[:150], seconds
         return "silent wrong", (out.strip() or detail)[:150], seconds
     # exit 2 (or 1 from a snippet that printed the error): a message
     one_line = len(last) == 1 or all("error" not in ln for ln in last[:-1])
     if case.expect == "success":
         return "clear error" if one_line else "traceback", "REFUSED VALID INPUT: " + detail, seconds
-    return ("clear error" if one_line and ("error" in detail or "Error" in detail) else "traceback"), detail, seconds
+    if not (one_line and ("error" in detail or "Error" in detail)):
+        return "traceback", detail, seconds
+    return ("clear error" if case.says is None or case.says in detail else "unclear error"), detail, seconds
 
 
 def _safe_check(check, work, out) -> bool:
@@ -469,7 +483,7 @@ def _digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-RUN_FILES = {"config.json", "dictionary.tsv", "history.jsonl", "src.vec", "tgt.vec"}
+RUN_FILES = {"config.json", "dictionary.tsv", "history.jsonl", "src.vec", "tgt.vec", "run.zip"}
 ALIGN = ["align", "--src", "en", "--tgt", "fr", "--init", "identical", "--max-vocab", "400", "--no-eval"]
 
 
@@ -561,6 +575,9 @@ def cli_cases(fx: Fixture, earlier: Path) -> list[Case]:
         Case("align: --max-iter x", ALIGN + ["--max-iter", "x", "--out", "run"], folder_check=absent),
         Case("align: --max-vocab 0", ALIGN[:-3] + ["--max-vocab", "0", "--out", "run"], folder_check=absent),
         Case("align: --cutoff -5", ALIGN + ["--cutoff", "-5", "--out", "run"], folder_check=absent),
+        Case("align: --cutoff 0 (all words, as VecMap)", ALIGN + ["--max-iter", "1", "--cutoff", "0", "--out", "run"],
+             "success", lambda w, o: _complete_run(w / "run") and
+             json.loads((w / "run" / "config.json").read_text())["config"]["cutoff"] == 400),
         Case("align: --seed-size 0", ["align", "--src", "en", "--tgt", "fr", "--init", "random", "--seed-size", "0",
                                       "--out", "run"], folder_check=absent),
         Case("align: --seed-size above the dictionary", ["align", "--src", "en", "--tgt", "fr", "--init", "random",
@@ -691,6 +708,8 @@ def main(argv=None) -> int:
                    cwd=HERE, env=env, check=True, capture_output=True)
     cases = (embedding_cases(fx) + bomb_cases() + npz_cases(fx) + npy_cases(fx) + dictionary_cases(fx)
              + cli_cases(fx, earlier) + upload_cases(fx))
+    for c in cases:
+        c.says = SAYS.get(c.name, c.says)
     cases = [c for c in cases if args.only in c.name]
     totals = dict.fromkeys(CLASSES, 0)
     print(f"{'case':58} {'outcome':16} {'s':>5} {'MB':>5}  detail")

@@ -126,9 +126,11 @@ def cmd_convert(args) -> int:
         from .normalize import pca_reduce
         emb = emb.with_vectors(pca_reduce(emb.vectors, args.pca_dim))
         progress(f"reduced {emb.name} to its {args.pca_dim} leading principal axes")
+    missing = out.parent if not out.parent.exists() else None   # say so when we create it
     with atomic_file(out) as tmp:
         save_word2vec(emb, tmp)
-    progress(f"wrote {len(emb)} words × {emb.dim} dims of {emb.name} to {args.out}")
+    progress(f"wrote {len(emb)} words × {emb.dim} dims of {emb.name} to {args.out}"
+             + (f" (created the folder {missing})" if missing is not None else ""))
     return 0
 
 
@@ -254,7 +256,10 @@ def _align_into(args, out: Path) -> float:
         overrides["max_iter"] = args.max_iter
     if args.collapse_patience is not None:
         overrides["collapse_patience"] = args.collapse_patience
-    if args.cutoff is not None:
+    if args.cutoff == 0:   # VecMap's convention: 0 = no cutoff, every word takes part
+        overrides["cutoff"] = max(len(src), len(tgt))
+        progress(f"--cutoff 0: all words take part in dictionary induction ({len(src)} and {len(tgt)})")
+    elif args.cutoff is not None:
         overrides["cutoff"] = args.cutoff  # asked for explicitly: an impossible cutoff is an error
     if args.mapping:
         overrides["final_mapping"] = args.mapping
@@ -349,6 +354,13 @@ def _align_into(args, out: Path) -> float:
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
     from .runfile import from_learner, write_run  # the lab's run-file format: the lab opens this run
     write_run(out / "run.zip", from_learner(run, config_record, final=True, dictionary=induced))
+    for word in args.translate:  # a word that cannot be translated is reported, never fails the finished run
+        line = {"word": word, "in_vocabulary": word in src.index}
+        try:
+            line["nn"] = [[w, round(v, 6)] for w, v in run.translate(word, k=10, mapping=mapping)]
+        except CLWEError as e:
+            line["error"] = str(e)
+        print(json.dumps(line, ensure_ascii=False))
     return started
 
 
@@ -484,8 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-eval", action="store_true", help="do not evaluate against a bundled test split")
     p.add_argument("--retrieval", choices=("csls", "nn"), help="dictionary induction retrieval (preset: csls)")
     p.add_argument("--max-vocab", type=_count(1), default=None, help="read only the N most frequent words of each space")
-    p.add_argument("--cutoff", type=_count(1), default=None,
-                   help="only the N most frequent words take part in dictionary induction (preset: 20000)")
+    p.add_argument("--cutoff", type=_count(0), default=None,
+                   help="only the N most frequent words take part in dictionary induction (preset: 20000; "
+                        "0 = all words, as VecMap)")
     p.add_argument("--max-iter", type=_count(0), default=None, help="stop self-learning after N iterations")
     p.add_argument("--collapse-patience", type=int, default=None,
                    help="stop a run whose identically spelled words have found no twin for N iterations "
@@ -499,6 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-select", action="store_true",
                    help="keep the last iteration's mapping instead of the best one by the gold-free criterion "
                         "(identical strings held out from the seed + MUSE's mean CSLS cosine)")
+    p.add_argument("--translate", action="append", default=[], metavar="WORD",
+                   help="after the run, print the 10 nearest target words of this source word as a JSON line "
+                        "(repeatable); with a fastText .bin source, unknown words are built from their n-grams")
     p.add_argument("--seed-size", type=_count(1), default=25, help="pairs drawn by --init random (default 25)")
     p.add_argument("--random-seed", type=int, default=0, help="seed of every stochastic step")
     p.add_argument("--out", required=True, help="output folder (built under a temporary name, renamed when complete)")

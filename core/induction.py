@@ -113,11 +113,12 @@ def _logsumexp_rows(S: np.ndarray, beta: float) -> np.ndarray:
     return beta * m.astype(np.float64) + np.log(tmp.sum(axis=1, dtype=np.float64))
 
 
-def _scan(A, BT, *, stat, k, beta, retrieve, scale, col_offset, m, keep_prob, rng, batch_size):
+def _scan(A, BT, *, stat, k, beta, retrieve, scale, col_offset, m, keep_prob, rng, batch_size, stochastic):
     """One pass over the rows of ``A`` against ``BT`` (B transposed).
 
     Returns best plain similarity per row, the row statistic ("topk" mean, "lse" or None), and the
-    retrieved column (argmax of ``scale * S - col_offset`` over a random subset) with its adjusted score.
+    retrieved column (argmax of ``scale * S - col_offset`` over a random subset, drawn as ``stochastic``
+    says, see :func:`_pick_rows`) with its adjusted score.
     """
     n = len(A)
     batch_size = batch_rows(batch_size, BT.shape[1])
@@ -142,16 +143,7 @@ def _scan(A, BT, *, stat, k, beta, retrieve, scale, col_offset, m, keep_prob, rn
             S *= np.float32(scale)
         if col_offset is not None:
             S -= col_offset
-        if keep_prob >= 1.0:
-            a = S.argmax(axis=1)
-            ridx[i:j] = a
-            rval[i:j] = S[np.arange(j - i), a]
-        else:
-            v, ix = _topk_rows(S, m)
-            g = np.minimum(rng.geometric(keep_prob, size=j - i), v.shape[1]) - 1
-            rows = np.arange(j - i)
-            ridx[i:j] = ix[rows, g]
-            rval[i:j] = v[rows, g]
+        ridx[i:j], rval[i:j] = _pick_rows(S, keep_prob, rng, stochastic, m)
     return best, rstat, ridx, rval
 
 
@@ -399,7 +391,7 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
     stat = {"nn": None, "csls": "topk", "isf": "lse"}[retrieval]
     scale = {"nn": 1.0, "csls": 2.0, "isf": inv_temperature}[retrieval]
     common = dict(k=min(k, max(ns, nt)), beta=inv_temperature, scale=scale, m=STOCHASTIC_CANDIDATES,
-                  keep_prob=keep_prob, rng=rng, batch_size=batch_size)
+                  keep_prob=keep_prob, rng=rng, batch_size=batch_size, stochastic=stochastic)
 
     if retrieval in ("nn", "csls") and fast:
         fast_pass = _csls_pass if retrieval == "csls" else _nn_pass

@@ -169,6 +169,58 @@ def normalize(X, steps: Sequence[str] | str = ("unit", "center", "unit")) -> np.
     return out
 
 
+def fit_normalization(X, steps: Sequence[str] | str = ("unit", "center", "unit")) -> list[tuple[str, np.ndarray | None]]:
+    """The statistics :func:`normalize` uses on ``X``, as operations to replay on other rows.
+
+    ``apply_normalization(X, fit_normalization(X, steps))`` equals ``normalize(X, steps)``; applied to a
+    vector that is not a row of ``X`` (a fastText word built from its n-grams) it normalises that vector
+    as a row of ``X`` would have been: the same mean removed, the same dimensions rescaled.
+
+    Returns
+    -------
+    list of (op, statistic): ``("unit", None)``, ``("center", mean)``, ``("unitdim", rms)``
+    """
+    if isinstance(steps, str):
+        steps = (steps,)
+    expanded = []
+    for step in steps:
+        if step == "iternorm":
+            expanded += ["unit"] + ["center", "unit"] * 5
+        elif step != "none":
+            if step not in _STEP_FUNCS:
+                raise ConfigError(f"unknown normalisation step '{step}'")
+            expanded.append(step)
+    ops = []
+    out = _as_f32(X)
+    for step in expanded:
+        if step == "center":
+            stat = out.mean(axis=0, dtype=np.float64).astype(np.float32)
+        elif step == "unitdim":
+            stat = np.sqrt(np.einsum("ij,ij->j", out, out, dtype=np.float64) / max(len(out), 1))
+            stat[stat < _EPS] = 1.0
+            stat = stat.astype(np.float32)
+        else:
+            stat = None
+        ops.append((step, stat))
+        out = apply_normalization(out, ops[-1:])
+    return ops
+
+
+def apply_normalization(V, ops) -> np.ndarray:
+    """Replay the operations of :func:`fit_normalization` on the rows of ``V`` (a new float32 array)."""
+    V = _as_f32(np.atleast_2d(V))
+    for step, stat in ops:
+        if step == "unit":
+            norms = np.sqrt(np.einsum("ij,ij->i", V, V))
+            norms[norms < _EPS] = 1.0
+            V /= norms[:, None]
+        elif step == "center":
+            V -= stat
+        else:
+            V /= stat
+    return V
+
+
 def pca_reduce(X, dim: int, n_fit: int | None = None) -> np.ndarray:
     """Project a space on its ``dim`` leading principal axes (principal component analysis).
 

@@ -19,12 +19,14 @@ docstring for the default and the evidence behind it (``bench/model_selection.py
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import ConfigError
 from .induction import induce_dictionary
+from .io import shared_string_pairs
 from .mapping import NEEDS_SPACES, Mapping
 from .normalize import grid_unit_rows
 from .similarity import DEFAULT_BATCH, mean_topk_similarity
@@ -147,9 +149,8 @@ def identical_strings_criterion(Xq, Zm, targets, k: int = 10, r_tgt=None,
 
 def identical_folds(run, n_words: int = N_WORDS, n_folds: int = 5, random_state: int = 0) -> list:
     """The identically spelled words among the ``n_words`` most frequent of each side
-    (:func:`core.selflearning.shared_string_pairs`), split at random into ``n_folds`` folds of
+    (:func:`core.io.shared_string_pairs`), split at random into ``n_folds`` folds of
     (source row, target row) pairs."""
-    from .selflearning import shared_string_pairs
 
     ns, nt = min(n_words, len(run.src)), min(n_words, len(run.tgt))
     shared = shared_string_pairs(run.src, run.tgt, ns, nt)
@@ -284,11 +285,15 @@ def select_mapping(run, criterion: str = DEFAULT_CRITERION, max_candidates: int 
     kinds = [("self-learning", cfg.mapping, {})] + ([("final", final_method, final_kw)] if final else [])
     todo = [(it, kind, method, kw) for it in iterations for kind, method, kw in kinds]
     candidates = []
+    scored = {}  # a converged run repeats its dictionary: the same fit and scores, computed once
     for n, (it, kind, method, kw) in enumerate(todo):
         rec = run.history[it]
+        key = (kind, hashlib.sha1(np.ascontiguousarray(rec.src_idx, np.int64).tobytes()
+                                  + np.ascontiguousarray(rec.tgt_idx, np.int64).tobytes()).hexdigest())
         try:
-            mapping, scores = score_candidate(run, method, kw, rec.src_idx, rec.tgt_idx, folds, n_words,
-                                              needed)
+            if key not in scored:
+                scored[key] = score_candidate(run, method, kw, rec.src_idx, rec.tgt_idx, folds, n_words, needed)
+            mapping, scores = scored[key]
         except ConfigError:
             continue   # e.g. multi-step whitening on a seed smaller than the dimension: not a candidate
         candidates.append(Candidate(it, kind, mapping, scores))

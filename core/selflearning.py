@@ -22,9 +22,10 @@ import numpy as np
 from .errors import ConfigError
 from .evaluate import BLIResult, evaluate_bli
 from .induction import induce_dictionary, resolve_cutoff
-from .io import Embeddings
+from .io import Embeddings, shared_string_pairs  # noqa: F401 (re-exported: core.selflearning.shared_string_pairs)
 from .mapping import MIN_PAIRS, NEEDS_SPACES, Mapping, fit_mapping
 from .normalize import normalize as normalize_vectors
+from .selection import DEFAULT_CRITERION, select_mapping
 from .similarity import DEFAULT_BATCH, topk_similarities
 
 # Collapse thresholds, calibrated on bundled en-fr / fi-fr against random-seed and shuffled-target runs
@@ -56,6 +57,16 @@ SHARED_ALIGNED = 0.10
 # with the same schedule, which never took off (0.5% at 278), fell below 1e-4 per iteration at iteration 77
 # and below 5e-5 at 97. A shuffled target creeps the same way (same geometry) and is stopped once it stalls.
 COLLAPSE_SEARCH_RATE = 1e-4
+# Take-off without shared spellings (the languages share fewer than SHARED_MIN_WORDS strings, e.g. different
+# scripts, or the fully respelled control of bench/scale.py): every TAKEOFF_PROBE_EVERY iterations of the slow
+# search, deterministic union induction with the iteration's mapping and with the same mapping followed by a
+# random rotation (as at the end of a run, see SelfLearning._end_statistics); the share of mutual nearest
+# neighbours above the rotation's is the signal. Calibration (bench/calibrate_collapse.py): every failed run
+# measured was at +0.02 or below (en-fr and fi-fr random seeds, Gaussian and shuffled targets), good runs at
+# +0.10 (en-fr), -0.01 (fi-fr) and +0.43 (synthetic). 0.25 is ten times the highest failure: a real pair
+# like fi-fr never takes off by it (it keeps VecMap's slow schedule, which is safe), a clean one does.
+TAKEOFF_PROBE_EVERY = 5
+MUTUAL_ALIGNED = 0.25
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,9 @@ class AlignConfig:
         identical-strings agreement of a mapping reaches ``takeoff_agreement`` the run has found it, and the
         schedule switches to ``takeoff_interval`` / ``takeoff_threshold``.
     random_state : int
+    log_vocab : int
+        Per-iteration BLI on a test dictionary is exact up to this many words per side, an estimate among
+        the cutoff words beyond (see :meth:`SelfLearning._bli`); 0: always exact (slow at 200k words).
     keep_seed : bool
         Add the seed pairs to every induced dictionary (off in VecMap). With a good seed dictionary and
         noisy spaces, self-learning otherwise trades clean pairs for noisy induced ones.
@@ -132,6 +146,7 @@ class AlignConfig:
     inv_temperature: float = 30.0
     batch_size: int = 1024
     keep_seed: bool = False
+    log_vocab: int = 20000
 
     def __post_init__(self):
         object.__setattr__(self, "normalize", tuple(self.normalize))
@@ -197,17 +212,20 @@ class AlignConfig:
                     dim_reduction=self.dim_reduction)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class IterationRecord:
     """One self-learning iteration: the dictionary induced from the previous mapping and the mapping
-    fitted to it. Record 0 holds the seed dictionary and the mapping learned from it.
+    fitted to it. Record 0 holds the seed dictionary and the mapping learned from it. Built with keywords
+    only (21 fields).
 
     ``objective`` is VecMap's (mean best cosine, see :class:`core.induction.InducedDictionary`) of the
     previous mapping (nan for record 0); ``seconds`` has one entry per phase ("induce", "map",
     "evaluate"); ``bli`` holds {"nn": BLIResult, "csls": BLIResult} of this record's mapping when a gold
     test dictionary is attached; ``collapse`` is None or a sentence saying why the alignment
     probably failed; ``shared_agreement`` is the share of identically spelled words that are their own
-    nearest neighbour under this record's mapping (nan when the languages share too few strings).
+    nearest neighbour under this record's mapping (nan when the languages share too few strings);
+    ``mutual_excess`` is the take-off probe of a search without shared strings (see ``MUTUAL_ALIGNED``;
+    nan when not probed).
     """
 
     iteration: int
@@ -230,34 +248,13 @@ class IterationRecord:
     forward: np.ndarray | None = field(default=None, repr=False)
     diagnostics: dict = field(default_factory=dict)
     shared_agreement: float = float("nan")
+    mutual_excess: float = float("nan")
 
 
 def _unit_rows(M: np.ndarray) -> np.ndarray:
     n = np.sqrt(np.einsum("ij,ij->i", M, M))
     n[n < 1e-12] = 1.0
     return M / n[:, None]
-
-
-def shared_string_pairs(src: Embeddings, tgt: Embeddings, n_src: int, n_tgt: int,
-                        min_length: int = 2) -> np.ndarray:
-    """(source row, target row) of the words spelled identically in both vocabularies, among the
-    ``n_src`` / ``n_tgt`` most frequent: names, numbers and loanwords, mostly translations of each other
-    (Søgaard, Ruder & Vulić 2018) -- a silver dictionary available without supervision.
-
-    Parameters
-    ----------
-    src, tgt : Embeddings
-    n_src, n_tgt : int
-    min_length : int
-        Shorter strings (single letters) are skipped.
-
-    Returns
-    -------
-    int64 (n, 2), in source frequency order
-    """
-    index = {w: j for j, w in enumerate(tgt.words[:n_tgt])}
-    pairs = [(i, index[w]) for i, w in enumerate(src.words[:n_src]) if len(w) >= min_length and w in index]
-    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def shared_agreement(Xq: np.ndarray, Zm: np.ndarray, targets: np.ndarray, batch_size: int = DEFAULT_BATCH) -> float:
@@ -297,6 +294,8 @@ class SelfLearning:
                  gold_test=None):
         self.config = config or AlignConfig()
         cfg = self.config
+        self._loaded = {"src": src, "tgt": tgt}  # as loaded: unknown fastText words are normalised like them
+        self._norm_ops: dict = {}
         self.src = src.with_vectors(normalize_vectors(src.vectors, cfg.normalize))
         self.tgt = tgt.with_vectors(normalize_vectors(tgt.vectors, cfg.normalize))
         self.gold_test = None if gold_test is None else list(gold_test)
@@ -354,9 +353,28 @@ class SelfLearning:
                 mapping.transform_tgt(self.tgt.vectors[:nt], normalize=True))
 
     def _bli(self, mapping: Mapping) -> dict | None:
+        """The per-iteration log on the test dictionary (NN and CSLS P@1).
+
+        Exact (the whole vocabularies) up to ``config.log_vocab`` words per side. Beyond it, exact CSLS
+        costs a product of the two whole vocabularies per iteration (hours at 200k words), so the log is
+        the BLI among the words that take part in induction (``config.cutoff``): the test words retrieve
+        among the cutoff target words, and CSLS's target term is their mean similarity to the cutoff source
+        words (and the test words). The exact score of the final mapping is :meth:`evaluate`'s.
+        """
         if not self.gold_test:
             return None
-        Xm, Zm = self._mapped_full(mapping)
+        n = self.config.log_vocab
+        if n <= 0 or (len(self.src) <= n and len(self.tgt) <= n):
+            Xm, Zm = self._mapped_full(mapping)
+        else:
+            ns, nt = resolve_cutoff(self.config.cutoff, len(self.src), len(self.tgt))
+            tgt_rows = np.arange(nt)
+            queries = {self.src.index[s] for s, _ in self.gold_test if s in self.src.index}
+            src_rows = np.union1d(np.arange(ns), np.fromiter(queries, np.int64, len(queries)))
+            Xm = Embeddings(tuple(self.src.words[i] for i in src_rows),
+                            mapping.transform_src(self.src.vectors[src_rows], normalize=True), self.src.name)
+            Zm = self.tgt.head(len(tgt_rows)).with_vectors(
+                mapping.transform_tgt(self.tgt.vectors[tgt_rows], normalize=True))
         return {r: evaluate_bli(Xm, Zm, self.gold_test, retrieval=r, csls_k=self.config.csls_k,
                                 batch_size=self.config.batch_size) for r in ("nn", "csls")}
 
@@ -383,9 +401,10 @@ class SelfLearning:
         bli = self._bli(mapping)
         t2 = time.perf_counter()
         n_unique = len({(int(a), int(b)) for a, b in seed})
-        return IterationRecord(0, mapping, seed[:, 0].copy(), seed[:, 1].copy(), scores, float("nan"),
-                               n_unique, cfg.stochastic_initial,
-                               {"induce": 0.0, "map": t1 - t0, "evaluate": t2 - t1}, bli,
+        return IterationRecord(iteration=0, mapping=mapping, src_idx=seed[:, 0].copy(), tgt_idx=seed[:, 1].copy(),
+                               scores=scores, objective=float("nan"), dictionary_size=n_unique,
+                               keep_prob=cfg.stochastic_initial,
+                               seconds={"induce": 0.0, "map": t1 - t0, "evaluate": t2 - t1}, bli=bli,
                                next_keep_prob=cfg.stochastic_initial, best_objective=-np.inf,
                                last_improvement=0, shared_agreement=self._agreement(mapping))
 
@@ -438,20 +457,36 @@ class SelfLearning:
         scores = D.scores
         if cfg.keep_seed:
             scores = np.concatenate([scores, np.full(len(self.seed_pairs), np.nan, np.float32)])
-        rec = IterationRecord(it, mapping, src_idx, tgt_idx, scores, D.objective, D.n_unique, keep_prob,
-                              {"induce": t1 - t0, "map": t2 - t1, "evaluate": t3 - t2}, bli, converged,
-                              None, D.mutual_ratio, churn, next_kp, best, last, D.forward,
-                              shared_agreement=self._agreement(mapping))
+        excess = self._probe(mapping, it)
+        t4 = time.perf_counter()
+        rec = IterationRecord(iteration=it, mapping=mapping, src_idx=src_idx, tgt_idx=tgt_idx, scores=scores,
+                              objective=D.objective, dictionary_size=D.n_unique, keep_prob=keep_prob,
+                              seconds={"induce": t1 - t0, "map": t2 - t1, "evaluate": t3 - t2, "probe": t4 - t3},
+                              bli=bli, converged=converged, collapse=None, mutual_ratio=D.mutual_ratio,
+                              churn=churn, next_keep_prob=next_kp, best_objective=best, last_improvement=last,
+                              forward=D.forward, shared_agreement=self._agreement(mapping),
+                              mutual_excess=excess)
         self.history.append(rec)
         self.final = self.selection = None
         return rec
 
+    def _probe(self, mapping: Mapping, iteration: int) -> float:
+        """The take-off probe (mutual-NN excess over a random rotation) of a slow search whose languages
+        share too few strings for the identical-strings signal; nan when not probed."""
+        if (self.config.takeoff_agreement <= 0 or len(self.shared_pairs) or iteration % TAKEOFF_PROBE_EVERY
+                or self.takeoff() is not None):
+            return float("nan")
+        stats = self._end_statistics(mapping)
+        return float(stats["mutual"] - stats["null_mutual"])
+
     def takeoff(self) -> int | None:
-        """The first iteration whose mapping reached ``config.takeoff_agreement`` (None: not yet, or off)."""
+        """The first iteration whose mapping reached ``config.takeoff_agreement`` of identical strings, or
+        (languages without shared strings) a mutual-NN excess of ``MUTUAL_ALIGNED`` (None: not yet, or off)."""
         level = self.config.takeoff_agreement
         if level <= 0:
             return None
-        return next((r.iteration for r in self.history if r.shared_agreement >= level), None)
+        return next((r.iteration for r in self.history
+                     if r.shared_agreement >= level or r.mutual_excess >= MUTUAL_ALIGNED), None)
 
     def schedule(self) -> tuple[int, float]:
         """The stochastic interval and threshold in force: the take-off ones once :meth:`takeoff` found it."""
@@ -532,11 +567,11 @@ class SelfLearning:
         self.history[-1] = rec
         return rec
 
-    def _end_statistics(self) -> dict:
-        """Deterministic (keep probability 1) union induction with the current mapping, and with the
-        same mapping followed by a random rotation: what chance looks like for these spaces."""
+    def _end_statistics(self, mapping: Mapping | None = None) -> dict:
+        """Deterministic (keep probability 1) union induction with the current mapping (or ``mapping``), and
+        with the same mapping followed by a random rotation: what chance looks like for these spaces."""
         cfg = self.config
-        m = self.current.mapping
+        m = mapping or self.current.mapping
         rng = np.random.default_rng([cfg.random_state, 9_999])
         Q, _ = np.linalg.qr(rng.standard_normal((m.dim, m.dim)))
         out = {}
@@ -580,8 +615,6 @@ class SelfLearning:
         """Gold-free model selection (:func:`core.selection.select_mapping`): score the seed's own
         mapping, the iterations and their final mappings, keep the best as :attr:`final` and return the
         :class:`core.selection.Selection` (also kept as :attr:`selection`)."""
-        from .selection import DEFAULT_CRITERION, select_mapping
-
         self.selection = select_mapping(self, criterion or DEFAULT_CRITERION, **kw)
         self.final = self.selection.mapping
         return self.selection
@@ -595,6 +628,47 @@ class SelfLearning:
             return self._mapped_full(self.final)
         rec = self.current if iteration is None else self.history[iteration]
         return self._mapped_full(rec.mapping)
+
+    def query_vector(self, word: str, side: str = "src", mapping: Mapping | None = None) -> np.ndarray:
+        """The mapped unit vector (1, r) of ``word``: its row, or for a word outside the vocabulary of a
+        fastText ``.bin`` space, the vector fastText builds from its character n-grams, normalised as the
+        space was (:func:`core.normalize.fit_normalization`) and mapped.
+
+        ``mapping`` defaults to the final mapping when there is one, else the current record's.
+        """
+        from .normalize import apply_normalization, fit_normalization
+
+        emb = self.src if side == "src" else self.tgt
+        if word in emb.index:
+            v = emb.vectors[[emb.index[word]]]
+        else:
+            loaded = self._loaded[side]
+            if loaded.subwords is None:
+                raise ConfigError(f"'{word}' is not in the vocabulary of {emb.name or side}, and the space has "
+                                  "no subword information; load a fastText .bin model to translate unknown words")
+            try:
+                raw = loaded.subwords(word)
+            except KeyError:
+                raise ConfigError(f"'{word}' is not in the vocabulary of {emb.name or side} and has no character "
+                                  "n-gram of the fastText model") from None
+            if side not in self._norm_ops:
+                self._norm_ops[side] = fit_normalization(loaded.vectors, self.config.normalize)
+            v = apply_normalization(raw, self._norm_ops[side])
+        mapping = mapping or self.final or self.current.mapping
+        transform = mapping.transform_src if side == "src" else mapping.transform_tgt
+        return transform(v, normalize=True)
+
+    def translate(self, word: str, k: int = 10, side: str = "src", mapping: Mapping | None = None
+                  ) -> list[tuple[str, float]]:
+        """The ``k`` nearest words (cosine) in the other language of ``word``, known or (fastText ``.bin``)
+        unknown: :meth:`query_vector` against the mapped other space."""
+        mapping = mapping or self.final or self.current.mapping
+        q = self.query_vector(word, side, mapping)
+        other = self.tgt if side == "src" else self.src
+        transform = mapping.transform_tgt if side == "src" else mapping.transform_src
+        values, idx = topk_similarities(q, transform(other.vectors, normalize=True), k,
+                                        batch_size=self.config.batch_size)
+        return [(other.words[j], float(v)) for v, j in zip(values[0], idx[0])]
 
     def evaluate(self, pairs, mapping: Mapping | None = None, retrieval: str = "csls") -> BLIResult:
         """BLI of a mapping (default: final if finalized, else current) on a gold dictionary."""

@@ -169,9 +169,11 @@ def test_a_shared_link_restores_the_run():
         assert np.array_equal(ra.src_idx, rb.src_idx) and np.array_equal(ra.tgt_idx, rb.tgt_idx)
         assert ra.bli["csls"].p_at_1 == rb.bli["csls"].p_at_1
 
-    third = _new_app(query)    # the same link again: a copy of the server's replay, not the same objects
+    third = _new_app(query)    # the same link again: its own learner on the server-wide run's records
     c = third.session_state["lab"].run.learner
-    assert c is not b and c.history[2] is not b.history[2] and c.current.iteration == 2
+    assert c is not b and c.history is not b.history and c.current.iteration == 2
+    with pytest.raises(ValueError):   # shared records are read-only: a write fails instead of reaching b
+        c.history[2].tgt_idx[0] = 0
     assert np.array_equal(c.current.tgt_idx, b.current.tgt_idx)
     third.button(key="b_step").click().run()
     assert c.current.iteration == 3 and b.current.iteration == 2     # sessions never share a run

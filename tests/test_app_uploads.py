@@ -76,3 +76,16 @@ def test_upload_limit_matches_the_server_config():
 
     config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 == uploads.MAX_UPLOAD_BYTES
+
+
+def test_large_upload_is_read_in_the_reader_process(monkeypatch):
+    """Above READER_PROCESS_BYTES the file is parsed in another process (the server's threads keep the
+    interpreter); the space and the errors are the same as in-process."""
+    monkeypatch.setattr(uploads, "READER_PROCESS_BYTES", 0)
+    emb = uploads.load_uploaded_embeddings(_vec(WORDS_EN), "en.vec", max_vocab=31)
+    assert emb.name == "en.vec" and len(emb) == 31 and emb.dim == 4 and emb.words[-1] == "dog"
+    bad = _vec(WORDS_EN).replace(b"w3 ", b"w3 x ", 1)
+    with pytest.raises(CLWEError, match=r"en\.vec, line 5"):
+        uploads.load_uploaded_embeddings(bad, "en.vec")
+    with pytest.raises(CLWEError, match=r"fr\.vec.*not UTF-8"):
+        uploads.load_uploaded_embeddings(_vec(WORDS_EN).replace(b"w3", b"w\xe93", 1), "fr.vec")

@@ -89,3 +89,16 @@ def test_stochastic_methods_agree_in_distribution():
         assert 0.44 < np.mean(d.forward == np.arange(2000)) < 0.56, method
     with pytest.raises(ConfigError):
         induce_dictionary(X, Z, keep_prob=0.5, stochastic="dropout")
+
+
+def test_inverted_softmax_honours_the_stochastic_method():
+    """The three-pass path (inverted softmax) draws its random subsets as asked: it used to fall back to
+    geometric sampling whatever ``stochastic`` said (issue 19)."""
+    X, Z = _pair(n=1500, noise=0.05, seed=7)
+    runs = {m: induce_dictionary(X, Z, retrieval="isf", keep_prob=0.5, random_state=2, cutoff=0, stochastic=m)
+            for m in ("subset", "geometric")}
+    assert not np.array_equal(runs["subset"].forward, runs["geometric"].forward)
+    for method, d in runs.items():
+        assert 0.42 < np.mean(d.forward == np.arange(1500)) < 0.58, method
+    again = induce_dictionary(X, Z, retrieval="isf", keep_prob=0.5, random_state=2, cutoff=0, stochastic="subset")
+    assert np.array_equal(again.forward, runs["subset"].forward)

@@ -37,7 +37,7 @@ def test_converges_on_rotated_noised_pair_without_collapse(good):
     assert [r.iteration for r in seen] == list(range(1, last.iteration + 1))
     assert last.bli["csls"].p_at_1 >= 0.95, last.bli["csls"].p_at_1
     assert last.collapse is None, last.diagnostics
-    assert set(last.seconds) == {"induce", "map", "evaluate"}
+    assert set(last.seconds) == {"induce", "map", "evaluate", "probe"}
     # the schedule: keep probability 0.25 -> 0.5 -> 1.0, never decreasing
     kps = [r.keep_prob for r in sl.history[1:]]
     assert kps[0] == 0.25 and kps[-1] == 1.0 and all(a <= b for a, b in zip(kps, kps[1:]))
@@ -203,8 +203,9 @@ def test_config_errors(good):
 def _rec(it, converged, keep_prob):
     from core.mapping import Mapping
     e = np.zeros(0, np.int64)
-    return IterationRecord(it, Mapping(np.eye(2), np.eye(2), "x"), e, e, np.zeros(0, np.float32), 0.5, 0,
-                           keep_prob, {}, converged=converged)
+    return IterationRecord(iteration=it, mapping=Mapping(np.eye(2), np.eye(2), "x"), src_idx=e, tgt_idx=e,
+                           scores=np.zeros(0, np.float32), objective=0.5, dictionary_size=0, keep_prob=keep_prob,
+                           seconds={}, converged=converged)
 
 
 def test_collapse_rule_thresholds():
@@ -290,3 +291,35 @@ def test_common_dimension_search_maps_spaces_of_different_dimension(good):
     # the full-dimension run from that dictionary recovers the mapping
     final = SelfLearning(src, tgt80, pairs, _config(stochastic_initial=1.0), gold_test=gold[:300])
     assert final.current.bli["csls"].p_at_1 >= 0.95
+
+
+def test_takeoff_without_shared_strings_by_the_mutual_neighbour_probe():
+    """Respelled words (nothing shared): the identical-strings signal is absent, and the probe of mutual
+    nearest neighbours against a random rotation finds the alignment at its first probe (issue 19); a
+    random rotation of the same spaces never reaches the level."""
+    from core.normalize import normalize
+    from core.seeds import build_seed
+    from core.selflearning import MUTUAL_ALIGNED, TAKEOFF_PROBE_EVERY
+    src, tgt, gold = synthetic_pair(load_embeddings("en", max_vocab=N), noise=0.35, drop=0.1, random_state=1,
+                                    word_forms="mirror")
+    seed = build_seed("unsupervised", src.with_vectors(normalize(src.vectors)),
+                      tgt.with_vectors(normalize(tgt.vectors)), n=1000)
+    cfg = AlignConfig.preset("unsupervised", cutoff=N)
+    sl = SelfLearning(src, tgt, seed.pairs, cfg, gold_test=gold[:300])
+    assert len(sl.shared_pairs) == 0
+    sl.run(TAKEOFF_PROBE_EVERY)
+    probed = [r for r in sl.history if not np.isnan(r.mutual_excess)]
+    assert [r.iteration for r in probed] == [TAKEOFF_PROBE_EVERY]
+    assert probed[0].mutual_excess >= MUTUAL_ALIGNED
+    assert sl.takeoff() == TAKEOFF_PROBE_EVERY and sl.schedule() == (3, 1e-3)
+    last = sl.run_until_converged()
+    assert last.converged and last.iteration < 40 and last.bli["csls"].p_at_1 >= 0.95
+    # chance level: the same spaces under a random rotation stay far below the take-off level
+    stats = sl._end_statistics(_random_mapping(sl))
+    assert stats["mutual"] - stats["null_mutual"] < MUTUAL_ALIGNED / 5
+
+
+def _random_mapping(sl):
+    from core.mapping import Mapping
+    Q, _ = np.linalg.qr(np.random.default_rng(5).standard_normal((sl.src.dim, sl.src.dim)))
+    return Mapping(Q.astype(np.float32), np.eye(sl.tgt.dim, dtype=np.float32), "random")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app import actions, ui
+from app import actions, ui, uploads
 from app.state import SYNTHETIC_SEED_N, WIDGET_DEFAULTS
 from app.state import lab as get_lab
 from core.io import BUNDLED_SPACES, FAMILIES, PAIR_REGISTRY
@@ -66,6 +66,7 @@ elif source == "Synthetic pair":
 else:
     st.caption("word2vec / fastText / GloVe text (optionally .gz) or .npz with 'words' and 'vectors', in "
                "frequency order. Dictionaries: one `source target` pair per line (or TSV).")
+    st.caption(uploads.limit_text())
     c1, c2 = st.columns(2)
     up_src = c1.file_uploader("Source embeddings", key="up_src")
     up_tgt = c2.file_uploader("Target embeddings", key="up_tgt")

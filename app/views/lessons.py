@@ -35,6 +35,16 @@ def _set_iter(it: int) -> None:
     ss["lesson_iter"] = it
 
 
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _figure(key: str, name: str, *args):
+    """A lesson's plotly figure, built once per server and shared read-only (building one costs 25-100 ms
+    of Python, every rerun of every student; the result is a pure function of the scene and ``args``)."""
+    res = _result(key)
+    if name == "learning_curves":
+        return lc.learning_curves(res["rows"], *args, len(res["rows"]))
+    return getattr(lc, name)(res, *args)
+
+
 def _open(scene_id: str) -> None:
     ss["lesson"] = scene_id
     ss["lesson_iter"] = BY_ID[scene_id].iteration
@@ -169,7 +179,7 @@ if scene.view == "diagram":
 
 elif scene.view == "projection":
     with chart_col:
-        st.plotly_chart(lc.projection_pair(res, (src_name, tgt_name)), width="stretch", theme=None,
+        st.plotly_chart(_figure(scene.key, "projection_pair", (src_name, tgt_name)), width="stretch", theme=None,
                         key="lesson_chart")
     note = ("" if res["same_dim"] else
             f"*Before* shows each language's own PCA side by side: the {src_name} and {tgt_name} spaces have "
@@ -190,7 +200,7 @@ elif scene.view == "curves":
     ss["lesson_iter"] = it
     ex = res["examples"][it]
     with chart_col:
-        st.plotly_chart(lc.learning_curves(rows, it, len(rows)), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "learning_curves", it), width="stretch", theme=None, key="lesson_chart")
         st.markdown(f"**Iteration {it}:** P@1 {rows[it]['p1_csls']:.1%}, dictionary {rows[it]['size']:,} pairs. "
                     "A few test words now translate as: "
                     + ", ".join(f"{w} → {t} {'✔' if ok else '✘'}" for w, t, ok in ex))
@@ -201,7 +211,7 @@ elif scene.view == "curves":
 
 elif scene.view == "losses":
     with chart_col:
-        st.plotly_chart(lc.losses(res), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "losses"), width="stretch", theme=None, key="lesson_chart")
         st.dataframe(pd.DataFrame([{"source": s, "target": t, "gold": {1: "✔", 0: "✘", -1: "?"}[m]}
                                    for s, t, m in res["seed_examples"][:6]]).T, width="stretch")
     why = ""
@@ -230,7 +240,8 @@ elif scene.view == "distributions":
         kind = st.radio("Curves", ["normalised (what the unsupervised seed compares)", "raw sorted cosines"],
                         key="lesson_f7_kind", horizontal=True, label_visibility="collapsed",
                         format_func=lambda k: k.split(" (")[0] if present else k)
-        st.plotly_chart(lc.distributions(res, "signatures" if kind.startswith("normalised") else "curves"),
+        st.plotly_chart(_figure(scene.key, "distributions",
+                                "signatures" if kind.startswith("normalised") else "curves"),
                         width="stretch", theme=None, key="lesson_chart")
     extra = [scenes.contrast_sentence(p) for p in res["panels"][1:]]
     first = res["panels"][0]
@@ -241,7 +252,7 @@ elif scene.view == "distributions":
 
 elif scene.view == "seed_size":
     with chart_col:
-        st.plotly_chart(lc.seed_size(res), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "seed_size"), width="stretch", theme=None, key="lesson_chart")
     if res.get("unsup_collapse"):
         why = (f"The unsupervised run failed here (stopped after {res['unsup_iterations']} iterations: "
                f"{res['unsup_collapse']}). On this pair the spaces are far from isomorphic (see F9), the "
@@ -262,7 +273,7 @@ elif scene.view == "seed_size":
 
 elif scene.view == "isomorphism":
     with chart_col:
-        st.plotly_chart(lc.isomorphism(res), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "isomorphism"), width="stretch", theme=None, key="lesson_chart")
         outs = res["outcomes"]
         st.markdown("  ·  ".join(f"**{n}**: unsupervised {'works' if scenes.unsup_works(o) else 'fails'} "
                                  f"({o['p1']:.1%})" for n, o in outs.items()))
@@ -276,7 +287,7 @@ elif scene.view == "isomorphism":
 
 elif scene.view == "bands":
     with chart_col:
-        st.plotly_chart(lc.bands(res), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "bands"), width="stretch", theme=None, key="lesson_chart")
     b = res["bands"]
     why = ""
     if not holds:

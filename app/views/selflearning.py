@@ -36,8 +36,7 @@ if not ui.presenting():
                "induce a new dictionary from nearest neighbours in the mapped space); the slider rewinds, and "
                "stepping from an earlier iteration starts a new branch, drawn beside the earlier run.")
 
-ui.chart(charts.learning_curves(rows, view, ui.branch_rows(run), retrieval=retrieval, changed_at=run.mixed_from),
-         key="learning_curves")
+ui.chart(ui.learning_curves_figure(rows, view, ui.branch_rows(run), retrieval, run.mixed_from), key="learning_curves")
 if ui.presenting():
     st.stop()   # one chart per screen; the tables are for the desk
 
@@ -124,11 +123,10 @@ with st.expander(f"Branch from iteration {view} with other settings"):
 st.subheader(f"Dictionary at iteration {view}")
 gold = lab.data.train + lab.data.test
 with ui.guard("Marking pairs"):
-    marks, precision = ui.pair_marks(record.src_idx, record.tgt_idx, lab.data, gold)
+    marks, precision, df = ui.dictionary_table(run, record, lab.data, gold)
     label = "the seed dictionary" if view == 0 else "the induced dictionary"
     st.caption(f"{int(record.dictionary_size):,} pairs in {label}; correct vs gold among pairs whose source word "
                f"is in the gold dictionary: **{ui.fmt_pct(precision)}**.")
-    df = ui.pairs_frame(record.src_idx, record.tgt_idx, getattr(record, "scores", None), lab.data, marks)
     show = st.radio("Show", ["all", "correct", "wrong"], horizontal=True, key="w_sl_filter") if marks is not None else "all"
     if show != "all" and "gold" in df:
         df = df[df["gold"].str.startswith("✓" if show == "correct" else "✗")]
