@@ -295,7 +295,8 @@ def ensure_default(lab: LabState) -> None:
             return
     if lab.data is not None and lab.run is None and lab.seed_error is None:
         strategy, params, settings = settings_from_widgets()
-        if strategy not in CHEAP_SEEDS:
+        # costly seeds start only when a shared link asks for one (share.restore_from_url)
+        if strategy not in CHEAP_SEEDS and not st.session_state.pop("_url_start_seed", False):
             return
         try:
             start_run(lab, strategy, params, settings)
@@ -304,7 +305,7 @@ def ensure_default(lab: LabState) -> None:
 
 
 def _message(e: Exception) -> str:
-    from app.ui import error_text
+    from app.wording import error_text  # not app.ui: ui imports this module
 
     return error_text(e)
 
@@ -438,27 +439,20 @@ def branch(lab: LabState, from_iteration: int, **changes) -> None:
 # Analysis
 
 
-def seed_size_curve(lab: LabState, sizes, retrieval: str, callback=None) -> list[tuple[int, float]]:
-    """P@1 of the mapping learned from N random training pairs (no self-learning), for each N (F8).
+def seed_size_curve(lab: LabState, sizes, retrieval: str, callback=None, self_learning: bool = False):
+    """P@1 of the map learned from N random training pairs, for each N, without (and optionally with)
+    self-learning with the current run's settings (F8).
 
-    Orchestrates core only: ``random_seed`` draws the N pairs, ``SelfLearning``'s record 0 fits the
-    mapping on them and evaluates it on the test dictionary with the current run's settings.
+    The same computation as the F8 lesson: :func:`app.scenes.seed_size_curve` (so with the lesson's pair and
+    settings both pages show the same numbers). Returns its rows: ``{"n", "p1", "p1_sl", "iterations"}``.
     """
-    from core.seeds import random_seed
-    from core.selflearning import SelfLearning
+    from app.scenes import seed_size_curve as curve
 
     data, run = lab.data, lab.run
     if not data.train or not data.test:
         raise ConfigError("BLI against seed size needs both a training and a test dictionary")
-    available = len(cio.pairs_to_indices(data.train, data.src, data.tgt))
-    out = []
-    for k, n in enumerate(s for s in sizes if s <= available):
-        seed = random_seed(run.src_norm, run.tgt_norm, data.train, n=n, random_state=run.config.random_state)
-        rec = SelfLearning(data.src, data.tgt, seed.pairs, run.config, gold_test=data.test).history[0]
-        out.append((n, rec.bli[retrieval].p_at_1))
-        if callback is not None:
-            callback(k, n)
-    return out
+    return curve(data.src, data.tgt, data.train, data.test, sizes, run.config, self_learning=self_learning,
+                 retrieval=retrieval, random_state=run.config.random_state, callback=callback)
 
 
 def _hub_key(lab: LabState, iteration: int, k: int) -> tuple:

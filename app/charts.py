@@ -253,18 +253,37 @@ def bands(labels: list[str], values: list[float], counts: list[int], title: str)
     return fig
 
 
+def robust_range(values, share: float = 0.95, pad: float = 0.08) -> list[float]:
+    """Axis limits that hold the central ``share`` of the points with a margin: one outlier (a word like
+    "debian") no longer squeezes the cloud into a corner; the few points outside sit at the edge, off the
+    plot."""
+    v = sorted(float(x) for x in values)
+    if not v:
+        return [-1.0, 1.0]
+    cut = int(len(v) * (1 - share) / 2)
+    lo, hi = v[cut], v[len(v) - 1 - cut]
+    span = (hi - lo) or 1.0
+    return [lo - pad * span, hi + pad * span]
+
+
 def seed_size_curve(sizes: list[int], supervised: list[float], unsupervised: float | None,
-                    unsup_label: str) -> go.Figure:
-    """BLI against seed-dictionary size with the unsupervised run as a reference line (F8)."""
-    fig = go.Figure(go.Scatter(x=sizes, y=supervised, mode="lines+markers", name="seed dictionary of size N",
-                               line=dict(color=SRC_COLOR, width=3)))
+                    unsup_label: str, with_sl: list[float] | None = None) -> go.Figure:
+    """BLI against seed-dictionary size, without (and optionally with) self-learning, with a reference line
+    (F8)."""
+    fig = go.Figure(go.Scatter(x=sizes, y=supervised, mode="lines+markers", name="N pairs, without self-learning",
+                               line=dict(color=SRC_COLOR if with_sl is None else NN_COLOR, width=3,
+                                         dash="solid" if with_sl is None else "dot")))
+    if with_sl is not None:
+        fig.add_trace(go.Scatter(x=sizes, y=with_sl, mode="lines+markers", name="N pairs, with self-learning",
+                                 line=dict(color=SRC_COLOR, width=4)))
     if unsupervised is not None:
         fig.add_hline(y=unsupervised, line=dict(color=TGT_COLOR, dash="dash", width=3),
                       annotation_text=unsup_label, annotation_position="top left",
                       annotation_font=dict(color=TGT_COLOR, size=16))
     fig.update_layout(**LAYOUT, height=420, xaxis_title="seed pairs (log scale)", yaxis_title="translated correctly")
     fig.update_xaxes(type="log")
-    ys = list(supervised) + ([unsupervised] if unsupervised is not None else []) + [0.0]
+    ys = list(supervised) + list(with_sl or []) + ([unsupervised] if unsupervised is not None else []) + [0.0]
+    ys = [y for y in ys if y is not None]
     fig.update_yaxes(**percent_axis(ys, top=max(ys + [0.01]) * 1.2))
     return fig
 

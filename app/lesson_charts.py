@@ -37,7 +37,8 @@ def framework_dot(choices: dict) -> str:
              ("identical", "identical strings\\nor numerals"), ("unsupervised", "unsupervised\\n(2nd-order, GAN, GW)")]
     maps = [("procrustes", "orthogonal W\\n(Procrustes)"), ("least_squares", "any linear W\\n(least squares)"),
             ("multistep", "multi-step\\n(whiten, re-weight)")]
-    lines = ['digraph G {', 'rankdir=LR; nodesep=0.25; ranksep=0.45; bgcolor="transparent";',
+    # top to bottom: the options of each step side by side, so the boxes keep a readable size in a 2/3 column
+    lines = ['digraph G {', 'rankdir=TB; nodesep=0.2; ranksep=0.3; bgcolor="transparent";',
              'node [fontname="Helvetica" fontsize=24 margin="0.15,0.08"]; edge [penwidth=2 color="#444444"];',
              _node("X", f"source space X\\n{choices.get('src', 'L1')}", True, "cylinder"),
              _node("Z", f"target space Z\\n{choices.get('tgt', 'L2')}", True, "cylinder"),
@@ -57,19 +58,19 @@ def framework_dot(choices: dict) -> str:
     chosen_seed = f"s_{chosen or 'dictionary'}"
     chosen_map = f"m_{choices.get('mapping', 'procrustes')}"
     lines += [f"N -> {chosen_seed};", f"{chosen_seed} -> L;", f"L -> {chosen_map};",
-              f"{chosen_map} -> SL;", f"SL -> L [label=\" new D\" fontsize=24 style=dashed];",
+              f"{chosen_map} -> SL;", f"SL -> L [label=\" new D\" fontsize=24 style=dashed constraint=false];",
               f"{chosen_map} -> E;", "}"]
     return "\n".join(lines)
 
 
-def loop_dot(phase: str, iteration: int, size: int) -> str:
+def loop_dot(phase: str, iteration: int, size: int, seed_n: int = 100) -> str:
     """F4: the self-learning loop; ``phase`` ("seed" or "loop") says which edge the shown iteration took."""
     on_seed, on_loop = phase == "seed", phase == "loop"
     return "\n".join([
         'digraph G {', 'rankdir=TB; nodesep=0.3; ranksep=0.3; bgcolor="transparent";',
         'node [fontname="Helvetica" fontsize=24 shape=box style="rounded,filled" fillcolor="#F2F2F2"];',
         'edge [penwidth=2 fontsize=24 fontname="Helvetica"];',
-        f'S [label="seed: 100 pairs" {_ON if on_seed else _OFF}];',
+        f'S [label="seed: {seed_n:,} pairs" {_ON if on_seed else _OFF}];',
         f'M [label="map W\\n(Procrustes)" {_ON}];',
         f'I [label="induce D\\n(nearest neighbours)" {_ON if on_loop else _OFF}];',
         f'D [label="D: {size:,} pairs" shape=note {_ON}];',
@@ -104,7 +105,7 @@ def projection_pair(result: dict, lang_names: tuple[str, str]) -> go.Figure:
                 x=[C[offset + i][0] for i in range(n)], y=[C[offset + i][1] for i in range(n)],
                 mode="markers+text", text=[w[side] for w in words],
                 textposition="top center" if side == 0 else "bottom center",
-                textfont=dict(size=16, color=color), marker=dict(color=color, size=10, symbol=symbol),
+                textfont=dict(size=18, color=color), marker=dict(color=color, size=10, symbol=symbol),
                 name=lang_names[side], showlegend=col == 1, hovertemplate="%{text}<extra></extra>"), 1, col)
     fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False)
@@ -130,9 +131,12 @@ def learning_curves(rows: list[dict], view: int, n_total: int) -> go.Figure:
     top = max(r["p1_csls"] for r in rows)
     fig.update_yaxes(tickformat=".0%", range=[0, max(0.05, top * 1.15)], row=1, col=1)
     fig.update_yaxes(range=[0, max(r["size"] for r in rows) * 1.1], tickformat=",d", row=1, col=2)
-    fig.update_xaxes(title_text="iteration", range=[-0.5, n_total - 0.5], dtick=2, tickangle=0)
-    _layout(fig, legend=dict(x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.8)"),
-            margin=dict(l=60, r=10, t=40, b=50))
+    fig.update_xaxes(title_text="iteration", range=[-0.5, n_total - 0.5], dtick=2, tickangle=0,
+                     tickfont=dict(size=18))
+    fig.update_yaxes(tickfont=dict(size=18))
+    # the legend below the panels: inside, it hid the top of the curve
+    _layout(fig, legend=dict(orientation="h", x=0, y=-0.2, xanchor="left", yanchor="top"),
+            margin=dict(l=70, r=10, t=40, b=110))
     fig.update_annotations(font_size=18)
     return fig
 
@@ -160,58 +164,109 @@ def losses(result: dict) -> go.Figure:
     fig.update_yaxes(title_text="loss", secondary_y=False)
     fig.update_xaxes(title_text="epoch", dtick=1)
     return _layout(fig, legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
-                                    font=dict(size=16)), margin=dict(l=60, r=20, t=90, b=50))
+                                    font=dict(size=18)), margin=dict(l=60, r=20, t=90, b=50))
+
+
+def distributions_title(result: dict) -> str:
+    """What F7 plots, from the words of its panels (never typed)."""
+    words = " and ".join(", ".join(p["words"]) for p in result["panels"])
+    return f"sorted similarities of {words} to the {result['n']:,} most frequent words of their own language"
 
 
 def distributions(result: dict, kind: str) -> go.Figure:
-    """F7: three words' curves (normalised second-order signatures or sorted cosines)."""
-    series = result["signatures"] if kind == "signatures" else result["curves"]
-    fig = go.Figure()
+    """F7: one panel per pair (trained alike, trained differently), three words' curves in each: the word,
+    its translation, an unrelated word (normalised second-order signatures or sorted cosines, the word
+    itself left out)."""
+    from app.scenes import panel_works
+
+    panels = result["panels"]
+    titles = [f"{p['pair']}: {'trained alike' if k == 0 else 'trained differently'}"
+              + ("" if panel_works(p) else " · fails") for k, p in enumerate(panels)]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=titles, horizontal_spacing=0.06,
+                        shared_yaxes=True)
     colors, dashes = (SRC_COLOR, OK_COLOR, BAD_COLOR), ("solid", "dash", "dot")
-    for k, (label, ys) in enumerate(zip(result["labels"], series)):
-        fig.add_trace(go.Scatter(x=result["ranks"], y=ys, name=label, mode="lines",
-                                 line=dict(width=4, color=colors[k], dash=dashes[k])))
-    fig.update_xaxes(title_text="neighbour rank within its own language", type="log")
-    fig.update_yaxes(title_text="normalised similarity" if kind == "signatures" else "cosine similarity")
-    return _layout(fig)
+    roles = ("the word", "its translation", "an unrelated word")
+    for c, p in enumerate(panels, start=1):
+        series = p["signatures"] if kind == "signatures" else p["curves"]
+        for k, (label, ys) in enumerate(zip(p["labels"], series)):
+            # one legend entry per role, naming the words of every panel
+            name = " / ".join(dict.fromkeys(q["words"][k] for q in panels)) + f": {roles[k]}"
+            fig.add_trace(go.Scatter(x=p["ranks"], y=ys, name=name, mode="lines", legendgroup=roles[k],
+                                     showlegend=c == 1, hovertemplate=f"{label}<br>rank %{{x}}: %{{y:.3f}}<extra></extra>",
+                                     line=dict(width=4, color=colors[k], dash=dashes[k])), 1, c)
+    fig.update_xaxes(title_text="neighbour rank (log)", type="log", tickfont=dict(size=18))
+    fig.update_yaxes(title_text="normalised similarity" if kind == "signatures" else "cosine", row=1, col=1)
+    _layout(fig, legend=dict(orientation="h", yanchor="top", y=-0.27, xanchor="left", x=0, font=dict(size=18)),
+            margin=dict(l=70, r=10, t=36, b=115), height=420)
+    fig.update_annotations(font_size=20)
+    return fig
+
+
+WITHOUT_NAME, WITH_NAME = "N pairs, without self-learning", "N pairs, with self-learning"
 
 
 def seed_size(result: dict) -> go.Figure:
-    """F8: P@1 against seed size, the unsupervised run as a dashed line."""
-    xs = [p[0] for p in result["points"]]
-    ys = [p[1] for p in result["points"]]
-    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers+text", name="N random dictionary pairs",
-                               text=[f"{y:.0%}" for y in ys], textposition="top left", textfont=dict(size=16),
-                               line=dict(color=SRC_COLOR, width=4), marker=dict(size=11)))
+    """F8: P@1 against seed size N without and with self-learning; the unsupervised run (same
+    self-learning, no dictionary) as a dashed line."""
+    rows = result["rows"]
+    xs = [r["n"] for r in rows]
+    ys0 = [r["p1"] for r in rows]
+    ys1 = [r["p1_sl"] for r in rows]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=xs, y=ys0, mode="lines+markers", name=WITHOUT_NAME,
+                             line=dict(color=NN_COLOR, width=3, dash="dot"), marker=dict(size=10, symbol="diamond")))
+    fig.add_trace(go.Scatter(x=xs, y=ys1, mode="lines+markers+text", name=WITH_NAME,
+                             text=[f"{y:.0%}" for y in ys1], textposition="top center", textfont=dict(size=18),
+                             cliponaxis=False,
+                             line=dict(color=SRC_COLOR, width=4), marker=dict(size=11)))
     fig.add_hline(y=result["unsupervised"], line=dict(color=TGT_COLOR, dash="dash", width=4),
-                  annotation_text=f"unsupervised: {result['unsupervised']:.1%}", annotation_position="top right",
-                  annotation_font=dict(color=TGT_COLOR, size=18))
-    fig.update_xaxes(title_text="seed pairs N (log scale)", type="log", tickvals=xs, ticktext=[f"{x:,}" for x in xs])
-    fig.update_yaxes(title_text="P@1 (CSLS)", tickformat=".0%", range=[0, max(ys + [result["unsupervised"]]) * 1.2])
-    return _layout(fig, showlegend=False)
+                  annotation_text=f"unsupervised: {result['unsupervised']:.1%}", annotation_position="bottom right",
+                  annotation_font=dict(color=TGT_COLOR, size=20))
+    fig.update_xaxes(title_text="seed pairs N (log scale)", type="log", tickvals=xs,
+                     ticktext=[f"{x:,}" for x in xs], tickfont=dict(size=18))
+    top = max([y for y in ys0 + ys1 if y is not None] + [result["unsupervised"]])
+    fig.update_yaxes(title_text="P@1 (CSLS)", tickformat=".0%", range=[0, top * 1.2], tickfont=dict(size=18))
+    return _layout(fig, legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
+                                    font=dict(size=18)), margin=dict(l=70, r=20, t=60, b=60))
 
 
-ISO_ROWS = (("relational_similarity", "relational similarity (↑)"),
-            ("neighbourhood_overlap", "neighbourhood overlap (↑)"),
-            ("singular_value_gap", "singular value gap (↓)"),
-            ("eigenvector_similarity", "eigenvector similarity (↓)"))
+ISO_TITLES = {"relational_similarity": "relational similarity<br>(1 = isomorphic)",
+              "neighbourhood_overlap": "neighbourhood overlap<br>(1 = isomorphic)",
+              "singular_value_gap": "singular value gap<br>(0 = isomorphic)",
+              "eigenvector_similarity": "eigenvector similarity<br>(0 = isomorphic)"}
+ISO_IDEAL = {"relational_similarity": 1.0, "neighbourhood_overlap": 1.0}
+ISO_ROWS = tuple(ISO_TITLES.items())
+
+
+def iso_color(kind: str, outcome: dict | None) -> str:
+    """Grey for the isomorphic copy, green where unsupervised mapping works, red where it fails."""
+    from app.scenes import unsup_works
+
+    if outcome is None:
+        return "#999999"
+    return OK_COLOR if unsup_works(outcome) else BAD_COLOR
 
 
 def isomorphism(result: dict) -> go.Figure:
-    """F9: one panel per diagnostic (↑ higher / ↓ lower = more isomorphic), one bar per pair (A, B, ...)."""
+    """F9: one panel per measure, one horizontal bar per pair (named on the axis), a line at the isomorphic
+    value; green/red: whether fully unsupervised mapping works on that pair."""
     names = list(result["reports"])
-    fig = make_subplots(rows=2, cols=2, subplot_titles=[t for _, t in ISO_ROWS], horizontal_spacing=0.12,
-                        vertical_spacing=0.2)
-    palette = (OK_COLOR, SRC_COLOR, TGT_COLOR, NN_COLOR)
-    letters = [chr(65 + i) for i in range(len(names))]
+    short = [n.replace(" (isomorphic)", "").replace("rotated copy of ", "rotated ") for n in names]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[t for _, t in ISO_ROWS], horizontal_spacing=0.2,
+                        vertical_spacing=0.22)
+    colors = [iso_color(result["kinds"][n], result["outcomes"].get(n)) for n in names]
     for c, (key, _) in enumerate(ISO_ROWS):
         row, col = 1 + c // 2, 1 + c % 2
         vals = [result["reports"][n][key] for n in names]
-        fig.add_trace(go.Bar(x=letters, y=vals, marker_color=list(palette[:len(names)]), name=key,
-                             text=[f"{v:.2f}" if v < 10 else f"{v:.0f}" for v in vals], textposition="outside",
-                             textfont=dict(size=16), showlegend=False), row, col)
-        fig.update_yaxes(range=[0, max(vals) * 1.35], showticklabels=False, row=row, col=col)
-    _layout(fig, margin=dict(l=20, r=10, t=40, b=30))
+        fig.add_trace(go.Bar(y=short, x=vals, orientation="h", marker_color=colors, name=key,
+                             text=[f"{v:.2f}" if abs(v) < 10 else f"{v:,.0f}" for v in vals], textposition="outside",
+                             textfont=dict(size=18), showlegend=False, cliponaxis=False), row, col)
+        top = max(max(vals), ISO_IDEAL.get(key, 0.0))
+        if key in ISO_IDEAL:   # the scale: where isomorphic spaces would be
+            fig.add_vline(x=ISO_IDEAL[key], line=dict(color="#444", dash="dash", width=2), row=row, col=col)
+        fig.update_xaxes(range=[min(0, min(vals)) * 1.4, top * 1.3], showticklabels=False, row=row, col=col)
+        fig.update_yaxes(autorange="reversed", tickfont=dict(size=18), row=row, col=col)
+    _layout(fig, height=480, margin=dict(l=10, r=10, t=60, b=10))
     fig.update_annotations(font_size=18)
     return fig
 
@@ -227,7 +282,7 @@ def bands(result: dict) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Bar(x=labels, y=[x["p1"] for x in b], name="P@1", marker_color=SRC_COLOR,
                          text=[f"{x['p1']:.0%}<br>n={x['n']}" for x in b], textposition="outside",
-                         textfont=dict(size=16)))
+                         textfont=dict(size=18)))
     fig.add_trace(go.Scatter(x=labels, y=[x["p10"] for x in b], name="P@10", mode="lines+markers",
                              line=dict(color=TGT_COLOR, width=3, dash="dash"), marker=dict(size=10)))
     fig.update_xaxes(title_text="source word frequency rank", tickangle=0)

@@ -22,16 +22,34 @@ def parse_words(text: str) -> list[str]:
     return [w.strip() for w in text.replace(";", ",").split(",") if w.strip()]
 
 
+def teaching_rows(data, n: int, min_len: int = 4) -> tuple[list[int], list[int]]:
+    """``n`` source words worth showing a class, and their translations: content words (alphabetic, at least
+    ``min_len`` letters) with a test-dictionary translation in the target vocabulary, taken evenly from the
+    frequent to the rare ones (the most frequent words are function words, drawn as one blob). Without a
+    test dictionary: the ``n`` most frequent words of each side."""
+    first: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for s, t in data.test:
+        count[s] = count.get(s, 0) + 1
+        if s in data.src.index and t in data.tgt.index and s not in first:
+            first[s] = data.tgt.index[t]
+    # at most two listed translations: function words ("that": cela, ce, que, quoi, ...) have many
+    cands = sorted((data.src.index[s] for s in first if s.isalpha() and len(s) >= min_len and count[s] <= 2))
+    if not cands:
+        return list(range(min(n, len(data.src)))), list(range(min(n, len(data.tgt))))
+    picked = [cands[k * len(cands) // min(n, len(cands))] for k in range(min(n, len(cands)))]
+    return picked, list(dict.fromkeys(first[data.src.words[i]] for i in picked))
+
+
 def select(data, record, n: int, searched: list[str], mode: str, retrieval: str, marks_fn) -> PlotSelection:
-    """The ``n`` most frequent words of each side, searched words with their gold translations, and each
+    """``n`` content words of each side (:func:`teaching_rows`), searched words with their gold translations, and each
     plotted source word's partners (test-dictionary or induced, by ``mode``).
 
     Gold lines are coloured by the record's BLI result for the source word (P@1 correct or not); induced
     lines by ``marks_fn(src_idx, tgt_idx)`` (core's marks against gold, or ``None``).
     """
     gold = data.test + data.train
-    src_rows = list(range(min(n, len(data.src))))
-    tgt_rows = list(range(min(n, len(data.tgt))))
+    src_rows, tgt_rows = teaching_rows(data, n)
     missing = []
     for w in searched:
         hit = False

@@ -2,7 +2,9 @@
 
 A link such as ``?pair=en-fr&vocab=10000&seed=random&n=100&it=3`` opens the same data, seed and settings and
 replays the run to iteration 3 (every step is deterministic given the settings and the random seed), so a
-reload or a shared link shows the same scene. ``present=1`` opens presenting mode.
+reload or a shared link shows the same scene; ``seed=unsupervised`` (with ``un``, the words its second-order
+seed compares) rebuilds the unsupervised seed too. On the Lessons page ``lesson=F4&lit=3`` adds the lesson
+scene and its iteration. ``present=1`` opens presenting mode.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import streamlit as st
 
 from app.state import CHEAP_SEEDS, DIRECTION_LABELS, NORMALIZATION_PRESETS, SEED_LABELS, LabState
 from core.io import BUNDLED_PAIRS
+
+# Seeds a link rebuilds: the cheap ones, and the unsupervised seed (deterministic, about 20 s).
+URL_SEEDS = CHEAP_SEEDS + ("unsupervised",)
+LESSON_PAGE = "lessons"
 
 NORM_CODES = {steps: "+".join(steps) for steps in NORMALIZATION_PRESETS.values()}
 NORM_BY_CODE = {code: name for name, steps in NORMALIZATION_PRESETS.items() for code in [NORM_CODES[steps]]}
@@ -49,6 +55,7 @@ PARAMS = {
     "vocab": ("w_max_vocab", _int(1000, 200_000)),
     "seed": ("w_seed_strategy", _choice(list(SEED_LABELS))),
     "n": ("w_seed_n", _int(2, 20_000)),
+    "un": ("w_seed_unsup_n", _int(100, 20_000)),
     "rs": ("w_seed_random_state", _int(0, 10_000)),
     "norm": ("w_norm", lambda v: NORM_BY_CODE[_choice(list(NORM_BY_CODE))(v)]),
     "retrieval": ("w_retrieval", _choice(["csls", "nn"])),
@@ -84,6 +91,9 @@ def restore_from_url(lab: LabState) -> tuple[int, list[str]]:
                 ss[key] = parse(qp[q])
             except (ValueError, KeyError) as e:
                 problems.append(f"{q}={qp[q]} ({e})")
+    if qp.get("seed") in URL_SEEDS and qp.get("seed") not in CHEAP_SEEDS and "pair" in qp:
+        ss["_url_start_seed"] = True     # ensure_default starts only cheap seeds unless a link asks
+    _restore_lesson(qp, problems)
     it = 0
     if "it" in qp:
         try:
@@ -91,6 +101,38 @@ def restore_from_url(lab: LabState) -> tuple[int, list[str]]:
         except ValueError as e:
             problems.append(f"it={qp['it']} ({e})")
     return it, problems
+
+
+def _restore_lesson(qp: dict, problems: list[str]) -> None:
+    """``lesson=F4&lit=3``: the Lessons page opens that scene at that iteration."""
+    from app.lessons import BY_ID
+
+    if "lesson" not in qp:
+        return
+    if qp["lesson"] not in BY_ID:
+        problems.append(f"lesson={qp['lesson']} (not one of {', '.join(BY_ID)})")
+        return
+    st.session_state["lesson"] = qp["lesson"]
+    st.session_state["lesson_iter"] = BY_ID[qp["lesson"]].iteration
+    if "lit" in qp:
+        try:
+            st.session_state["lesson_iter"] = _int(0, MAX_REPLAY)(qp["lit"])
+        except ValueError as e:
+            problems.append(f"lit={qp['lit']} ({e})")
+
+
+def lesson_params() -> dict[str, str]:
+    """The Lessons page's scene (and its iteration, for a scene with steps) as query parameters."""
+    from app.lessons import BY_ID
+
+    ss = st.session_state
+    scene = BY_ID.get(ss.get("lesson"))
+    if scene is None:
+        return {}
+    out = {"lesson": scene.id}
+    if scene.steps and int(ss.get("lesson_iter", 0)):
+        out["lit"] = str(int(ss["lesson_iter"]))
+    return out
 
 
 def open_scene(lab: LabState, params: dict) -> None:
@@ -133,6 +175,8 @@ def scene_params(lab: LabState) -> dict[str, str]:
     out.update(pair=pair, vocab=vocab, seed=strategy)
     if strategy == "random":
         out["n"] = str(len(run.seed.pairs))
+    elif strategy == "unsupervised":
+        out["un"] = str(int(ss.get("w_seed_unsup_n", 4000)))
     out.update(rs=str(cfg.random_state), norm=NORM_CODES.get(tuple(cfg.normalize), "unit+center+unit"),
                retrieval=cfg.retrieval, k=str(cfg.csls_k), dir=cfg.direction, cutoff=str(cfg.cutoff),
                mapping=cfg.mapping, keep=f"{cfg.stochastic_initial:g}", stall=str(cfg.stochastic_interval))
@@ -142,12 +186,15 @@ def scene_params(lab: LabState) -> dict[str, str]:
     return out
 
 
-def write_url(lab: LabState) -> None:
-    """Put the scene in the address bar (only when it changed: no needless browser history)."""
+def write_url(lab: LabState, page: str = "") -> None:
+    """Put the scene in the address bar (only when it changed: no needless browser history); on the Lessons
+    page (``page`` is the page's url path) the lesson scene too."""
     params = scene_params(lab)
     if lab.run is not None and not is_replayable(lab):
         # A run whose settings changed at a branch cannot be replayed from them: share the zip instead.
         params.pop("it", None)
+    if page == LESSON_PAGE:
+        params.update(lesson_params())
     current = {k: st.query_params[k] for k in st.query_params.keys()}
     if current != params:
         st.query_params.from_dict(params)
@@ -157,7 +204,7 @@ def is_replayable(lab: LabState) -> bool:
     """Whether the URL's settings rebuild this run (bundled data, a cheap seed, no settings changed mid-run)."""
     run = lab.run
     return run is not None and lab.data is not None and lab.data.kind == "bundled" \
-        and run.seed.strategy in CHEAP_SEEDS and run.mixed_from is None and not run.config.mutual
+        and run.seed.strategy in URL_SEEDS and run.mixed_from is None and not run.config.mutual
 
 
 # --------------------------------------------------------------------------------------------------

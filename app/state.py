@@ -77,7 +77,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_run_n": 5,
     "w_sl_filter": "all",
     "w_proj_method": "pca",
-    "w_proj_n": 40,
+    "w_proj_n": 15,   # content words a back row can read (app.selection.teaching_rows)
     "w_proj_search": "",
     "w_proj_links": "gold (test dictionary)",
     "w_proj_labels": True,

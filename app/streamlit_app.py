@@ -17,7 +17,10 @@ import streamlit as st  # noqa: E402
 from app import actions, share, ui  # noqa: E402
 from app.state import init_session  # noqa: E402
 
-st.set_page_config(page_title="CLWE Lab", page_icon="🌐", layout="wide")
+# Presenting mode (the sidebar toggle or ?present=1) opens with the sidebar folded: the chart gets the screen.
+_present = st.session_state.get("w_present", False) or st.query_params.get("present") in ("1", "true", "yes")
+st.set_page_config(page_title="CLWE Lab", page_icon="🌐", layout="wide",
+                   initial_sidebar_state="collapsed" if _present else "auto")
 
 lab = init_session()
 replay_to, url_problems = share.restore_from_url(lab)   # a shared link or a reload: its settings first
@@ -48,5 +51,5 @@ ui.run_panel(lab)
 share.share_panel(lab)
 if lab.data is None:  # the default pair failed to open: say why on every page
     ui.show_stored_error(lab, "data_error")
-share.write_url(lab)   # before the page: a page may stop the script (st.stop) or rerun it
+share.write_url(lab, page.url_path)   # before the page: a page may stop the script (st.stop) or rerun it
 page.run()

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from app import actions, charts
+from app import actions, charts, wording
+from app.wording import error_text  # noqa: F401  (pages call ui.error_text)
 from app.state import LabState
 
 log = logging.getLogger("clwe.app")
@@ -27,23 +28,6 @@ def md(text) -> str:
     """
     text = " ".join(str(text).splitlines())
     return ("\\" if text[:1] in "-+=" and text else "") + _MARKDOWN_SPECIALS.sub(r"\\\1", text)
-
-
-def error_text(e: BaseException, kept: str = "The previous state is kept") -> str:
-    """A user-facing sentence for any exception (core's CLWEError messages already say what to fix).
-
-    ``kept`` says what survives an unexpected failure; it must be true for the action that failed.
-    """
-    from core.errors import CLWEError
-
-    if isinstance(e, CLWEError):
-        return str(e)
-    if isinstance(e, MemoryError):
-        return "Out of memory. Lower the maximum vocabulary size and try again."
-    if isinstance(e, KeyError):
-        return f"Not found: {e.args[0] if e.args else e}"
-    return (f"Something went wrong ({type(e).__name__}: {e}). {kept}; "
-            "try other settings, and report this if it persists.")
 
 
 @contextmanager
@@ -268,8 +252,7 @@ def run_panel(lab: LabState) -> int | None:
             text = f"Iteration {record.iteration}" + (f" · correct {fmt_pct(p1)}" if p1 is not None else "")
             if record.keep_prob < 1.0:   # a stochastic search: show what it is doing while P@1 is still ~0
                 shared = record.shared_agreement
-                text += f" · keeping {record.keep_prob:.0%} of candidate pairs" + (
-                    f" · identical strings aligned {shared:.1%}" if shared == shared else "")
+                text += " · " + wording.search_progress(shared)
             bar.progress(frac, text=text)
         return callback
 

@@ -25,17 +25,18 @@ SLOW = ("F3", "F4", "F6", "F7", "F8", "F9", "F12")
 
 
 def main(ids) -> None:
-    out = scenes.load_precomputed()
     wanted = {scenes.stored_key(BY_ID[i]) for i in BY_ID}
-    out = {k: v for k, v in out.items() if k in wanted}      # drop results of scenes that changed
     for scene_id in ids:
         scene = BY_ID[scene_id]
         t0 = time.perf_counter()
-        out[scenes.stored_key(scene)] = scenes.compute(scene)
-        holds, text = scenes.verdict(scene, out[scenes.stored_key(scene)])
+        res = scenes.compute(scene)
+        holds, text = scenes.verdict(scene, res)
         print(f"{scene_id}: {time.perf_counter() - t0:.1f} s; {'agrees' if holds else 'DISAGREES'}: {text}",
               flush=True)
-    scenes.RESULTS_FILE.write_text(json.dumps(out, indent=None, separators=(",", ":")) + "\n")
+        # re-read the file before each write: two builds of different scenes may run side by side
+        out = {k: v for k, v in scenes.load_precomputed().items() if k in wanted}   # drop changed scenes
+        out[scenes.stored_key(scene)] = res
+        scenes.RESULTS_FILE.write_text(json.dumps(out, indent=None, separators=(",", ":")) + "\n")
     print(f"wrote {scenes.RESULTS_FILE} ({scenes.RESULTS_FILE.stat().st_size:,} bytes)")
 
 

@@ -67,10 +67,10 @@ def test_presenting_mode_from_the_url_hides_controls_and_enlarges_text():
 
     at.switch_page("views/projections.py").run()
     _clean(at)
-    # the page's settings are folded into a "Settings" expander; the charts sit in tabs, one per screen
+    # the page's settings are folded into a "Settings" expander; before and after side by side (compared)
     settings = [e for e in at.expander if e.label == "Settings"]
     assert settings and settings[0].radio(key="w_proj_method") is not None
-    assert len(at.tabs) == 2 and len(at.get("plotly_chart")) == 2
+    assert len(at.tabs) == 0 and len(at.get("plotly_chart")) == 2
 
     at.toggle(key="w_present").set_value(False).run()
     keys = {b.key for b in at.button}
@@ -208,7 +208,7 @@ def test_run_zip_round_trip_and_run_file_page(opened):
     at.session_state["run_file"] = ("run.zip", rf)   # what the page's uploader stores
     at.switch_page("views/runfile.py").run()
     _clean(at)
-    assert _metric(at, "Dictionary pairs") == f"{len(rec.src_idx):,}"
+    assert _metric(at, "Dictionary pairs") == f"{int(rec.dictionary_size):,}"     # distinct, as Self-learning counts
     assert len(at.get("plotly_chart")) == 1
     at.text_input(key="w_runfile_word").set_value("two").run()
     assert "deux" in list(at.dataframe[-1].value["target"])[:5]

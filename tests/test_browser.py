@@ -49,7 +49,7 @@ def _wait_healthy(url: str, proc, timeout: float = 60.0) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
+    port = int(os.environ.get("CLWE_TEST_PORT") or _free_port())   # a fixed port where only some are allowed
     log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.headless", "true",

@@ -91,3 +91,105 @@ def test_every_lesson_shows_its_chart_above_the_fold(server, tmp_path):  # noqa:
             page.mouse.move(1275, 715)
             page.screenshot(path=str(tmp_path / f"lesson_{scene.id}.png"))
         print(f"\nseconds from click to chart: {times}; screenshots in {tmp_path}")
+
+
+# every text of a chart, in px: plotly writes font sizes into the SVG's style attributes
+CHART_FONTS = """() => [...document.querySelectorAll('.js-plotly-plot .main-svg text, .js-plotly-plot .infolayer text')]
+    .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0)
+    .map(t => [t.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(t).fontSize)])"""
+# buttons whose label does not fit (cut with an ellipsis or overflowing)
+TRUNCATED = """() => [...document.querySelectorAll('[data-testid="stMain"] button')]
+    .filter(b => b.offsetParent !== null)
+    .filter(b => [...b.querySelectorAll('p, div, span')].some(e => e.scrollWidth > e.clientWidth + 1))
+    .map(b => b.innerText)"""
+
+
+@NO_BROWSER
+def test_presenting_mode_one_scene_per_screen(server, tmp_path):  # noqa: F811
+    """?present=1 at 1280x720: Next walks through every scene; each has its chart and its verdict above the
+    fold, chart text of at least 18 px, no truncated button label, and the sidebar folded."""
+    from playwright.sync_api import sync_playwright
+
+    from app.lessons import SCENES
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(server + f"/lessons?present=1&lesson={SCENES[0].id}")
+            for k, scene in enumerate(SCENES):
+                page.get_by_text(f"{scene.id} · {scene.title}").first.wait_for(timeout=120_000)
+                _wait_idle(page, 120_000)
+                chart = page.locator(".js-plotly-plot, [data-testid='stGraphVizChart'] svg").first
+                chart.wait_for(state="visible", timeout=60_000)
+                page.wait_for_timeout(500)
+                box = chart.bounding_box()
+                assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720 + 2, (scene.id, box)
+                verdict = page.locator("[data-testid='stAlert']").first
+                vbox = verdict.bounding_box()
+                assert vbox is not None and vbox["y"] < 720 - 40, (scene.id, "verdict below the fold", vbox)
+                assert page.evaluate(TRUNCATED) == [], scene.id
+                small = [(t, s) for t, s in page.evaluate(CHART_FONTS) if s < 18]
+                assert small == [], (scene.id, small[:5])
+                sidebar = page.locator("[data-testid='stSidebar']")
+                assert sidebar.count() == 0 or sidebar.get_attribute("aria-expanded") != "true"
+                page.mouse.move(1275, 715)
+                page.screenshot(path=str(tmp_path / f"present_{scene.id}.png"))
+                if k < len(SCENES) - 1:
+                    page.get_by_role("button", name="Next ▶").click()
+            assert "lesson=F12" in page.url
+        finally:
+            browser.close()
+    print(f"\npresenting-mode screenshots in {tmp_path}")
+
+
+@NO_BROWSER
+def test_shared_addresses_in_a_fresh_browser(server, tmp_path):  # noqa: F811
+    """A lesson scene's address and a replayed run file's address, each opened in a new browser context (no
+    session, no cookies), show the same numbers."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
+        try:
+            # a lesson scene at an iteration
+            page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+            page.goto(server + "/lessons?lesson=F4&lit=3")
+            page.locator("strong", has_text="Iteration 3:").wait_for(timeout=120_000)
+            _wait_idle(page, 120_000)
+            first = page.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 3:").first.inner_text()
+            address = page.url
+            assert "lesson=F4" in address and "lit=3" in address
+            other = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+            other.goto(address)
+            other.locator("strong", has_text="Iteration 3:").wait_for(timeout=120_000)
+            _wait_idle(other, 120_000)
+            again = other.locator("[data-testid='stMarkdownContainer']", has_text="Iteration 3:").first.inner_text()
+            assert again == first
+
+            # a lab run, downloaded, opened on the Run file page and replayed: its address restores it
+            page.goto(server + "/")
+            page.get_by_role("button", name="Step ▶").first.wait_for(timeout=120_000)
+            _wait_idle(page, 120_000)
+            page.get_by_role("button", name="Step ▶").first.click()
+            page.wait_for_url(lambda url: "it=1" in url, timeout=120_000)
+            _wait_idle(page, 120_000)
+            with page.expect_download() as dl:
+                page.get_by_role("button", name="Download this run (.zip)").click()
+            path = tmp_path / "run.zip"
+            dl.value.save_as(path)
+            page.goto(server + "/runfile")
+            page.locator("input[type=file]").set_input_files(str(path))
+            page.get_by_role("button", name="Replay this run in the lab").wait_for(timeout=60_000)
+            page.get_by_role("button", name="Replay this run in the lab").click()
+            page.wait_for_url(lambda url: "it=1" in url, timeout=120_000)
+            _wait_idle(page, 120_000)
+            replayed = page.url
+            assert "pair=en-fr" in replayed
+            fresh = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+            fresh.goto(replayed)
+            fresh.get_by_text("Iteration 1").first.wait_for(timeout=120_000)
+            _wait_idle(fresh, 120_000)
+            assert "it=1" in fresh.url
+        finally:
+            browser.close()

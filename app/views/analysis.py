@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app import actions, charts, ui
+from app import actions, charts, ui, wording
 from app.state import lab as get_lab
 
 lab = get_lab()
@@ -30,12 +30,16 @@ with tab_band:
 
 with tab_size:
     st.markdown("How many translation pairs is the current run worth? Each point maps the spaces with **N random "
-                "pairs of the training dictionary** (Procrustes, no self-learning; the run's normalisation and "
-                "retrieval). The dashed line is the current run at the iteration shown. Glavaš et al. (2019) and "
-                "Vulić et al. (2019) found unsupervised methods below supervised ones with 500–1,000 pairs.")
-    sizes = st.multiselect("Seed sizes N", [25, 50, 100, 250, 500, 1000, 2500, 5000],
-                           key="w_an_sizes")
-    key = (data.key, run.uid, tuple(sorted(sizes)), retrieval)
+                "pairs of the training dictionary**, the map of the N pairs alone (*without* self-learning) and, "
+                "if ticked, after self-learning with this run's settings (*with*): the F8 lesson's computation "
+                "(`app.scenes.seed_size_curve`), which F8 runs on doc_en-doc_fr with the unsupervised preset. The "
+                "dashed line is the reference below. Glavaš et al. (2019) and Vulić et al. (2019) found "
+                "unsupervised methods below supervised ones with 500–1,000 pairs.")
+    c1, c2 = st.columns([3, 1])
+    sizes = c1.multiselect("Seed sizes N", [25, 50, 100, 250, 500, 1000, 2500, 5000], key="w_an_sizes")
+    with_sl = c2.checkbox("with self-learning", key="w_an_sl", value=False,
+                          help="Also run self-learning from each seed until it converges (slower: one run per N)")
+    key = (data.key, run.uid, tuple(sorted(sizes)), retrieval, bool(with_sl))
     cache = st.session_state.setdefault("seed_size_results", {})
     if st.button("Compute BLI for each seed size", key="b_seed_sizes", type="primary"):
         bar = st.progress(0.0, text="Mapping with random seeds…")
@@ -45,7 +49,7 @@ with tab_size:
             bar.progress((k + 1) / len(todo), text=f"N = {n:,} done")
 
         with ui.guard("BLI against seed size"):
-            cache[key] = actions.seed_size_curve(lab, todo, retrieval, callback=on_size)
+            cache[key] = actions.seed_size_curve(lab, todo, retrieval, callback=on_size, self_learning=with_sl)
         bar.empty()
     ref_choice = st.radio("Reference line", ["the current run", "a fully unsupervised run (computed here)"],
                           key="w_an_ref", horizontal=True)
@@ -67,7 +71,7 @@ with tab_size:
                 refs[ref_key] = actions.unsupervised_reference(lab, retrieval, callback=on_iter)
             bar.empty()
     if key in cache:
-        points = cache[key]
+        rows = cache[key]
         if ref_choice.startswith("a fully"):
             ref, ref_label = (refs[ref_key][0], f"unsupervised (after {refs[ref_key][1]} iterations)") \
                 if ref_key in refs else (None, "")
@@ -76,11 +80,19 @@ with tab_size:
             ref_label = f"current run ({run.seed_label.split(' (')[0]}, iteration {view})"
         if ref_choice.startswith("a fully") and ref_key in refs and refs[ref_key][2]:
             st.warning(f"The unsupervised run collapsed: {ui.md(refs[ref_key][2])}", icon=":material/warning:")
-        ui.chart(charts.seed_size_curve([n for n, _ in points], [p for _, p in points], ref, ref_label),
+        shown = [r for r in rows]
+        ui.chart(charts.seed_size_curve([r["n"] for r in shown], [r["p1"] for r in shown], ref, ref_label,
+                                        with_sl=[r["p1_sl"] for r in shown] if with_sl else None),
                  key="seed_size")
-        st.dataframe(pd.DataFrame({"seed pairs": [n for n, _ in points],
-                                   f"correct ({retrieval.upper()})": [ui.fmt_pct(p) for _, p in points]}),
-                     hide_index=True)
+        dropped = sorted(set(sizes) - {r["n"] for r in rows})
+        table = {"seed pairs": [r["n"] for r in rows],
+                 f"without self-learning ({retrieval.upper()})": [ui.fmt_pct(r["p1"]) for r in rows]}
+        if with_sl:
+            table[f"with self-learning ({retrieval.upper()})"] = [ui.fmt_pct(r["p1_sl"]) for r in rows]
+        st.dataframe(pd.DataFrame(table), hide_index=True)
+        if dropped:
+            st.caption(f"N = {', '.join(f'{n:,}' for n in dropped)}: more than the training dictionary's pairs in "
+                       "both vocabularies, so not drawn.")
 
 with tab_iso:
     st.markdown("Unsupervised mapping assumes the two spaces are nearly **isomorphic**, i.e. alike up to a rotation "
@@ -127,9 +139,9 @@ with tab_iso:
 with tab_hub:
     st.markdown("A **hub** is a target word that is among the nearest neighbours of very many source words, so "
                 "nearest-neighbour retrieval keeps proposing it. Count, for every target word, how many source "
-                "words have it among their k nearest neighbours (its *k-occurrence*): with plain cosine a few words "
-                "collect hundreds and most collect none. CSLS (Conneau et al. 2018) subtracts each word's mean "
-                "similarity to its own neighbours, which spreads the counts out: that is why it translates better.")
+                "words have it among their k nearest neighbours (its *k-occurrence*). CSLS (Conneau et al. 2018) "
+                "subtracts each word's mean similarity to its own neighbours, which should spread the counts out. "
+                "The counts below say how it goes on this run.")
     hk = int(st.session_state["w_hub_k"])
     n_q = min(run.config.cutoff, len(run.src_norm), len(run.tgt_norm))
     hub = None
@@ -149,6 +161,8 @@ with tab_hub:
         c[2].metric("Nobody's neighbour (nearest)", ui.fmt_pct(float((nn_counts == 0).mean())),
                     help=f"Target words in no source word's top {hk}: they can never be proposed")
         c[3].metric("Nobody's neighbour (CSLS)", ui.fmt_pct(float((cs_counts == 0).mean())))
+        st.markdown(wording.hub_sentence(int(nn_counts.max()), int(cs_counts.max()), float((nn_counts == 0).mean()),
+                                         float((cs_counts == 0).mean()), hk))
         top = [int(j) for j in nn_counts.argsort()[::-1][:12]]
 
         def attracted(top1, j, limit=6):

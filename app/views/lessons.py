@@ -31,6 +31,10 @@ def _result(key: str) -> dict:
     return scenes.result(scene, _precomputed())
 
 
+def _set_iter(it: int) -> None:
+    ss["lesson_iter"] = it
+
+
 @st.cache_resource(max_entries=128, show_spinner=False)
 def _figure(key: str, name: str, *args):
     """A lesson's plotly figure, built once per server and shared read-only (building one costs 25-100 ms
@@ -81,11 +85,25 @@ st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}"
             # Streamlit's stylesheet shrinks Graphviz labels to the page font; keep the diagram's own size
             "div[data-testid='stGraphVizChart'] svg text{font-size:27px !important}</style>",
             unsafe_allow_html=True)
-cols = st.columns(4, gap="small")
-for k, scene in enumerate(SCENES):
-    cols[k % 4].button(scene.label, key=f"lesson_{scene.id}", width="stretch", help=f"{scene.title}: {scene.figure}",
-                   type="primary" if ss.get("lesson") == scene.id else "secondary",
-                   on_click=_open, args=(scene.id,))
+present = ui.presenting()
+if present:
+    # One scene per screen: Previous / Next instead of eight buttons (whole labels at 1280x720, more room).
+    ids = [s.id for s in SCENES]
+    if ss.get("lesson") not in ids:
+        _open(ids[0])
+    k = ids.index(ss["lesson"])
+    n1, n2, n3 = st.columns([1.3, 5, 1.3], vertical_alignment="center")
+    n1.button("◀ Previous", key="lesson_prev", disabled=k == 0, width="stretch", on_click=_open,
+              args=(ids[max(k - 1, 0)],), help=f"{SCENES[max(k - 1, 0)].label}")
+    n3.button("Next ▶", key="lesson_next", disabled=k == len(ids) - 1, width="stretch", type="primary",
+              on_click=_open, args=(ids[min(k + 1, len(ids) - 1)],), help=f"{SCENES[min(k + 1, len(ids) - 1)].label}")
+else:
+    cols = st.columns(4, gap="small")
+    for k, scene in enumerate(SCENES):
+        cols[k % 4].button(scene.label, key=f"lesson_{scene.id}", width="stretch",
+                           help=f"{scene.title}: {scene.figure}",
+                           type="primary" if ss.get("lesson") == scene.id else "secondary",
+                           on_click=_open, args=(scene.id,))
 
 scene = BY_ID.get(ss.get("lesson"))
 if scene is None:
@@ -100,22 +118,35 @@ with st.spinner(f"Setting up {scene.id}: {scene.title}…"):
 holds, numbers = scenes.verdict(scene, res)
 src_name, tgt_name = scene.pair.split("-")
 
-st.markdown(f"### {scene.id} · {scene.title}: <span style='font-weight:400;font-size:0.8em'>{scene.figure}</span>",
-            unsafe_allow_html=True)
+# the subtitle says what the chart plots; F7's is generated from the words it draws
+figure = lc.distributions_title(res) if scene.view == "distributions" else scene.figure
+heading = f"{scene.id} · {scene.title}: <span style='font-weight:400;font-size:0.8em'>{figure}</span>"
+if present:
+    n2.markdown(f"<div style='font-size:1.15rem;font-weight:600;line-height:1.3'>{heading}</div>",
+                unsafe_allow_html=True)
+else:
+    st.markdown(f"### {heading}", unsafe_allow_html=True)
 chart_col, text_col = st.columns([2, 1])
 
 
-def _explain(extra: str = "") -> None:
+def _explain(extra: str = "", pair_note: str = "") -> None:
+    """The text beside the chart: the verdict first (on a projector the explanation is the lecturer's to say,
+    folded away)."""
     with text_col:
-        st.markdown(scene.explanation)
         if holds:
             st.success(f"**The data agrees.** {numbers}", icon=":material/check_circle:")
         else:
             st.warning(f"**The data disagrees** with the survey ({scene.claim}). {numbers}",
                        icon=":material/info:")
+        if present:
+            with st.expander("What this shows", expanded=False):
+                st.markdown(scene.explanation)
+        else:
+            st.markdown(scene.explanation)
         if extra:
             st.markdown(extra)
-        st.caption(f"Pair {scene.pair}, {scene.max_vocab:,} words per side. The survey: {scene.claim}.")
+        st.caption((pair_note or f"Pair {scene.pair}, {scene.max_vocab:,} words per side.")
+                   + f" The survey: {scene.claim}.")
         if scene.id in LAB_WIDGETS:
             st.button("Open this scene in the lab", key="lesson_to_lab", on_click=_open_in_lab,
                       args=(scene.id, int(ss.get("lesson_iter", 0)) if scene.steps else 0),
@@ -141,8 +172,10 @@ if scene.view == "diagram":
                        iteration=rec.iteration, p1=f"{p1.p_at_1:.1%}" if p1 else "–")
     with chart_col:
         st.graphviz_chart(lc.framework_dot(choices), width="stretch")
+    drawn = (f"The diagram shows the run open in the lab: {lab.data.label}, {len(lab.data.src):,} words per side."
+             if run is not None else f"The diagram shows the scene's own choices on {scene.pair}.")
     _explain(f"Highlighted now: seed **{choices['seed']}**, map **{choices['mapping']}**, retrieval "
-             f"**{choices['retrieval'].upper()}**, iteration {choices['iteration']}.")
+             f"**{choices['retrieval'].upper()}**, iteration {choices['iteration']}.", pair_note=drawn)
 
 elif scene.view == "projection":
     with chart_col:
@@ -158,13 +191,12 @@ elif scene.view == "curves":
     rows = res["rows"]
     it = min(int(ss.get("lesson_iter", 0)), len(rows) - 1)
     with chart_col:
-        b1, b2, b3, _ = st.columns([1, 1.2, 1.2, 1])
-    if b1.button("◀ Previous", key="lesson_back", disabled=it == 0, width="stretch"):
-        it -= 1
-    if b2.button("Next iteration ▶", key="lesson_step", disabled=it >= len(rows) - 1, type="primary", width="stretch"):
-        it += 1
-    if b3.button("Restart", key="lesson_reset", width="stretch"):
-        it = 0
+        b1, b2, b3, _ = st.columns([1, 1.6, 1.1, 0.3])
+    # callbacks, so the iteration is set before the script (and the address) runs
+    b1.button("◀ Back", key="lesson_back", disabled=it == 0, width="stretch", on_click=_set_iter, args=(it - 1,))
+    b2.button("Next iteration ▶", key="lesson_step", disabled=it >= len(rows) - 1, type="primary", width="stretch",
+              on_click=_set_iter, args=(it + 1,))
+    b3.button("Restart", key="lesson_reset", width="stretch", on_click=_set_iter, args=(0,))
     ss["lesson_iter"] = it
     ex = res["examples"][it]
     with chart_col:
@@ -172,23 +204,24 @@ elif scene.view == "curves":
         st.markdown(f"**Iteration {it}:** P@1 {rows[it]['p1_csls']:.1%}, dictionary {rows[it]['size']:,} pairs. "
                     "A few test words now translate as: "
                     + ", ".join(f"{w} → {t} {'✔' if ok else '✘'}" for w, t, ok in ex))
-    with text_col:
-        st.graphviz_chart(lc.loop_dot("seed" if it == 0 else "loop", it, rows[it]["size"]), width="stretch")
     _explain()
+    with text_col:   # after the verdict: on a projector the verdict is what must be above the fold
+        st.graphviz_chart(lc.loop_dot("seed" if it == 0 else "loop", it, rows[it]["size"], scene.params["n"]),
+                          width="stretch")
 
 elif scene.view == "losses":
     with chart_col:
         st.plotly_chart(_figure(scene.key, "losses"), width="stretch", theme=None, key="lesson_chart")
         st.dataframe(pd.DataFrame([{"source": s, "target": t, "gold": {1: "✔", 0: "✘", -1: "?"}[m]}
-                                   for s, t, m in res["seed_examples"]]).T, width="stretch")
+                                   for s, t, m in res["seed_examples"][:6]]).T, width="stretch")
     why = ""
     if not holds:
         acc = res["disc_accuracy"][-1] if res.get("disc_accuracy") else float("nan")
-        why = (f"**Why it fails here:** the discriminator wins (it tells mapped from real vectors "
-               f"{acc:.0%} of the time in the last epoch). The game only matches the two clouds of vectors as wholes. When the "
-               "spaces are not near-rotations of each other (F9), a map can fool the discriminator without "
-               "sending words to their translations, so the seed is wrong pairs. GANs are brittle "
-               "(Conneau et al. 2018); the post: unsupervised methods fail for many pairs. ")
+        why = (f"**Why it fails here:** on {scene.pair} the discriminator wins (it tells mapped from real "
+               f"vectors {acc:.0%} of the time in the game's last epoch). The game only matches the two clouds "
+               "of vectors as wholes; when the spaces are not near-rotations of each other (F9), a map can fool "
+               "the discriminator without sending words to their translations, so the seed is wrong pairs. "
+               "GANs are brittle (Conneau et al. 2018). ")
         f8 = _precomputed().get(scenes.stored_key(BY_ID["F8"]))   # only if precomputed: never a live 1-min run
         if f8 and BY_ID["F8"].pair == scene.pair and not f8.get("unsup_collapse"):
             why += (f"It is this game that fails, not unsupervised mapping on this pair: the second-order "
@@ -205,42 +238,52 @@ elif scene.view == "losses":
 elif scene.view == "distributions":
     with chart_col:
         kind = st.radio("Curves", ["normalised (what the unsupervised seed compares)", "raw sorted cosines"],
-                        key="lesson_f7_kind", horizontal=True, label_visibility="collapsed")
-        st.plotly_chart(_figure(scene.key, "distributions", "signatures" if kind.startswith("normalised") else "curves"),
+                        key="lesson_f7_kind", horizontal=True, label_visibility="collapsed",
+                        format_func=lambda k: k.split(" (")[0] if present else k)
+        st.plotly_chart(_figure(scene.key, "distributions",
+                                "signatures" if kind.startswith("normalised") else "curves"),
                         width="stretch", theme=None, key="lesson_chart")
-    _explain("Raw sorted cosines look alike for every word; normalising them over the most frequent words "
-             "(Artetxe et al. 2018) brings out the differences.")
+    extra = [scenes.contrast_sentence(p) for p in res["panels"][1:]]
+    first = res["panels"][0]
+    _explain(" ".join(extra) + f" Over {first['win_n']:,} test pairs of {first['pair']}, a translation's curve "
+             f"beats a random word's {first['win_rate']:.1%} of the time (50% = no signal). Raw sorted cosines "
+             "look alike for most words; normalising them over the most frequent words (Artetxe et al. 2018) "
+             "brings out the differences.")
 
 elif scene.view == "seed_size":
     with chart_col:
         st.plotly_chart(_figure(scene.key, "seed_size"), width="stretch", theme=None, key="lesson_chart")
-    why = ""
     if res.get("unsup_collapse"):
         why = (f"The unsupervised run failed here (stopped after {res['unsup_iterations']} iterations: "
                f"{res['unsup_collapse']}). On this pair the spaces are far from isomorphic (see F9), the "
                "post's point that unsupervised mapping needs similar spaces.")
     else:
-        why = (f"The unsupervised run found the alignment on this pair: {res['unsupervised']:.1%} after "
-               f"{res['unsup_iterations']} iterations ({res['unsup_seconds']:.0f} s once, precomputed), with "
-               "self-learning; each point of the curve is the map of N pairs alone, without self-learning.")
+        why = (f"Like for like: the unsupervised run and the solid curve self-learn the same way (the "
+               f"`{res['schedule']}` preset of `clwe align`: VecMap's stochastic schedule); only the seed differs. "
+               f"The unsupervised run "
+               f"reached {res['unsupervised']:.1%} after {res['unsup_iterations']} iterations "
+               f"({res['unsup_seconds']:.0f} s once, precomputed).")
+        sl = [r["p1_sl"] for r in res["rows"]]
+        if max(sl) - min(sl) <= 2 * scenes.TIE:   # the seed size hardly matters once self-learning runs
+            why += (f" **Why it disagrees:** with self-learning the seed size hardly matters on this pair: from "
+                    f"{res['rows'][0]['n']:,} to {res['rows'][-1]['n']:,} pairs every run ends at "
+                    f"{min(sl):.1%}–{max(sl):.1%}. The seed only has to put self-learning on the right track; on "
+                    "spaces trained alike the unsupervised seed does.")
     _explain(why)
 
 elif scene.view == "isomorphism":
-    names = list(res["reports"])
     with chart_col:
         st.plotly_chart(_figure(scene.key, "isomorphism"), width="stretch", theme=None, key="lesson_chart")
-        st.markdown("  ·  ".join(f"**{chr(65 + i)}** = {n}" for i, n in enumerate(names)))
-    reps = list(res["reports"].values())
-    alike_closer = len(reps) < 3 or (reps[1]["relational_similarity"] > reps[2]["relational_similarity"]
-                                     and reps[1]["neighbourhood_overlap"] > reps[2]["neighbourhood_overlap"])
-    note = ("B, trained alike, is also closer to isomorphic than C." if alike_closer else
-            "**Where the data disagrees with the intuition:** B, trained alike, is *not* closer to isomorphic "
-            "than C on these measures. Its spaces come from only 2–3 million words of documentation each, so "
-            "beyond the most frequent words the neighbourhoods are noisy, and these measures count "
-            "neighbourhood agreement. Corpus size matters as much as the algorithm (Søgaard et al. 2018; "
-            "Vulić et al. 2020).")
-    _explain("A rotation keeps every distance, so the copy scores near the ideal; real spaces are far from it. "
-             + note)
+        outs = res["outcomes"]
+        st.markdown("  ·  ".join(f"**{n}**: unsupervised {'works' if scenes.unsup_works(o) else 'fails'} "
+                                 f"({o['p1']:.1%})" for n, o in outs.items()))
+    _explain("A rotation keeps every distance, so the rotated copy sits at (or near) the isomorphic value; "
+             "real spaces are far from it. The survey (Søgaard et al. 2018) links this to where unsupervised "
+             f"mapping fails. Unsupervised runs: `clwe align --init unsupervised`'s preset on "
+             f"{scene.max_vocab:,} words per side, scored on each pair's test split.")
+    with text_col:   # after the verdict
+        with st.expander("What the four measures mean", expanded=not present):
+            st.markdown("\n".join(f"- {text}" for _, _, _, text in scenes.ISO_MEASURES))
 
 elif scene.view == "bands":
     with chart_col:

@@ -16,7 +16,8 @@ with ui.controls():
     method = c1.radio("Method", PROJECTION_METHODS, key="w_proj_method", horizontal=True,
                       format_func=PROJECTION_LABELS.get)
     c1.checkbox("Word labels", key="w_proj_labels")
-    c2.slider("Most frequent words per language", 10, 400, step=10, key="w_proj_n")
+    c2.slider("Words per language", 10, 400, step=10, key="w_proj_n",
+              help="Content words that have a translation in the test dictionary, from frequent to rare")
     c2.radio("Lines join", selection.LINK_MODES, key="w_proj_links")
     c3.text_input("Highlight words (comma-separated, either language; their gold translations are added)",
                   key="w_proj_search", placeholder="dog, chien, two")
@@ -45,8 +46,8 @@ names = (data.src.name or "source", data.tgt.name or "target")
 S, T = tuple(src_rows), tuple(tgt_rows)
 Xb = run.src_norm.vectors[src_rows]
 Zb = run.tgt_norm.vectors[tgt_rows]
-# Side by side at the desk; on a projector one chart per screen (tabs).
-left, right = st.tabs(["Before mapping", f"After mapping (iteration {view})"]) if ui.presenting() else st.columns(2)
+# Side by side, at the desk and on a projector: before and after are compared, not read one by one.
+left, right = st.columns(2)
 with ui.guard("Projection"):
     note = " (the first UMAP of a server compiles its kernels: about 15 s)" if method == "umap" else ""
     with st.spinner(f"{PROJECTION_LABELS[method]} of {len(words)} words{note}…"):
@@ -62,13 +63,19 @@ with ui.guard("Projection"):
         Za = record.mapping.transform_tgt(Zb, normalize=True)
         after = _project(lab.record_token(view), method, (S, T), np.vstack([Xa, Za]))
     with left:
-        ui.chart(charts.projection(before, words, langs, names, highlight, links,
-                                   "Before mapping", bool(ss["w_proj_labels"])), key="proj_before", height=430)
+        fig_before = charts.projection(before, words, langs, names, highlight, links,
+                                       "Before mapping", bool(ss["w_proj_labels"]))
+        # axis limits from the central 95% of the points: an outlier must not squeeze the cloud
+        fig_before.update_xaxes(range=charts.robust_range(before[:, 0]))
+        fig_before.update_yaxes(range=charts.robust_range(before[:, 1]))
+        ui.chart(fig_before, key="proj_before", height=430)
         st.caption(f"Normalised monolingual spaces ({before_note}).")
     with right:
-        ui.chart(charts.projection(after, words, langs, names, highlight, links,
-                                   f"After mapping (iteration {view})", bool(ss["w_proj_labels"])), key="proj_after",
-                 height=430)
+        fig_after = charts.projection(after, words, langs, names, highlight, links,
+                                      f"After mapping (iteration {view})", bool(ss["w_proj_labels"]))
+        fig_after.update_xaxes(range=charts.robust_range(after[:, 0]))
+        fig_after.update_yaxes(range=charts.robust_range(after[:, 1]))
+        ui.chart(fig_after, key="proj_after", height=430)
         st.caption("Both spaces mapped into the shared space by the iteration's W, one joint projection. "
                    "Lines: green = translated correctly at this iteration, red = wrong, grey = not evaluated.")
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app import charts, share, ui
+from app import charts, share, ui, wording
 from app.state import lab as get_lab
 from core import runfile
 from core.similarity import topk_similarities
@@ -30,7 +30,10 @@ c = st.columns(4)
 c[0].metric("Written by", str(cfg.get("command", "?")))
 c[1].metric("Seed", str(cfg.get("init", "?")))
 c[2].metric("Iteration kept", str(cfg.get("iteration", len(rf.history) - 1)))
-c[3].metric("Dictionary pairs", f"{len(rf.dictionary):,}")
+distinct, n_rows = wording.dictionary_counts(rf.dictionary)
+c[3].metric("Dictionary pairs", f"{distinct:,}",
+            help=f"Distinct pairs, as the Self-learning page counts them; dictionary.tsv has {n_rows:,} rows "
+                 "(with both retrieval directions a pair found both ways is listed twice)")
 if align:
     st.caption("Settings: " + ", ".join(f"{k} {v}" for k, v in align.items()
                                        if k in ("normalize", "mapping", "retrieval", "csls_k", "direction", "cutoff",

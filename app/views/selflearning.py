@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import actions, charts, ui
+from app import actions, charts, ui, wording
 from app.state import DIRECTION_LABELS
 from app.state import lab as get_lab
 
@@ -17,21 +17,17 @@ retrieval = run.config.retrieval if run.config.retrieval in ("nn", "csls") else 
 best = charts.best_iteration(rows, "p1_nn" if retrieval == "nn" else "p1_csls")
 best_p1 = ui.bli_p1(learner.history[best], retrieval) if best is not None else None
 now_p1 = ui.bli_p1(record, retrieval)
-fell = best_p1 is not None and now_p1 is not None and best < view and best_p1 - now_p1 >= 0.005
 if getattr(record, "collapse", None) and ui.still_searching(record):
     st.info(f"**Still searching at iteration {view}.** {ui.md(record.collapse)}", icon=":material/hourglass_top:")
 elif getattr(record, "collapse", None):
     # The sidebar says it in one sentence; here the engine's reasons, folded.
     with st.expander(f"Why the lab thinks this run failed (iteration {view})", icon=":material/warning:"):
         st.markdown(f"**Collapse check at iteration {view}.** {ui.md(record.collapse)}")
-elif getattr(record, "converged", False) and fell:
-    st.warning(f"Stopped at iteration {view}: the fit of the dictionary (the objective) stopped improving. That is "
-               f"not the accuracy: the best iteration was **{best}** ({ui.fmt_pct(best_p1)} correct), now "
-               f"{ui.fmt_pct(now_p1)} (the star on the curve). Drag the slider to {best} to keep that mapping.",
-               icon=":material/trending_down:")
 elif getattr(record, "converged", False):
-    st.success(f"Converged at iteration {view}: the objective stopped improving, and accuracy is at its best.",
-               icon=":material/check_circle:")
+    kind, text = wording.converged_message(view, best, best_p1, now_p1)
+    {"success": st.success, "warning": st.warning, "info": st.info}[kind](
+        text, icon={"success": ":material/check_circle:", "warning": ":material/trending_down:",
+                    "info": ":material/info:"}[kind])
 elif diagnosed:
     st.info(f"The collapse diagnosis found nothing wrong at iteration {view}.", icon=":material/verified:")
 

@@ -2,12 +2,24 @@
 
 import itertools
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import charts, loaders, ui
+from app import charts, loaders, ui, wording
 from app.state import lab as get_lab
-from core.similarity import distribution_similarity, second_order_signatures, sorted_similarity_profile
+from core.similarity import (distribution_rank, distribution_similarity, second_order_signatures,
+                             sorted_similarity_profile)
+
+
+
+def lesson_word_triples():
+    """(pair, words) of the F7 lesson: its own pair and its contrast pair."""
+    from app.lessons import BY_ID
+
+    p = BY_ID["F7"].params
+    return [(BY_ID["F7"].pair, p["words"])] + list(p.get("contrast", ()))
+
 
 lab = get_lab()
 st.header("Similarity distributions: translations look alike from inside their language")
@@ -17,20 +29,31 @@ if lab.data is None:
 data = lab.data
 ss = st.session_state
 
-# New data: pick words that exist in it (two / deux / chien for English-French, as in the post).
+# New data: the lesson's words where the pair has them (F7: two / due / libro on doc_en-doc_it, the survey's
+# two / due / cane; two / deux / chien on en-fr, a failure worth showing), else a word of the test dictionary,
+# its translation and an unrelated frequent target word. Word 1 is the word, 2 its translation, 3 unrelated.
 if ss.get("sim_data_key") != data.key:
     ss["sim_data_key"] = data.key
-    triple = [("two", "source"), ("deux", "target"), ("chien", "target")]
-    ok = all(w in (data.src if side == "source" else data.tgt) for w, side in triple)
-    if not ok and data.test:
-        s, t = data.test[0]
-        golds = {b for a, b in data.test if a == s}
-        # An unrelated frequent target word: a later test pair's translation among the 2,000 most frequent.
-        third = next((b for a, b in data.test[10:] if b not in golds and data.tgt.index.get(b, 10**9) < 2000), None)
-        if third is not None:
-            triple = [(s, "source"), (t, "target"), (third, "target")]
-            ok = True
-    if ok:
+    triples = [[(w, "source" if side == "src" else "target") for w, side in words]
+               for _, words in lesson_word_triples()]
+    triple = next((t for t in triples if all(w in (data.src if side == "source" else data.tgt).index
+                                               and (data.src if side == "source" else data.tgt).index[w] < 4000
+                                               for w, side in t)), None)
+    if triple is None and data.test:
+        gold = {}
+        for a, b in data.test:
+            gold.setdefault(a, set()).add(b)
+        # a frequent source word of 4+ letters with a frequent translation (content words teach better)
+        cands = sorted(((a, b) for a, b in data.test if a in data.src.index and b in data.tgt.index
+                        and len(a) >= 4 and data.src.index[a] < 2000 and data.tgt.index[b] < 2000),
+                       key=lambda ab: data.src.index[ab[0]])
+        if cands:
+            s_word, t_word = cands[0]
+            # an unrelated frequent target word: another test word's translation, not one of this word's
+            third = next((b for a, b in cands[len(cands) // 2:] if b not in gold[s_word]), None)
+            if third is not None:
+                triple = [(s_word, "source"), (t_word, "target"), (third, "target")]
+    if triple is not None:
         for k, (w, side) in enumerate(triple):
             ss[f"w_sim_word_{k}"], ss[f"w_sim_lang_{k}"] = w, side
 
@@ -50,7 +73,7 @@ else:
 with ui.controls("Words and settings"):
     cols = st.columns(3)
     for k in range(3):
-        cols[k].text_input(f"Word {k + 1}", key=f"w_sim_word_{k}")
+        cols[k].text_input(("Word", "Its translation", "An unrelated word")[k], key=f"w_sim_word_{k}")
         cols[k].radio("Language", ["source", "target"], key=f"w_sim_lang_{k}", horizontal=True,
                       format_func=lambda s: ui.md(data.src.name or 'source') if s == "source" else ui.md(data.tgt.name or 'target'),
                       label_visibility="collapsed")
@@ -80,6 +103,13 @@ def _signatures(key: str, side: str, n: int, _space):
     return sig
 
 
+def _top_profile(space, row: int, n: int):
+    """Sorted cosines of word ``row`` to the n most frequent words of its space, without itself."""
+    if row < n:
+        return sorted_similarity_profile(space.vectors[:n], rows=[row])[0][1:]
+    return sorted_similarity_profile(np.vstack([space.vectors[:n], space.vectors[row]]), rows=[n])[0][1:]
+
+
 steps = "+".join(lab.run.config.normalize) if lab.run is not None else "unit"
 words, missing, beyond = [], [], []
 for k in range(3):
@@ -102,8 +132,8 @@ with ui.guard("Similarity distributions"):
         else:
             beyond.append(label)
     if ss["w_sim_curve"].startswith("sorted"):
-        curves = [(label, sorted_similarity_profile(space.vectors, rows=[row], n_sample=min(n_top, len(space)),
-                                                    random_state=0)[0]) for label, side, space, row in words]
+        # each word against the n most frequent words of its language, the word itself left out
+        curves = [(label, _top_profile(space, row, min(n_top, len(space)))) for label, side, space, row in words]
         y_title = "cosine similarity"
     else:
         curves = [(label, sigs[label]) for label, *_ in words if label in sigs]
@@ -119,9 +149,14 @@ with ui.guard("Similarity distributions"):
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         if len(labels) == 3:
             a, b, c = labels
-            closer = b if rows[0]["second-order similarity"] > rows[1]["second-order similarity"] else c
-            st.markdown(f"From **{ui.md(a)}**'s point of view, **{ui.md(closer)}** has the more alike distribution.")
+            side_b, row_b = next((w[1], w[3]) for w in words if w[0] == b)
+            space_b = next(w[2] for w in words if w[0] == b)
+            n_b = min(n_top, len(space_b))
+            rank = distribution_rank(sigs[a], _signatures(f"{data.key}:{steps}", side_b, n_b, space_b), row_b)
+            _, text = wording.similarity_verdict(ui.md(a), ui.md(b), ui.md(c), rows[0]["second-order similarity"],
+                                                 rows[1]["second-order similarity"], rank, n_b)
+            st.markdown(text)
         st.caption("Second-order similarity: cosine of two normalised signatures "
                    "(core.similarity.second_order_signatures, distribution_similarity), what the unsupervised "
-                   "seed ranks candidate translations by. Raw sorted curves all look alike (cosines near 1); the "
-                   "normalisation over the N words brings out the differences.")
+                   "seed ranks candidate translations by. The raw sorted curves of most words look much alike; "
+                   "the normalisation over the N words brings out the differences.")
