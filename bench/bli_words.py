@@ -1,7 +1,7 @@
 """Word-level BLI: which test words a mapping gets right and which it gets wrong (CSLS, most frequent first).
 
     python -m core.cli align --src doc_en --tgt doc_fr --init dictionary --out out/
-    python bench/bli_words.py out/ sample_data/dictionaries/doc_en-doc_fr.test.txt [--n 40]
+    python bench/bli_words.py out/ GOLD_PAIRS_FILE [--n 40]
 
 Reporting only (it chooses nothing); the dictionary is whatever file you name.
 """

@@ -398,6 +398,8 @@ def value(records: dict, ref: str) -> str:
     percentage of ROW2's), ``ROW:identical_share`` (percent of the test words with an identically spelled gold
     translation) or ``@total:minutes`` (wall time of every distinct run)."""
     name, _, fieldname = ref.rpartition(":")
+    if name != "@total" and not all(part in records for part in name.split("|")):
+        return "–"  # a row not run yet
     if name == "@total":
         distinct = {(r["command"], tuple(r["seeds"])): r for r in records.values()}
         return f"{sum(r['seconds'] * len(r['seeds']) for r in distinct.values()) / 60:.0f}"
@@ -451,6 +453,7 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=None, help="scratch folder (default: a fresh one under /tmp)")
     ap.add_argument("--results", default=str(RESULTS), help="the results file to compare with or write")
     ap.add_argument("--render", action="store_true", help="only re-render the README tables from the results file")
+    ap.add_argument("--no-readme", action="store_true", help="write the results file only, not the READMEs")
     args = ap.parse_args(argv)
     chosen = select_rows(args)
     if args.list:
@@ -468,9 +471,13 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     new, done = [], {}
     by_id = {row.row: row for row in rows()}
+    partial = not args.check and (args.quick or args.only)
+    recorded = {r["row"]: r for r in old}
     for row in chosen:
         if row.same_as and row.same_as in done:
             runs = done[row.same_as]
+        elif row.same_as and partial and row.same_as in recorded:  # measured by an earlier --only run
+            runs = recorded[row.same_as]["runs"]
         elif row.same_as:
             runs = run_seeds(by_id[row.same_as], work)
             done[row.same_as] = runs
@@ -478,6 +485,8 @@ def main(argv=None) -> int:
             runs = done.get(row.row) or run_seeds(row, work)
         done[row.row] = runs
         new.append(record(row, runs))
+        if partial:  # saved row by row: an interrupted --only run keeps what it measured
+            save(results, merge(old, new))
     print(f"[results] {len(new)} rows in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     if args.check:
         recorded = {r["row"]: r for r in old}
@@ -490,18 +499,27 @@ def main(argv=None) -> int:
         for m in missing:
             print(f"NOT RECORDED {m}: run python -m bench.results --only {m}", file=sys.stderr)
         return 1 if problems or missing else 0
-    if args.quick or args.only:
-        keep = {r["row"] for r in new}
-        merged = [r for r in old if r["row"] not in keep] + new
-    else:
-        merged = new
-    order = {row.row: i for i, row in enumerate(rows())}
-    merged.sort(key=lambda r: order.get(r["row"], 1 << 20))
-    results.write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    write_readmes(merged)
+    merged = merge(old, new) if partial else merge([], new)
+    save(results, merged)
+    if not args.no_readme:
+        write_readmes(merged)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def merge(old: list, new: list) -> list:
+    """``old`` with the rows of ``new`` replaced or added, in the order of :func:`rows`."""
+    keep = {r["row"] for r in new}
+    merged = [r for r in old if r["row"] not in keep] + new
+    order = {row.row: i for i, row in enumerate(rows())}
+    return sorted(merged, key=lambda r: order.get(r["row"], 1 << 20))
+
+
+def save(path: Path, records: list) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def write_readmes(records: list) -> None:
