@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .io import Embeddings
+from .normalize import grid_unit_rows
 from .similarity import DEFAULT_BATCH, _topk_rows, batch_rows, mean_topk_similarity
 
 DEFAULT_BANDS = (0, 1000, 5000, 10000, 20000, 50000, 100000, 200000)
@@ -69,11 +70,8 @@ class BLIResult:
 
 
 def _unit(M: np.ndarray) -> np.ndarray:
-    M = np.array(M, dtype=np.float32, order="C", copy=True)
-    n = np.sqrt(np.einsum("ij,ij->i", M, M))
-    n[n < 1e-12] = 1.0
-    M /= n[:, None]
-    return M
+    # on the grid: the similarities that decide a retrieval are exact on every machine
+    return grid_unit_rows(M)
 
 
 def _logsumexp_over_rows(A: np.ndarray, B: np.ndarray, beta: float, batch_size: int) -> np.ndarray:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import ConfigError
+from .normalize import grid_unit_rows
 from .similarity import scan_topk, single_thread_blas
 
 MAPPING_METHODS = ("procrustes", "least_squares", "multistep", "rcsls")
@@ -76,15 +77,21 @@ def _apply(X, W, normalize):
     X = np.asarray(X, dtype=np.float32)
     if X.shape[-1] != W.shape[0]:
         raise ConfigError(f"the mapping expects vectors of dimension {W.shape[0]}, got {X.shape[-1]}")
-    if W.shape[0] == W.shape[1] and np.array_equal(W, np.eye(W.shape[0], dtype=np.float32)):
-        out = np.array(X, dtype=np.float32, order="C", copy=True)
-    else:
-        out = X @ W
-    if normalize:
-        norms = np.sqrt(np.einsum("ij,ij->i", out, out))
-        norms[norms < 1e-12] = 1.0
-        out /= norms[:, None]
+    identity = W.shape[0] == W.shape[1] and np.array_equal(W, np.eye(W.shape[0], dtype=np.float32))
+    if not normalize:
+        return np.array(X, dtype=np.float32, order="C", copy=True) if identity else X @ W
+    if identity:
+        return grid_unit_rows(X)
+    # unit rows, the ones retrieval compares: the n x d x d product in float64 (cheap next to the
+    # n x n x d similarities), so that machines differ by ~1e-16 before the grid rounding
+    W64 = np.asarray(W, np.float64)
+    out = np.empty((len(X), W.shape[1]), np.float32)
+    for i in range(0, len(X), _APPLY_CHUNK):
+        out[i:i + _APPLY_CHUNK] = grid_unit_rows(X[i:i + _APPLY_CHUNK].astype(np.float64) @ W64)
     return out
+
+
+_APPLY_CHUNK = 16384
 
 
 def _check_pairs(Xd, Zd, minimum=MIN_PAIRS, dtype=np.float64):
@@ -104,8 +111,16 @@ def procrustes(Xd, Zd) -> Mapping:
     Labaka & Agirre 2016, EMNLP): ``W = argmin_{W^T W = I} ||Xd W - Zd||_F = U V^T`` with
     ``U S V^T = SVD(Xd^T Zd)``.
 
-    Different dimensions: the rectangular Procrustes problem (see the module docstring) maps both
-    spaces into an ``r = min(d1, d2)``-dimensional shared space with ``Wx = U_r``, ``Wz = V_r``.
+    Different dimensions: the rectangular Procrustes problem (see the module docstring); the smaller
+    space keeps its coordinates and the larger one is projected into them (``Wx = I, Wz = W^T`` when
+    ``d1 < d2``), which gives the same similarities as ``Wx = U_r, Wz = V_r`` without their arbitrary
+    signs.
+
+    Fewer independent pairs than dimensions (a 25-pair seed in 50 dimensions) leave ``W`` undetermined
+    on the directions the dictionary does not span: any orthogonal completion fits equally well, and
+    LAPACK picks one by its summation order, so two BLAS kernels gave two different seed mappings, two
+    dictionaries and two runs. :func:`canonical_polar` completes ``W`` the one way that moves those
+    directions least (closest to the identity), on every machine.
 
     Parameters
     ----------
@@ -118,17 +133,53 @@ def procrustes(Xd, Zd) -> Mapping:
     -------
     Mapping
     """
-    # The k x d product is the only large step: float32 on every BLAS thread (k is ~40,000 in a
-    # self-learning step); the d x d SVD in float64 on one thread.
+    # The k x d product in float64: products of float32 entries are exact there, so two machines'
+    # summation orders differ by ~1e-16 (float32: ~1e-6, enough to move a dictionary), and the
+    # directions a small dictionary does not span get singular values far below the rank tolerance.
     Xd, Zd = _check_pairs(Xd, Zd, dtype=np.float32)
     d1, d2 = Xd.shape[1], Zd.shape[1]
-    M = (Xd.T @ Zd).astype(np.float64)
+    M = np.zeros((d1, d2))
+    for i in range(0, len(Xd), _APPLY_CHUNK):
+        M += Xd[i:i + _APPLY_CHUNK].T.astype(np.float64) @ Zd[i:i + _APPLY_CHUNK].astype(np.float64)
+    W, s = canonical_polar(M)
+    if d1 >= d2:
+        return Mapping(W, np.eye(d2), "procrustes", {"singular_values": s})
+    return Mapping(np.eye(d1), W.T, "procrustes", {"singular_values": s})
+
+
+RANK_TOLERANCE = 1e-6
+
+
+def canonical_polar(M: np.ndarray, rtol: float = RANK_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
+    """The orthogonal (or semi-orthogonal) ``W`` maximising ``tr(W^T M)``, unique on every machine.
+
+    Where ``M`` has full rank ``min(d1, d2)`` this is the polar factor ``U V^T`` of ``U S V^T = SVD(M)``.
+    Where it has rank ``rho`` below that (singular values under ``rtol * s_max``), ``tr(W^T M)`` fixes
+    ``W`` only on the ``rho`` leading singular directions; on the rest ``W`` is completed by the
+    orthogonal map between the two null spaces that is closest to the identity ``E = eye(d1, d2)``
+    (the polar factor of ``U_0^T E V_0``), which does not depend on the bases LAPACK returns for them.
+
+    Parameters
+    ----------
+    M : float64 (d1, d2)
+    rtol : float
+        Relative rank tolerance.
+
+    Returns
+    -------
+    W : float64 (d1, d2)
+    s : float64 (min(d1, d2),) singular values of ``M``
+    """
+    d1, d2 = M.shape
     with single_thread_blas():
-        U, s, Vt = np.linalg.svd(M, full_matrices=False)
-    if d1 == d2:
-        return Mapping(U @ Vt, np.eye(d2), "procrustes", {"singular_values": s})
-    r = min(d1, d2)
-    return Mapping(U[:, :r], Vt[:r].T, "procrustes", {"singular_values": s[:r]})
+        U, s, Vt = np.linalg.svd(M, full_matrices=True)
+        rho = int(np.sum(s > rtol * s[0])) if len(s) and s[0] > 0 else 0
+        W = U[:, :rho] @ Vt[:rho]
+        if rho < min(d1, d2):
+            U0, V0 = U[:, rho:], Vt[rho:].T
+            A, _, Bt = np.linalg.svd(U0.T @ np.eye(d1, d2) @ V0, full_matrices=False)
+            W = W + (U0 @ A) @ (Bt @ V0.T)
+    return W, s
 
 
 def _one_blas_thread(func):

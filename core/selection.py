@@ -26,6 +26,7 @@ import numpy as np
 from .errors import ConfigError
 from .induction import induce_dictionary
 from .mapping import NEEDS_SPACES, Mapping
+from .normalize import grid_unit_rows
 from .similarity import DEFAULT_BATCH, mean_topk_similarity
 
 CRITERIA = ("auto", "identical", "mean_csls", "combined")
@@ -84,11 +85,8 @@ class Selection:
 
 
 def _unit(M: np.ndarray) -> np.ndarray:
-    M = np.array(M, dtype=np.float32, copy=True)
-    n = np.sqrt(np.einsum("ij,ij->i", M, M))
-    n[n < 1e-12] = 1.0
-    M /= n[:, None]
-    return M
+    # on the grid: the similarities that decide a retrieval are exact on every machine
+    return grid_unit_rows(M)
 
 
 def mean_csls_criterion(Xm, Zm, k: int = 10, batch_size: int = DEFAULT_BATCH) -> float:

@@ -22,6 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .errors import ConfigError
+from .normalize import grid_unit_rows, normalize
 
 DEFAULT_BATCH = 1024
 _BLOCK = 16
@@ -386,7 +387,6 @@ def sorted_similarity_profile(X, rows: Sequence[int] | np.ndarray | None = None,
 
 
 def _normalize_unit_center_unit(M: np.ndarray) -> np.ndarray:
-    from .normalize import normalize
     return normalize(M, ("unit", "center", "unit"))
 
 
@@ -413,11 +413,11 @@ def second_order_signatures(X, n: int = 4000) -> np.ndarray:
         raise ConfigError(f"second-order signatures need n >= 2 words (got {n})")
     n = min(n, len(X))
     U, s, _ = np.linalg.svd(X[:n].astype(np.float64), full_matrices=False)
-    U = U.astype(np.float32)
-    M = (U * s.astype(np.float32)) @ U.T
+    # float64 product and grid rows: the seed's CSLS between signatures is exact on every machine
+    M = (U * s) @ U.T
     M.sort(axis=1)
-    M = np.ascontiguousarray(M[:, ::-1])
-    return _normalize_unit_center_unit(M)
+    M = np.ascontiguousarray(M[:, ::-1], dtype=np.float32)
+    return grid_unit_rows(_normalize_unit_center_unit(M))
 
 
 def _resample(p: np.ndarray, m: int) -> np.ndarray:
