@@ -123,8 +123,8 @@ def rows() -> list[Row]:
     r.append(Row("bli", "en-fr/unsupervised", ("en-fr", "unsupervised"), align("en", "fr", "unsupervised"),
                  test_of("en-fr"), stochastic=True))
     # --- the same-algorithm family --------------------------------------------------------------------------
-    # (doc_en-doc_it and doc_de-doc_fr are left out to keep the whole run near 30 minutes)
-    for pair in ("doc_en-doc_fr", "doc_en-doc_de"):
+    # (the other three doc pairs are left out to keep the whole run near 30 minutes on an idle machine)
+    for pair in ("doc_en-doc_fr",):
         s, t = pair.split("-")
         r.append(Row("families", f"{pair}/dictionary", (pair, "dictionary, no self-learning"),
                      align(s, t, "dictionary", "--no-self-learning"), test_of(pair)))
@@ -139,8 +139,9 @@ def rows() -> list[Row]:
         r.append(Row("selection", f"en-fr/{init}/own", ("en-fr", init, "seed's own mapping"),
                      align("en", "fr", init, own), test_of("en-fr"), stochastic=stochastic,
                      same_as="en-fr/dictionary" if init == "dictionary" else None))
-        r.append(Row("selection", f"en-fr/{init}/last", ("en-fr", init, "last iteration (`--no-select`)"),
-                     align("en", "fr", init, "--no-select"), test_of("en-fr"), stochastic=stochastic))
+        if init == "dictionary":  # (the identical-strings seed's --no-select runs are left out: time)
+            r.append(Row("selection", f"en-fr/{init}/last", ("en-fr", init, "last iteration (`--no-select`)"),
+                         align("en", "fr", init, "--no-select"), test_of("en-fr"), stochastic=stochastic))
         r.append(Row("selection", f"en-fr/{init}/kept", ("en-fr", init, "kept by the gold-free selection (default)"),
                      align("en", "fr", init), test_of("en-fr"), stochastic=stochastic, same_as=kept))
     # --- final mappings fitted on the training dictionary ---------------------------------------------------
