@@ -163,10 +163,10 @@ def rows() -> list[Row]:
         kinds = ("supervised", "unsupervised") if pair == "en-fr50" else ("supervised",)
         for kind in kinds:
             vm, stochastic = f"vecmap:{pair}/{kind}", kind != "supervised"
-            settings = RECIPES[kind].replace(" {TRAIN}", "")
+            settings = f"VecMap `{RECIPES[kind].replace(' {TRAIN}', '')}`"
             if kind == "unsupervised":
-                settings = "capped by its own options: " + settings.replace("--unsupervised ", "--unsupervised, ")
-            r.append(Row("vecmap", vm, (pair, kind, f"VecMap `{settings}`"),
+                settings += " (capped by its own options)"
+            r.append(Row("vecmap", vm, (pair, kind, settings),
                          vecmap_command(a, b, kind, train_of(dic)), test_of(dic), prep=prep, program="VecMap",
                          stochastic=stochastic, slow=kind == "unsupervised"))
             if kind == "supervised":
