@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from bench.quality import split_dev
 from core.cli import INIT_PRESETS
 from core.induction import induce_dictionary
 from core.io import Embeddings, load_bundled_dictionary, load_embeddings, pairs_to_indices
@@ -87,11 +88,13 @@ def step_phases(sl: SelfLearning, repeat: int):
 def convergence(src, tgt, pair, strategies, max_iter, test=None, train=None):
     out = {}
     from core.seeds import build_seed
-    test = test if test is not None else load_bundled_dictionary(pair, "test")
+    # a dev split of the training dictionary (the test splits are read by bench.results only)
+    dev_train, dev = split_dev(load_bundled_dictionary(pair, "train"))
+    test = test if test is not None else dev
     for strategy in strategies:
         kw = {}
         if strategy == "dictionary":
-            kw["pairs"] = train if train is not None else load_bundled_dictionary(pair, "train")
+            kw["pairs"] = train if train is not None else dev_train
         try:
             t0 = time.perf_counter()
             cfg = AlignConfig.preset(INIT_PRESETS[strategy], max_iter=max_iter)
@@ -141,7 +144,7 @@ def big_run(n: int, pair: str):
     t_align = time.perf_counter() - t0
     from core.evaluate import evaluate_bli
     t0 = time.perf_counter()
-    bli = evaluate_bli(Xm, Zm, load_bundled_dictionary(pair, "test"), retrieval="nn")
+    bli = evaluate_bli(Xm, Zm, split_dev(load_bundled_dictionary(pair, "train"))[1], retrieval="nn")
     t_eval = time.perf_counter() - t0
     # the jittered copies "w#i" are near-duplicates of "w": count them as "w" (P@1 of the base word)
     base_p1 = float(np.mean([w.predictions[0].split("#")[0] in w.gold for w in bli.per_word]))

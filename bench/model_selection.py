@@ -4,16 +4,14 @@ For each pair and seed: self-learning with the init's preset, then :func:`core.s
 scores every candidate (the seed's own mapping, every iteration, each as the loop's mapping and as the
 final multi-step mapping of its dictionary) without gold. The gold dictionary is used only to report:
 
-* ``--split dev`` (choosing the criterion): the dictionary seed is the training dictionary minus a dev
-  split of 20% of its source words (``bench.quality.split_dev``); P@1 on that dev split, for every
-  criterion, next to the best candidate (oracle).
-* ``--split test`` (reporting): the full training dictionary as seed, P@1 on the bundled test split,
-  with the default criterion only.
+The dictionary seed is the training dictionary minus a dev split of 20% of its source words
+(``bench.quality.split_dev``); P@1 on that dev split, for every criterion, next to the best candidate
+(oracle). The test splits are read by ``bench.results`` only (its ``selection`` table).
 
 Pairs: ``en-fr`` (50-d English vs 300-d French), ``en-fr50`` (French reduced to 50-d by PCA, as
 VecMap needs equal dimensions), ``fi-fr``. CSLS P@1 of the final mapping throughout.
 
-    python -m bench.model_selection [--split dev|test] [--pairs en-fr en-fr50 fi-fr] [--seeds dictionary identical]
+    python -m bench.model_selection [--pairs en-fr en-fr50 fi-fr] [--seeds dictionary identical]
 """
 
 from __future__ import annotations
@@ -56,10 +54,7 @@ def p1(run, mapping, pairs) -> float:
 def one(pair: str, seed_name: str, split: str) -> None:
     src, tgt, dict_pair = spaces(pair)
     train = load_bundled_dictionary(dict_pair, "train")
-    if split == "dev":
-        train, gold = split_dev(train)
-    else:
-        gold = load_bundled_dictionary(dict_pair, "test")
+    train, gold = split_dev(train)
     cfg = AlignConfig.preset(PRESETS[seed_name], max_iter=100)
     t0 = time.perf_counter()
     kw = {"pairs": train} if seed_name == "dictionary" else {}
@@ -97,7 +92,7 @@ def one(pair: str, seed_name: str, split: str) -> None:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=("dev", "test"), default="test")
+    ap.add_argument("--split", choices=("dev",), default="dev")
     ap.add_argument("--pairs", nargs="+", default=["en-fr", "en-fr50", "fi-fr"])
     ap.add_argument("--seeds", nargs="+", default=["dictionary", "identical"])
     args = ap.parse_args(argv)

@@ -1,7 +1,7 @@
-"""P@1 of the supervised modes on the bundled pairs (train/test splits), plus a held-out dev split
-carved from the training dictionary (the numbers used to choose defaults).
+"""P@1 of the supervised modes on the bundled pairs, on a dev split carved from the training dictionary
+(the numbers used to choose defaults; the test splits are read by ``bench.results`` only).
 
-    python -m bench.quality [--pairs en-fr fi-fr] [--sl-iter 30] [--dev]
+    python -m bench.quality [--pairs en-fr fi-fr] [--sl-iter 30]
 """
 
 from __future__ import annotations
@@ -27,13 +27,10 @@ def p1(sl, pairs, mapping):
     return {r: round(100 * sl.evaluate(pairs, mapping, r).p_at_1, 1) for r in ("nn", "csls")}
 
 
-def run(pair, dev=False, sl_iter=30, configs=None):
+def run(pair, dev=True, sl_iter=30, configs=None):
     s, t = pair.split("-")
     src, tgt = load_embeddings(s), load_embeddings(t)
-    train = load_bundled_dictionary(pair, "train")
-    test = load_bundled_dictionary(pair, "test")
-    if dev:
-        train, test = split_dev(train)
+    train, test = split_dev(load_bundled_dictionary(pair, "train"))  # "test" here is the dev split
     seed = pairs_to_indices(train, src, tgt)
     rows = []
     for name, cfg in (configs or {"default": AlignConfig(stochastic_initial=1.0, max_iter=sl_iter)}).items():
@@ -59,7 +56,6 @@ def run(pair, dev=False, sl_iter=30, configs=None):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", nargs="+", default=["en-fr", "fi-fr"])
-    ap.add_argument("--dev", action="store_true", help="evaluate on a dev split of the training dictionary")
     ap.add_argument("--sl-iter", type=int, default=30)
     ap.add_argument("--configs", nargs="+", default=["vecmap", "supervised"],
                     help="vecmap: VecMap's settings from a seed dictionary; supervised: the tuned preset")
@@ -67,7 +63,7 @@ def main(argv=None):
     known = {"vecmap": AlignConfig(stochastic_initial=1.0, max_iter=args.sl_iter),
              "supervised": AlignConfig.preset("supervised", max_iter=args.sl_iter)}
     for pair in args.pairs:
-        run(pair, dev=args.dev, sl_iter=args.sl_iter, configs={k: known[k] for k in args.configs})
+        run(pair, sl_iter=args.sl_iter, configs={k: known[k] for k in args.configs})
 
 
 if __name__ == "__main__":

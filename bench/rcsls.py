@@ -1,8 +1,8 @@
 """RCSLS (Joulin et al. 2018) against Procrustes and multi-step on the bundled pairs, from the training
-dictionary: CSLS P@1 on the test split (``--split test``) or on a dev split carved from the training
-dictionary (``--split dev``, for choosing lr / epochs / neighbourhood).
+dictionary: CSLS P@1 on a dev split carved from the training dictionary (for choosing lr / epochs /
+neighbourhood). The test splits are read by ``bench.results`` only (its ``rcsls`` table).
 
-    python -m bench.rcsls [--split dev|test] [--pairs en-fr fi-fr] [--lr 1.0] [--epochs 20] [--n-neighbours 20000]
+    python -m bench.rcsls [--pairs en-fr fi-fr] [--lr 1.0] [--epochs 20] [--n-neighbours 20000]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from core.selflearning import AlignConfig, SelfLearning
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=("dev", "test"), default="test")
+    ap.add_argument("--split", choices=("dev",), default="dev")
     ap.add_argument("--pairs", nargs="+", default=["en-fr", "fi-fr"])
     ap.add_argument("--lr", type=float, nargs="+", default=[1.0])
     ap.add_argument("--epochs", type=int, nargs="+", default=[20])
@@ -31,10 +31,7 @@ def main(argv=None):
     for pair in args.pairs:
         src, tgt, dict_pair = spaces(pair)
         train = load_bundled_dictionary(dict_pair, "train")
-        if args.split == "dev":
-            train, gold = split_dev(train)
-        else:
-            gold = load_bundled_dictionary(dict_pair, "test")
+        train, gold = split_dev(train)
         seed = pairs_to_indices(train, src, tgt)
         sl = SelfLearning(src, tgt, seed, AlignConfig())
         Xd, Zd = sl.src.vectors[seed[:, 0]], sl.tgt.vectors[seed[:, 1]]

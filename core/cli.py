@@ -263,9 +263,9 @@ def _align_into(args, out: Path) -> float:
         overrides["cutoff"] = args.cutoff  # asked for explicitly: an impossible cutoff is an error
     if args.mapping:
         overrides["final_mapping"] = args.mapping
-    if args.self_learning and "max_iter" not in overrides:
-        # the supervised preset fits on the dictionary only; --self-learning restores the loop's limit
-        overrides["max_iter"] = AlignConfig.max_iter
+    if args.no_self_learning and "max_iter" not in overrides:
+        # VecMap's supervised mode: the final mapping fitted on the seed dictionary alone
+        overrides["max_iter"] = 0
     config = AlignConfig.preset(INIT_PRESETS[args.init], **overrides)
     largest = max(len(src), len(tgt))
     if args.cutoff is None and config.cutoff > largest:
@@ -507,8 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="final mapping fitted on the kept dictionary (preset: multistep; rcsls = Joulin et al. "
                         "2018's relaxed CSLS, slower)")
     p.add_argument("--self-learning", action="store_true",
-                   help="with --init dictionary: self-learn from the dictionary (default: VecMap's supervised "
-                        "mode, the multi-step mapping fitted on the dictionary alone)")
+                   help="self-learn from the seed (the default for every init; kept for older command lines)")
+    p.add_argument("--no-self-learning", action="store_true",
+                   help="no self-learning: the final mapping fitted on the seed alone (with --init dictionary: "
+                        "VecMap's supervised mode)")
     p.add_argument("--no-select", action="store_true",
                    help="keep the last iteration's mapping instead of the best one by the gold-free criterion "
                         "(identical strings held out from the seed + MUSE's mean CSLS cosine)")

@@ -164,16 +164,13 @@ class AlignConfig:
 
         ``"unsupervised"``: VecMap's unsupervised mode (stochastic induction from keep probability 0.1,
         cutoff 20000, CSLS union, multi-step final mapping) -- the defaults.
-        ``"supervised"``: VecMap's supervised mode: the final (multi-step) mapping fitted on the seed
-        dictionary, no self-learning (``max_iter=0``). With ``max_iter > 0`` (``clwe align
-        --self-learning``) it self-learns deterministically among the 5,000 most frequent words, keeping
-        the seed pairs in every dictionary, and gold-free model selection (:mod:`core.selection`) keeps the
-        seed's own mapping unless an iteration scores better. Why no self-learning by default: on a dev
-        split of the en-fr training dictionary self-learning looked like a gain (CSLS P@1 45.3 against
-        41.6 for the dictionary alone), but it did not carry over: on the bundled test splits (final
-        mapping, dictionary alone / after self-learning) en-fr 42.4 / 42.8, fi-fr 56.5 / 56.5, en-fr with
-        French reduced to 50-d 37.0 / 34.3; on the held-out dictionaries of issue 10 (not bundled) en-fr
-        49.2 / 46.1, fi-fr 38.2 / 34.6 (``bench/model_selection.py``).
+        ``"supervised"``: a full seed dictionary: deterministic self-learning (keep probability 1) among
+        the 5,000 most frequent words, keeping the seed pairs in every dictionary, then gold-free model
+        selection (:mod:`core.selection`), which keeps the seed's own mapping unless an iteration scores
+        better. ``max_iter=0`` (``clwe align --no-self-learning``) is VecMap's supervised mode, the final
+        (multi-step) mapping fitted on the dictionary alone. Self-learning is on because the dev splits
+        say so (``bench/tuning.md``, CSLS P@1 off / on: en-fr 41.6 / 45.3, fi-fr 55.7 / 55.0,
+        doc_en-doc_fr 17.5 / 36.4, doc_en-doc_de 9.7 / 21.5).
         ``"weak"``: a weak seed (25 random pairs, identical strings, numerals): the unsupervised mode with
         only the 10,000 most frequent words taking part. Chosen on dev splits of the training
         dictionaries (``bench/tune_weak_seeds.py``; CSLS P@1, cutoff 20k / 10k / 5k): fi-fr random
@@ -181,10 +178,12 @@ class AlignConfig:
         en-fr identical 37.0 / 38.1 / 37.0 -- 10k wins or ties everywhere, 5k fails on en-fr random,
         and 10k runs 2-3x faster than 20k.
         """
-        presets = {"unsupervised": dict(cutoff=4000, stochastic_interval=50, threshold=1e-6, max_iter=300,
-                                        takeoff_agreement=SHARED_ALIGNED),
-                   "weak": dict(cutoff=10000),
-                   "supervised": dict(stochastic_initial=1.0, keep_seed=True, cutoff=5000, max_iter=0)}
+        # every value below was chosen on dev splits of the training dictionaries: bench/tuning.md
+        presets = {"unsupervised": dict(cutoff=4000,  # search vocabulary: bench/tuning.md#search-vocabulary
+                                        stochastic_interval=50, threshold=1e-6, max_iter=300,  # VecMap's schedule
+                                        takeoff_agreement=SHARED_ALIGNED),  # bench/tuning.md#take-off-level
+                   "weak": dict(cutoff=10000),  # bench/tuning.md#weak-seeds (bench/tune_weak_seeds.py)
+                   "supervised": dict(stochastic_initial=1.0, keep_seed=True, cutoff=5000)}  # tuning.md#supervised
         if name not in presets:
             raise ConfigError(f"unknown preset '{name}'; use one of {', '.join(presets)}")
         return cls(**{**presets[name], **changes})

@@ -87,19 +87,19 @@ def test_align_writes_every_output(synthetic_files, tmp_path, capsys):
 
 
 def test_align_supervised_fits_the_dictionary_only(synthetic_files, tmp_path, capsys):
-    """--init dictionary is VecMap's supervised mode (no self-learning); --mapping picks the final mapping."""
+    """--init dictionary --no-self-learning is VecMap's supervised mode; --mapping picks the final mapping."""
     f = synthetic_files
     out = tmp_path / "sup"
     assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "dictionary",
                  "--dictionary", str(f / "gold.txt"), "--eval-dictionary", str(f / "gold.txt"),
-                 "--mapping", "rcsls", "--out", str(out)]) == 0
+                 "--no-self-learning", "--mapping", "rcsls", "--out", str(out)]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["iterations"] == 0 and config["config"]["final_mapping"] == "rcsls"
     assert config["selection"]["method"] == "rcsls" and "no self-learning" in config["selection"]["reason"]
     assert config["final_bli"]["csls"]["p_at_1"] > 0.95
     out2 = tmp_path / "sup-sl"
     assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "dictionary",
-                 "--dictionary", str(f / "gold.txt"), "--no-eval", "--self-learning", "--max-iter", "2",
+                 "--dictionary", str(f / "gold.txt"), "--no-eval", "--max-iter", "2",
                  "--no-select", "--out", str(out2)]) == 0
     config = json.loads((out2 / "config.json").read_text())
     assert config["iterations"] == 2 and config["selection"]["reason"].startswith("--no-select")

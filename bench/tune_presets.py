@@ -1,0 +1,175 @@
+"""Choose the preset values of ``AlignConfig.preset`` on dev splits carved from the training dictionaries.
+
+The test splits are never read here (``bench.results`` alone reads them). Every experiment scores the mapping
+``clwe align`` would keep (gold-free model selection after self-learning) by CSLS P@1 on the dev split
+(``bench.quality.split_dev``: a seeded 20% of the training dictionary's source words, with all their
+translations). A supervised run is seeded with the rest of the training dictionary; an unsupervised run
+uses no dictionary at all, so the dev split is simply a held-out part of the training dictionary.
+
+Experiments (``--experiments``):
+
+* ``self_learning``: supervised preset without self-learning (VecMap's supervised mode, ``max_iter=0``)
+  against ``--self-learning`` (deterministic self-learning among 5,000 words, seed pairs kept, selection).
+* ``supervised_settings``: the self-learning preset's other values (keep the seed pairs, 5,000 words,
+  deterministic induction), one changed at a time; the preset itself is the ``self_learning`` "on" run.
+* ``takeoff``: the identical-strings agreement at which the unsupervised search switches to the fast finish.
+* ``search_vocab``: the unsupervised preset's cutoff (VecMap's seed vocabulary 4,000, or 10,000).
+* ``principal_axes``: spaces of different dimension (en vs fr): search on the larger space's principal axes
+  (``core.selflearning.common_dimension_search``) against rectangular Procrustes throughout.
+
+Each line printed is one run; ``--jsonl FILE`` appends the same records, and ``--render FILE bench/tuning.md``
+fills the tables of ``bench/tuning.md`` from them.
+
+    python -m bench.tune_presets [--experiments self_learning takeoff ...] [--pairs ...] [--jsonl FILE]
+    python -m bench.tune_presets --render bench/tuning_runs.jsonl bench/tuning.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from bench.quality import split_dev
+from core.io import load_bundled_dictionary, load_embeddings
+from core.normalize import normalize
+from core.seeds import build_seed
+from core.selflearning import AlignConfig, SelfLearning, unsupervised_start
+
+
+def dev_p1(run: SelfLearning, dev) -> dict:
+    """CSLS and NN P@1 (%) of the kept mapping on the dev split."""
+    return {r: round(100 * run.evaluate(dev, run.final, r).p_at_1, 2) for r in ("csls", "nn")}
+
+
+def kept(run: SelfLearning) -> None:
+    """What ``clwe align`` keeps: the selected mapping after self-learning, else the final mapping."""
+    if run.current.iteration == 0:
+        run.finalize()
+    else:
+        run.select()
+
+
+def supervised(pair: str, self_learning: bool, seed: int = 0, experiment: str = "self_learning", value=None,
+               **changes) -> dict:
+    s, t = pair.split("-")
+    src, tgt = load_embeddings(s), load_embeddings(t)
+    train, dev = split_dev(load_bundled_dictionary(pair, "train"))
+    changes = {"max_iter": AlignConfig.max_iter if self_learning else 0, **changes}
+    cfg = AlignConfig.preset("supervised", random_state=seed, **changes)
+    cfg = replace(cfg, cutoff=min(cfg.cutoff, max(len(src), len(tgt))))
+    t0 = time.perf_counter()
+    sd = build_seed("dictionary", src.with_vectors(normalize(src.vectors, cfg.normalize)),
+                    tgt.with_vectors(normalize(tgt.vectors, cfg.normalize)), pairs=train)
+    run = SelfLearning(src, tgt, sd.pairs, cfg)
+    last = run.run_until_converged()
+    kept(run)
+    return {"experiment": experiment, "pair": pair,
+            "value": value if value is not None else ("on" if self_learning else "off"),
+            "seed": seed, "iterations": last.iteration, "dev": dev_p1(run, dev),
+            "n_dev_words": len({w for w, _ in dev}), "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def unsupervised(pair: str, experiment: str, value, seed: int = 0, **changes) -> dict:
+    s, t = pair.split("-")
+    src, tgt = load_embeddings(s), load_embeddings(t)
+    _, dev = split_dev(load_bundled_dictionary(pair, "train"))
+    rectangular = changes.pop("rectangular", False)
+    cfg = AlignConfig.preset("unsupervised", random_state=seed, **changes)
+    cfg = replace(cfg, cutoff=min(cfg.cutoff, max(len(src), len(tgt))))
+    t0 = time.perf_counter()
+    if rectangular:  # the second-order seed and the whole search on the spaces as they are
+        sd = build_seed("unsupervised", src.with_vectors(normalize(src.vectors, cfg.normalize)),
+                        tgt.with_vectors(normalize(tgt.vectors, cfg.normalize)))
+    else:
+        sd, cfg = unsupervised_start(src, tgt, cfg)
+    run = SelfLearning(src, tgt, sd.pairs, cfg)
+    last = run.run_until_converged()
+    kept(run)
+    return {"experiment": experiment, "pair": pair, "value": value, "seed": seed,
+            "search_iterations": sd.info.get("search_iterations") if sd.info else None,
+            "iterations": last.iteration, "collapse": bool(last.collapse), "dev": dev_p1(run, dev),
+            "n_dev_words": len({w for w, _ in dev}), "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def experiments(names, pairs_sup, pairs_unsup, seeds, max_iter, levels=(0.02, 0.05, 0.10), cutoffs=(10000,)):
+    cap = {"max_iter": max_iter} if max_iter else {}
+    for name in names:
+        if name == "self_learning":
+            for pair in pairs_sup:
+                for on in (False, True):
+                    yield lambda p=pair, o=on: supervised(p, o)
+        elif name == "supervised_settings":  # the self-learning preset's other values, one change at a time
+            for pair in pairs_sup:
+                for value, change in (("keep_seed=False", dict(keep_seed=False)), ("cutoff=20000", dict(cutoff=20000)),
+                                      ("stochastic_initial=0.1", dict(stochastic_initial=0.1))):
+                    yield lambda p=pair, v=value, c=change: supervised(p, True, 0, "supervised_settings", v, **c)
+        elif name == "takeoff":
+            for pair in pairs_unsup:
+                for level in levels:
+                    for seed in seeds:
+                        yield lambda p=pair, v=level, s=seed: unsupervised(p, "takeoff", v, s,
+                                                                           takeoff_agreement=v, **cap)
+        elif name == "search_vocab":
+            for pair in pairs_unsup:
+                for cutoff in cutoffs:  # 4,000 (the preset) is the takeoff experiment's 10% run
+                    for seed in seeds:
+                        yield lambda p=pair, c=cutoff, s=seed: unsupervised(p, "search_vocab", c, s, cutoff=c, **cap)
+        elif name == "principal_axes":
+            for rect in (True,):  # the principal-axes search (the preset) is the takeoff experiment's en-fr 10% run
+                for seed in seeds:
+                    yield lambda r=rect, s=seed: unsupervised("en-fr", "principal_axes",
+                                                              "rectangular" if r else "principal axes", s,
+                                                              rectangular=r, **cap)
+
+
+def render(runs: list, experiment: str) -> str:
+    """A markdown table of one experiment's runs (dev CSLS and NN P@1, iterations, seconds)."""
+    lines = ["| pair | value | seed | dev CSLS P@1 | dev NN P@1 | iterations | seconds |", "|---|---|---|---|---|---|---|"]
+    for r in runs:
+        if r["experiment"] != experiment:
+            continue
+        its = str(r["iterations"]) if not r.get("search_iterations") else f"{r['search_iterations']} + {r['iterations']}"
+        lines.append(f"| {r['pair']} | {r['value']} | {r['seed']} | {r['dev']['csls']:.1f} | {r['dev']['nn']:.1f} | "
+                     f"{its} | {r['seconds']:.0f} |")
+    return "\n".join(lines)
+
+
+def write_tables(jsonl: Path, md: Path) -> None:
+    """Fill the ``<!-- tuning:EXPERIMENT -->`` markers of ``md`` from the records in ``jsonl``."""
+    runs = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
+    text = md.read_text(encoding="utf-8")
+    text = re.sub(r"(<!-- tuning:(\w+) -->\n)(.*?)(<!-- /tuning:\2 -->)",
+                  lambda m: m.group(1) + render(runs, m.group(2)) + "\n" + m.group(4), text, flags=re.S)
+    md.write_text(text, encoding="utf-8")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--experiments", nargs="+", default=["self_learning", "takeoff", "search_vocab", "principal_axes"])
+    ap.add_argument("--pairs-supervised", nargs="+", default=["en-fr", "fi-fr", "doc_en-doc_fr", "doc_en-doc_de"])
+    ap.add_argument("--pairs-unsupervised", nargs="+", default=["doc_en-doc_de", "en-fr"])
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0])
+    ap.add_argument("--max-iter", type=int, default=None, help="cap every unsupervised run (say so in tuning.md)")
+    ap.add_argument("--levels", nargs="+", type=float, default=[0.02, 0.05, 0.10], help="take-off levels")
+    ap.add_argument("--cutoffs", nargs="+", type=int, default=[10000], help="search vocabularies besides 4,000")
+    ap.add_argument("--jsonl", help="append one JSON record per run to this file")
+    ap.add_argument("--render", nargs=2, metavar=("JSONL", "MD"), help="only fill the tables of MD from JSONL")
+    args = ap.parse_args(argv)
+    if args.render:
+        write_tables(Path(args.render[0]), Path(args.render[1]))
+        return
+    for job in experiments(args.experiments, args.pairs_supervised, args.pairs_unsupervised, args.seeds,
+                           args.max_iter, args.levels, args.cutoffs):
+        rec = job()
+        print(json.dumps(rec), flush=True)
+        if args.jsonl:
+            with open(args.jsonl, "a", encoding="utf-8") as f:
+                f.write(json.dumps(rec) + "\n")
+
+
+if __name__ == "__main__":
+    main()
