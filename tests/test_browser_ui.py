@@ -26,6 +26,9 @@ def test_projector_1280x720(server, tmp_path):  # noqa: F811
             page.goto(server + "/?present=1&vocab=5000&cutoff=5000")
             page.wait_for_selector(".js-plotly-plot", timeout=120_000)
             _wait_idle(page, 120_000)
+            # presenting mode folds the sidebar away (issue 17); the lecturer opens it with one click
+            page.get_by_test_id("stExpandSidebarButton").click()
+            page.get_by_role("button", name="Step ▶").wait_for(timeout=30_000)
             for name in PAGES:   # all in the sidebar, visible without scrolling
                 link = page.get_by_role("link", name=name, exact=True)
                 assert link.is_visible(), name
