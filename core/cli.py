@@ -170,11 +170,9 @@ def _file_record(source: str) -> dict:
     path = Path(source)
     if source in BUNDLED_SPACES or not path.is_file():
         return {"bundled": source}
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return {"path": str(path.resolve()), "sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return {"path": str(path.resolve()), "sha256": digest, "bytes": path.stat().st_size}
 
 
 def _history_line(rec) -> dict:
