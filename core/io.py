@@ -502,7 +502,9 @@ def _read_text(path: Path, max_vocab: int | None):
         if not tokens:
             continue
         if lineno == 1 and len(tokens) == 2:
-            if not _is_int(tokens[0]) and _is_float(tokens[1]):   # a word and one value: 1-d rows
+            # a word and one value: 1-d rows -- unless it reads as a mistyped header ('15OO 50')
+            typo = tokens[0][:1].isdigit() and _is_int(tokens[1])
+            if not _is_int(tokens[0]) and _is_float(tokens[1]) and not typo:
                 raise FileFormatError(path, 1, dimension_limit(1), "Use vectors of at least 2 dimensions "
                                       "(word embeddings have 25-1,024)")
             if not (_is_int(tokens[0]) and _is_int(tokens[1])):
