@@ -1,0 +1,537 @@
+"""Contrastive refinement of a linear mapping (Li, Liu, Vulić & Korhonen 2022, ACL, "Improving Word Translation
+via Two-Stage Contrastive Learning", stage C1), in NumPy.
+
+Starting from any mapping the engine has learned (supervised, semi-supervised, or the result of an unsupervised
+run), both linear maps ``Wx`` and ``Wz`` are refined by minibatch gradient steps (Adam, Kingma & Ba 2015, ICLR;
+or plain SGD with a clipped gradient norm, as C1) on an InfoNCE loss (van den Oord, Li & Vinyals 2018): each
+dictionary pair ``(x, z)`` is pulled together against ``n_negatives`` hard negative targets of ``x`` and hard
+negative sources of ``z``, its nearest *wrong* neighbours by CSLS (Conneau et al. 2018, ICLR) among the most
+frequent words. Training alternates with dictionary augmentation, C1's self-learning: before every round, the
+current mapping induces a CSLS dictionary among the ``cutoff`` most frequent words, and its ``n_augment``
+most confident pairs whose words the trusted seed does not cover join the positives.
+
+Model selection, without gold (``core.selection``): a share of the identically spelled words (one fold of
+:func:`core.selection.identical_folds`) is held out of everything the refinement trains on, and the
+refinement starts from the start mapping refitted without them; every round is scored by the CSLS share of
+those held-out words that find their twin (:func:`core.selection.identical_strings_criterion`), and so is the
+refitted start. A round is kept only when it scores strictly higher than the start; otherwise the start
+mapping itself is kept, so a refinement never ends below the mapping it started from by that criterion.
+Languages sharing too few identical strings are judged by MUSE's mean CSLS cosine instead.
+
+Nothing builds an ``n x n`` matrix: hard negatives and augmentation use the batched scans of
+:mod:`core.similarity` and :mod:`core.induction`, on unit rows rounded to the grid of
+:func:`core.normalize.grid_unit_rows` (so the chosen negatives and pairs are the same on every machine); the
+gradient is computed in float64 on the gathered rows of a minibatch. Every random draw comes from
+``numpy.random.default_rng([random_state, round])``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import ConfigError
+from .induction import induce_dictionary
+from .mapping import Mapping
+from .normalize import grid_unit_rows
+from .similarity import DEFAULT_BATCH, mean_topk_similarity, scan_topk
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class RefinementConfig:
+    """Settings of :func:`contrastive_refinement` (defaults chosen on dev splits, ``bench/tuning.md``).
+
+    Attributes
+    ----------
+    rounds : int
+        Self-learning rounds: augment the dictionary, then ``steps`` gradient steps (C1: 2 with 5k pairs, 3
+        with 1k).
+    steps : int
+        Minibatch gradient steps per round.
+    batch_size : int
+        Dictionary pairs per minibatch.
+    n_negatives : int
+        Hard negatives per side and pair (C1: 150 with 5k pairs, 60 with 1k, among 60,000 words).
+    negative_vocab : int
+        The most frequent words of each side that hard negatives are drawn from.
+    refresh : int
+        Hard negatives are searched again every ``refresh`` steps (C1: every step).
+    temperature : float
+        InfoNCE temperature; the logits are cosines divided by it (C1: 1).
+    optimizer : {"adam", "sgd"}
+    lr : float
+        Learning rate (Adam's step size, or SGD's rate).
+    clip : float
+        SGD only: the gradient is rescaled to at most this Frobenius norm (C1: 0.15).
+    n_augment : int
+        Induced pairs added per round (the most confident by CSLS score, C1's ``num_aug``).
+    cutoff : int
+        Most frequent words taking part in the augmentation's dictionary induction (C1: 20,000 / 60,000).
+    csls_k : int
+        CSLS neighbourhood.
+    random_state : int
+    """
+
+    rounds: int = 2
+    steps: int = 40
+    batch_size: int = 512
+    n_negatives: int = 32
+    negative_vocab: int = 5000
+    refresh: int = 10
+    temperature: float = 0.1
+    optimizer: str = "adam"
+    lr: float = 5e-4
+    clip: float = 0.15
+    n_augment: int = 3000
+    cutoff: int = 5000
+    csls_k: int = 10
+    random_state: int = 0
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer '{self.optimizer}'; use one of {', '.join(OPTIMIZERS)}")
+        for name in ("rounds", "steps", "n_augment"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be zero or positive, got {getattr(self, name)}")
+        for name in ("batch_size", "n_negatives", "negative_vocab", "refresh", "cutoff", "csls_k"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.temperature > 0 or not self.lr > 0 or not self.clip > 0:
+            raise ConfigError("temperature, lr and clip must be positive")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class RefinementRound:
+    """One round of :func:`contrastive_refinement`: the dictionary it trained on and the mapping it ended with.
+
+    Round 0 is the start mapping (as refitted without the held-out words). ``losses`` holds the minibatch loss
+    of every step; ``score`` the gold-free criterion of ``mapping``; ``seconds`` per phase ("augment",
+    "negatives", "steps", "score").
+    """
+
+    round: int
+    mapping: Mapping
+    n_pairs: int
+    n_augmented: int
+    losses: tuple = ()
+    score: float = float("nan")
+    seconds: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        first = self.losses[0] if self.losses else None
+        last = self.losses[-1] if self.losses else None
+        return {"round": self.round, "pairs": self.n_pairs, "augmented": self.n_augmented,
+                "loss_first": first, "loss_last": last, "score": None if np.isnan(self.score) else self.score,
+                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
+
+
+@dataclass(eq=False)
+class Refinement:
+    """The outcome of :func:`contrastive_refinement`: every round, the kept mapping and why."""
+
+    start: Mapping
+    rounds: list
+    kept_round: int
+    criterion: str
+    reason: str
+    config: RefinementConfig
+    seconds: float = 0.0
+
+    @property
+    def mapping(self) -> Mapping:
+        """The kept mapping: the start mapping itself when no round beat it."""
+        return self.start if self.kept_round == 0 else self.rounds[self.kept_round].mapping
+
+    def as_dict(self) -> dict:
+        return {"method": "contrastive (Li et al. 2022, C1)", "kept_round": self.kept_round,
+                "criterion": self.criterion, "reason": self.reason, "seconds": round(self.seconds, 3),
+                "config": self.config.to_dict(), "rounds": [r.as_dict() for r in self.rounds]}
+
+
+# ------------------------------------------------------------------------------------------------ the loss
+
+
+def _unit64(M: np.ndarray):
+    n = np.sqrt(np.einsum("...j,...j->...", M, M))
+    n = np.where(n < 1e-12, 1.0, n)
+    return M / n[..., None], n
+
+
+def _back_unit(g: np.ndarray, u: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Gradient through ``u = a / |a|``: ``(g - (u.g) u) / |a|``."""
+    return (g - np.einsum("...j,...j->...", u, g)[..., None] * u) / n[..., None]
+
+
+def info_nce_loss(Wx, Wz, A, B, An, Bn, temperature: float = 0.1, gradient: bool = True):
+    """InfoNCE loss of C1 (Li et al. 2022, ACL, Eq. 1-2) for a minibatch of dictionary pairs, and its gradient.
+
+    For the pair ``(a_i, b_i)`` with mapped unit rows ``u_i = a_i Wx / |a_i Wx|`` and ``v_i = b_i Wz / |.|``,
+    the logits are the cosines divided by ``temperature`` of the positive ``u_i.v_i``, of ``u_i`` against
+    the hard negative targets ``Bn[i]`` and of the hard negative sources ``An[i]`` against ``v_i``:
+
+        L = 1/b sum_i [ -u_i.v_i / t + log( exp(u_i.v_i / t) + sum_n exp(u_i.v_n / t)
+                                                             + sum_m exp(u_m.v_i / t) ) ].
+
+    Parameters
+    ----------
+    Wx, Wz : array_like (d1, r), (d2, r)
+    A, B : array_like (b, d1), (b, d2)
+        Source and target rows of the pairs.
+    An, Bn : array_like (b, k, d1), (b, k, d2)
+        Hard negative source rows (for each target) and target rows (for each source).
+    temperature : float
+    gradient : bool
+
+    Returns
+    -------
+    loss : float
+    (gWx, gWz) : float64 arrays like ``Wx``, ``Wz`` (None when ``gradient`` is False)
+    """
+    Wx, Wz = np.asarray(Wx, np.float64), np.asarray(Wz, np.float64)
+    A, B = np.asarray(A, np.float64), np.asarray(B, np.float64)
+    An, Bn = np.asarray(An, np.float64), np.asarray(Bn, np.float64)
+    b, k = An.shape[0], An.shape[1]
+    u, nu = _unit64(A @ Wx)
+    v, nv = _unit64(B @ Wz)
+    un, nun = _unit64(An @ Wx)
+    vn, nvn = _unit64(Bn @ Wz)
+    pos = np.einsum("ij,ij->i", u, v)
+    logits = np.concatenate([pos[:, None], np.einsum("ij,ikj->ik", u, vn), np.einsum("ikj,ij->ik", un, v)],
+                            axis=1) / temperature
+    top = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - top)
+    total = e.sum(axis=1)
+    loss = float(np.mean(np.log(total) + top[:, 0] - logits[:, 0]))
+    if not gradient:
+        return loss, None
+    d = e / total[:, None]
+    d[:, 0] -= 1.0
+    d /= b * temperature
+    g_pos, g_tn, g_sn = d[:, 0], d[:, 1:k + 1], d[:, k + 1:]
+    gu = g_pos[:, None] * v + np.einsum("ik,ikj->ij", g_tn, vn)
+    gv = g_pos[:, None] * u + np.einsum("ik,ikj->ij", g_sn, un)
+    gvn = g_tn[:, :, None] * u[:, None, :]
+    gun = g_sn[:, :, None] * v[:, None, :]
+    r = Wx.shape[1]
+    gWx = A.T @ _back_unit(gu, u, nu) + An.reshape(b * k, -1).T @ _back_unit(gun, un, nun).reshape(b * k, r)
+    gWz = B.T @ _back_unit(gv, v, nv) + Bn.reshape(b * k, -1).T @ _back_unit(gvn, vn, nvn).reshape(b * k, r)
+    return loss, (gWx, gWz)
+
+
+# ------------------------------------------------------------------------------------------------ optimisers
+
+
+@dataclass
+class AdamState:
+    """Moments of Adam (Kingma & Ba 2015, ICLR) for the two maps, float64."""
+
+    m: list
+    v: list
+    t: int = 0
+
+
+def adam_step(params: list, grads: list, state: AdamState, lr: float, beta1: float = 0.9,
+              beta2: float = 0.999, eps: float = 1e-8) -> list:
+    """One Adam update of every array in ``params``; returns the new arrays (``state`` is updated)."""
+    state.t += 1
+    c1, c2 = 1 - beta1 ** state.t, 1 - beta2 ** state.t
+    out = []
+    for i, (p, g) in enumerate(zip(params, grads)):
+        state.m[i] = beta1 * state.m[i] + (1 - beta1) * g
+        state.v[i] = beta2 * state.v[i] + (1 - beta2) * g * g
+        out.append(p - lr * (state.m[i] / c1) / (np.sqrt(state.v[i] / c2) + eps))
+    return out
+
+
+def sgd_step(params: list, grads: list, lr: float, clip: float) -> list:
+    """One SGD update with the gradient rescaled to Frobenius norm at most ``clip`` (C1's recipe)."""
+    norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+    scale = min(1.0, clip / norm) if norm > 0 else 1.0
+    return [p - lr * scale * g for p, g in zip(params, grads)]
+
+
+# ------------------------------------------------------------------------------------------------ hard negatives
+
+
+def _mapped(X, W) -> np.ndarray:
+    return grid_unit_rows(np.asarray(X, np.float64) @ W)
+
+
+def hard_negatives(X, Z, Wx, Wz, pairs: np.ndarray, k: int, vocab: int, csls_k: int = 10,
+                   batch_size: int = DEFAULT_BATCH) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest wrong neighbours by CSLS of every pair's words (C1's hard negatives).
+
+    For the pair ``(s, t)``: the targets among the ``vocab`` most frequent whose CSLS score against the mapped
+    ``s`` is highest, leaving out every target that ``pairs`` gives ``s`` as a translation; and the same for
+    the sources of ``t``. Scans in row batches on grid unit rows (no ``n x n`` matrix).
+
+    Returns
+    -------
+    neg_tgt, neg_src : int64 (n_pairs, k)
+        Target rows (hard negatives of each source) and source rows (of each target).
+    """
+    ns, nt = min(vocab, len(X)), min(vocab, len(Z))
+    Xv, Zv = _mapped(X[:ns], Wx), _mapped(Z[:nt], Wz)
+    r_src = mean_topk_similarity(Xv, Zv, csls_k, batch_size)   # CSLS r-terms among the negative vocabularies
+    r_tgt = mean_topk_similarity(Zv, Xv, csls_k, batch_size)
+    U, V = _mapped(X[pairs[:, 0]], Wx), _mapped(Z[pairs[:, 1]], Wz)
+    keys = np.unique(pairs[:, 0] * len(Z) + pairs[:, 1])
+    neg_tgt = _wrong_neighbours(U, Zv, r_tgt, pairs[:, 0], k, keys, len(Z), src_side=True, batch=batch_size)
+    neg_src = _wrong_neighbours(V, Xv, r_src, pairs[:, 1], k, keys, len(Z), src_side=False, batch=batch_size)
+    return neg_tgt, neg_src
+
+
+def _wrong_neighbours(Q, C, r_c, words, k, keys, n_tgt, src_side, batch):
+    """Top-``k`` CSLS candidates in ``C`` of each query row that are not a dictionary pair of its word."""
+    extra = int(np.max(np.unique(words, return_counts=True)[1]))  # translations a word has in the dictionary
+    m = min(k + extra, len(C))
+    _, cand = scan_topk(Q, C, m, scale=2.0, col_offset=r_c, batch_size=batch)
+    key = words[:, None] * n_tgt + cand if src_side else cand * n_tgt + words[:, None]
+    gold = np.isin(key, keys)
+    order = np.argsort(gold, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(cand, order, axis=1)
+
+
+# ------------------------------------------------------------------------------------------------ rounds
+
+
+def augment(X, Z, Wx, Wz, seed: np.ndarray, exclude_src, exclude_tgt, n: int, cutoff: int, csls_k: int = 10,
+            batch_size: int = DEFAULT_BATCH) -> np.ndarray:
+    """C1's dictionary augmentation: the ``n`` most confident pairs of a CSLS union induction among the
+    ``cutoff`` most frequent words, leaving out words the seed covers and the excluded (held-out) words.
+
+    Returns
+    -------
+    int64 (m, 2), m <= n
+    """
+    if n == 0:
+        return np.zeros((0, 2), np.int64)
+    ns, nt = min(cutoff, len(X)), min(cutoff, len(Z))
+    D = induce_dictionary(_mapped(X[:ns], Wx), _mapped(Z[:nt], Wz), retrieval="csls", k=csls_k,
+                          direction="union", cutoff=0, batch_size=batch_size)
+    bad_src = np.union1d(seed[:, 0], np.asarray(exclude_src, np.int64))
+    bad_tgt = np.union1d(seed[:, 1], np.asarray(exclude_tgt, np.int64))
+    ok = ~(np.isin(D.src, bad_src) | np.isin(D.tgt, bad_tgt))
+    src, tgt, score = D.src[ok], D.tgt[ok], D.scores[ok]
+    pairs, first = np.unique(np.stack([src, tgt], axis=1), axis=0, return_index=True)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0], -score[first]))   # best score first, ties by index
+    return pairs[order[:n]]
+
+
+def train_round(X, Z, Wx, Wz, pairs: np.ndarray, config: RefinementConfig, rng: np.random.Generator,
+                opt: AdamState | None = None, callback=None):
+    """``config.steps`` minibatch steps on the InfoNCE loss of ``pairs``, hard negatives searched again every
+    ``config.refresh`` steps. Returns the new ``(Wx, Wz)``, the loss of every step and the seconds spent
+    searching negatives and stepping."""
+    cfg = config
+    losses, t_neg, t_step = [], 0.0, 0.0
+    order = rng.permutation(len(pairs))
+    pos = 0
+    if opt is None and cfg.optimizer == "adam":
+        opt = AdamState([np.zeros_like(Wx), np.zeros_like(Wz)], [np.zeros_like(Wx), np.zeros_like(Wz)])
+    for step in range(cfg.steps):
+        if step % cfg.refresh == 0:
+            t0 = time.perf_counter()
+            neg_tgt, neg_src = hard_negatives(X, Z, Wx, Wz, pairs, cfg.n_negatives, cfg.negative_vocab,
+                                              cfg.csls_k)
+            t_neg += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if pos + cfg.batch_size > len(order):
+            order, pos = rng.permutation(len(pairs)), 0
+        batch = order[pos:pos + cfg.batch_size]
+        pos += cfg.batch_size
+        p = pairs[batch]
+        loss, (gx, gz) = info_nce_loss(Wx, Wz, X[p[:, 0]], Z[p[:, 1]], X[neg_src[batch]], Z[neg_tgt[batch]],
+                                       cfg.temperature)
+        if cfg.optimizer == "adam":
+            Wx, Wz = adam_step([Wx, Wz], [gx, gz], opt, cfg.lr)
+        else:
+            Wx, Wz = sgd_step([Wx, Wz], [gx, gz], cfg.lr, cfg.clip)
+        losses.append(loss)
+        t_step += time.perf_counter() - t0
+        if callback is not None:
+            callback(step + 1, loss)
+    return Wx, Wz, losses, {"negatives": t_neg, "steps": t_step}
+
+
+def contrastive_refinement(X, Z, start: Mapping, seed_pairs, config: RefinementConfig | None = None,
+                           score=None, exclude_src=(), exclude_tgt=(), callback=None) -> Refinement:
+    """Refine a mapping contrastively, alternating with dictionary augmentation (Li et al. 2022, ACL, C1).
+
+    Parameters
+    ----------
+    X, Z : array_like (n_src, d1), (n_tgt, d2)
+        Normalised source and target spaces, frequency order.
+    start : Mapping
+        The mapping to start from (any method; both of its maps are refined).
+    seed_pairs : int array (k, 2)
+        Trusted dictionary pairs (source row, target row), positives in every round; may be empty (an
+        unsupervised start: the positives are the augmented pairs alone).
+    config : RefinementConfig
+    score : callable(Mapping) -> float, or None
+        Gold-free criterion of a mapping (higher is better), computed for the start and every round; the best
+        round is kept only when strictly better than the start. None: the last round is kept.
+    exclude_src, exclude_tgt : int arrays
+        Words never used as positives (the held-out words the criterion scores).
+    callback : callable(RefinementRound) or None
+        Called after the start and after every round.
+
+    Returns
+    -------
+    Refinement
+    """
+    cfg = config or RefinementConfig()
+    t_start = time.perf_counter()
+    X = np.ascontiguousarray(X, np.float32)
+    Z = np.ascontiguousarray(Z, np.float32)
+    seed = np.asarray(seed_pairs, np.int64).reshape(-1, 2)
+    if len(seed):
+        drop = np.isin(seed[:, 0], np.asarray(exclude_src, np.int64)) | np.isin(seed[:, 1],
+                                                                              np.asarray(exclude_tgt, np.int64))
+        seed = np.unique(seed[~drop], axis=0)
+    Wx, Wz = np.asarray(start.Wx, np.float64), np.asarray(start.Wz, np.float64)
+    t0 = time.perf_counter()
+    s0 = float(score(start)) if score is not None else float("nan")
+    first = RefinementRound(round=0, mapping=start, n_pairs=len(seed), n_augmented=0, score=s0,
+                            seconds={"score": time.perf_counter() - t0})
+    rounds = [first]
+    if callback is not None:
+        callback(first)
+    opt = None
+    for t in range(1, cfg.rounds + 1):
+        rng = np.random.default_rng([cfg.random_state, t])
+        t0 = time.perf_counter()
+        aug = augment(X, Z, Wx, Wz, seed, exclude_src, exclude_tgt, cfg.n_augment, cfg.cutoff, cfg.csls_k)
+        pairs = np.concatenate([seed, aug]) if len(aug) else seed
+        t_aug = time.perf_counter() - t0
+        if len(pairs) < 2:
+            raise ConfigError("the contrastive refinement found fewer than 2 dictionary pairs to train on")
+        if cfg.optimizer == "adam" and opt is None:
+            opt = AdamState([np.zeros_like(Wx), np.zeros_like(Wz)], [np.zeros_like(Wx), np.zeros_like(Wz)])
+        Wx, Wz, losses, secs = train_round(X, Z, Wx, Wz, pairs, cfg, rng, opt)
+        mapping = Mapping(Wx, Wz, "contrastive", {"round": t, "pairs": int(len(pairs))})
+        t0 = time.perf_counter()
+        s = float(score(mapping)) if score is not None else float("nan")
+        rec = RefinementRound(round=t, mapping=mapping, n_pairs=len(pairs), n_augmented=len(aug),
+                              losses=tuple(losses), score=s,
+                              seconds={"augment": t_aug, **secs, "score": time.perf_counter() - t0})
+        rounds.append(rec)
+        if callback is not None:
+            callback(rec)
+    kept, reason = _keep(rounds, score is not None)
+    return Refinement(start, rounds, kept, "given" if score is not None else "none", reason, cfg,
+                      time.perf_counter() - t_start)
+
+
+def _keep(rounds: list, scored: bool) -> tuple[int, str]:
+    """The round to keep: the best-scoring one if strictly better than the start (round 0), else the start."""
+    if not scored:
+        return len(rounds) - 1, "no criterion: the last round"
+    best = 0
+    for r in rounds[1:]:
+        if r.score > rounds[best].score:
+            best = r.round
+    if best == 0:
+        return 0, (f"kept the start mapping: no refinement round scored above it ({rounds[0].score:.4f}; rounds "
+                   + ", ".join(f"{r.score:.4f}" for r in rounds[1:]) + ")")
+    return best, f"kept round {best}: {rounds[best].score:.4f} against the start mapping's {rounds[0].score:.4f}"
+
+
+# ------------------------------------------------------------------------------------------------ the engine
+
+
+def _start_dictionary(run):
+    """The dictionary and method of the mapping a finished run keeps (selection, else its final mapping)."""
+    cfg = run.config
+    if run.selection is not None:
+        kept = run.selection.kept
+        rec = run.history[kept.iteration]
+        if kept.kind == "final":
+            return rec.src_idx, rec.tgt_idx, cfg.final_mapping, cfg.final_kwargs()
+        return rec.src_idx, rec.tgt_idx, cfg.mapping, {}
+    rec = run.current
+    return rec.src_idx, rec.tgt_idx, cfg.final_mapping, cfg.final_kwargs()
+
+
+def held_out_criterion(run, fold: np.ndarray | None, n_words: int | None = None):
+    """The gold-free score of a mapping used to judge a refinement of ``run``.
+
+    With a fold of identically spelled words (source row, target row): the share whose CSLS translation among
+    the ``n_words`` most frequent targets is their twin (:func:`core.selection.identical_strings_criterion`).
+    Without: MUSE's mean CSLS cosine (:func:`core.selection.mean_csls_criterion`) of the ``n_words`` most
+    frequent words.
+    """
+    from .selection import N_WORDS, identical_strings_criterion, mean_csls_criterion
+
+    cfg = run.config
+    n = n_words or N_WORDS
+    ns, nt = min(n, len(run.src)), min(n, len(run.tgt))
+
+    def score(mapping: Mapping) -> float:
+        Xm = mapping.transform_src(run.src.vectors[:ns], normalize=True)
+        Zm = mapping.transform_tgt(run.tgt.vectors[:nt], normalize=True)
+        if fold is None:
+            return mean_csls_criterion(Xm, Zm, k=cfg.csls_k, batch_size=cfg.batch_size)
+        r_tgt = mean_topk_similarity(Zm, Xm, cfg.csls_k, cfg.batch_size)
+        Xq = mapping.transform_src(run.src.vectors[fold[:, 0]], normalize=True)
+        return identical_strings_criterion(Xq, Zm, fold[:, 1], r_tgt=r_tgt, batch_size=cfg.batch_size)
+    return score
+
+
+def refine_run(run, config: RefinementConfig | None = None, trusted_seed: bool = True, callback=None) -> Refinement:
+    """Refine the mapping a finished :class:`core.selflearning.SelfLearning` run keeps (after
+    :meth:`~core.selflearning.SelfLearning.select` or :meth:`~core.selflearning.SelfLearning.finalize`), and
+    keep the refinement only where the gold-free criterion says it is better.
+
+    One fold of the identically spelled words (:func:`core.selection.identical_folds`, fold 0 of 5) is held
+    out: the start mapping is refitted on its own dictionary without those words, the refinement starts from
+    that refit and never trains on them, and both are scored on them (:func:`held_out_criterion`). When no
+    round beats the refitted start, the run's own (full) mapping is kept. With fewer than
+    ``core.selection.MIN_HELD_OUT`` shared strings nothing is held out and MUSE's criterion decides.
+
+    Parameters
+    ----------
+    run : core.selflearning.SelfLearning
+    config : RefinementConfig
+    trusted_seed : bool
+        The run's seed pairs are a real dictionary (``--init dictionary`` or ``random``): they are positives
+        in every round. Otherwise (identical strings, numerals, unsupervised) only augmented pairs are.
+    callback : callable(RefinementRound) or None
+
+    Returns
+    -------
+    Refinement
+        Its ``mapping`` is also set as ``run.final`` and the whole result as ``run.refinement``.
+    """
+    from .selection import MIN_HELD_OUT, identical_folds
+
+    if run.final is None:
+        run.finalize()
+    cfg = config or RefinementConfig()
+    src_idx, tgt_idx, method, kw = _start_dictionary(run)
+    src_idx, tgt_idx = np.asarray(src_idx), np.asarray(tgt_idx)
+    folds = identical_folds(run)
+    fold = folds[0] if sum(len(f) for f in folds) >= MIN_HELD_OUT and len(folds[0]) else None
+    start = run.final
+    if fold is not None:
+        keep = ~(np.isin(src_idx, fold[:, 0]) | np.isin(tgt_idx, fold[:, 1]))
+        start = run._fit(method, src_idx[keep], tgt_idx[keep], **kw)
+    seed = run.seed_pairs if trusted_seed else np.zeros((0, 2), np.int64)
+    result = contrastive_refinement(run.src.vectors, run.tgt.vectors, start, seed, cfg,
+                                    score=held_out_criterion(run, fold),
+                                    exclude_src=() if fold is None else fold[:, 0],
+                                    exclude_tgt=() if fold is None else fold[:, 1], callback=callback)
+    result.criterion = ("identical strings held out (fold of %d words)" % len(fold) if fold is not None
+                        else "mean CSLS cosine (MUSE)")
+    if result.kept_round == 0:
+        result.start = run.final          # the run's own mapping, not the refit without the held-out words
+    run.final = result.mapping
+    run.refinement = result
+    return result
