@@ -150,7 +150,9 @@ class Refinement:
         return self.start if self.kept_round == 0 else self.rounds[self.kept_round].mapping
 
     def as_dict(self) -> dict:
-        return {"method": "contrastive (Li et al. 2022, C1)", "kept_round": self.kept_round,
+        method = ("contrastive (Li et al. 2022, C1)" if isinstance(self.config, RefinementConfig)
+                  else "classifier (Karan et al. 2020)")
+        return {"method": method, "kept_round": self.kept_round,
                 "criterion": self.criterion, "reason": self.reason, "seconds": round(self.seconds, 3),
                 "config": self.config.to_dict(), "rounds": [r.as_dict() for r in self.rounds]}
 
@@ -535,3 +537,205 @@ def refine_run(run, config: RefinementConfig | None = None, trusted_seed: bool =
     run.final = result.mapping
     run.refinement = result
     return result
+
+
+# ------------------------------------------------------------------------------------------------ classification
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """Settings of :func:`classifier_refinement` (Karan, Vulić, Korhonen & Glavaš 2020).
+
+    Attributes
+    ----------
+    rounds : int
+        Classify, add the accepted pairs, refit the mapping.
+    candidates : int
+        CSLS candidates per source word (the pool classified, and the negatives of the seed words).
+    cutoff : int
+        Most frequent source and target words whose candidates are classified.
+    threshold : float
+        A candidate is accepted when its probability reaches it (the best candidate of its source word only).
+    ridge : float
+        L2 penalty of the logistic regression (standardised features).
+    csls_k : int
+    """
+
+    rounds: int = 2
+    candidates: int = 5
+    cutoff: int = 5000
+    threshold: float = 0.5
+    ridge: float = 1.0
+    csls_k: int = 10
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions) between two strings."""
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _bigrams(w: str) -> set:
+    w = f"<{w}>"
+    return {w[i:i + 2] for i in range(len(w) - 1)}
+
+
+def pair_features(src_words, tgt_words, s, t, Xm, Zm, r_src, r_tgt, rank, mutual) -> np.ndarray:
+    """ClassyMap-style features of candidate pairs (Karan et al. 2020): cosine and CSLS in the mapped space,
+    the candidate's CSLS rank, mutual best match, log frequency ranks and their gap, normalised edit distance
+    and character-bigram Dice overlap. float64 (n, 9)."""
+    cos = np.einsum("ij,ij->i", Xm[s].astype(np.float64), Zm[t].astype(np.float64))
+    ls, lt = np.log1p(s), np.log1p(t)
+    edit = np.array([levenshtein(src_words[a], tgt_words[b]) / max(len(src_words[a]), len(tgt_words[b]), 1)
+                     for a, b in zip(s, t)])
+    dice = np.array([2 * len(_bigrams(src_words[a]) & _bigrams(tgt_words[b]))
+                     / (len(_bigrams(src_words[a])) + len(_bigrams(tgt_words[b]))) for a, b in zip(s, t)])
+    return np.stack([cos, 2 * cos - r_src[s] - r_tgt[t], np.log1p(rank), mutual.astype(np.float64),
+                     ls, lt, np.abs(ls - lt), edit, dice], axis=1)
+
+
+def fit_logistic(F: np.ndarray, y: np.ndarray, ridge: float = 1.0, iterations: int = 25):
+    """L2-regularised logistic regression by Newton's method on standardised features; returns
+    ``(mean, scale, weights)`` for :func:`predict_logistic` and the final mean log-loss."""
+    mu, sd = F.mean(axis=0), F.std(axis=0)
+    sd[sd < 1e-12] = 1.0
+    A = np.hstack([(F - mu) / sd, np.ones((len(F), 1))])
+    w = np.zeros(A.shape[1])
+    reg = ridge * np.eye(A.shape[1])
+    reg[-1, -1] = 0.0
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-(A @ w)))
+        g = A.T @ (p - y) + reg @ w
+        H = (A * (p * (1 - p))[:, None]).T @ A + reg + 1e-9 * np.eye(A.shape[1])
+        w -= np.linalg.solve(H, g)
+    p = np.clip(1 / (1 + np.exp(-(A @ w))), 1e-12, 1 - 1e-12)
+    return (mu, sd, w), float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def predict_logistic(model, F: np.ndarray) -> np.ndarray:
+    mu, sd, w = model
+    return 1 / (1 + np.exp(-(np.hstack([(F - mu) / sd, np.ones((len(F), 1))]) @ w)))
+
+
+def _candidates(run, mapping: Mapping, words: np.ndarray, cfg: ClassifierConfig):
+    """CSLS candidates (among the cutoff targets) of source rows ``words``, with what the features need."""
+    X, Z = run.src.vectors, run.tgt.vectors
+    ns, nt = min(cfg.cutoff, len(X)), min(cfg.cutoff, len(Z))
+    Xm = mapping.transform_src(X, normalize=True)
+    Zm = mapping.transform_tgt(Z, normalize=True)
+    r_src = mean_topk_similarity(Xm, Zm[:nt], cfg.csls_k).astype(np.float64)
+    r_tgt = mean_topk_similarity(Zm, Xm[:ns], cfg.csls_k).astype(np.float64)
+    _, cand = scan_topk(Xm[words], Zm[:nt], cfg.candidates, scale=2.0, col_offset=r_tgt[:nt])
+    _, back = scan_topk(Zm[:nt], Xm[:ns], 1, scale=2.0, col_offset=r_src[:ns])
+    return Xm, Zm, r_src, r_tgt, cand, back[:, 0]
+
+
+def classifier_refinement(run, config: ClassifierConfig | None = None, random_state: int = 0,
+                          callback=None) -> Refinement:
+    """Classification-based self-learning (Karan, Vulić, Korhonen & Glavaš 2020, "Classification-Based
+    Self-Learning for Weakly Supervised Bilingual Lexicon Induction", ACL), after a finished run.
+
+    Each round, a logistic regression learns to tell the run's seed pairs from their other CSLS candidates by
+    ClassyMap-style features (:func:`pair_features`); among the CSLS candidates of the ``cutoff`` most frequent
+    source words the seed does not cover, each word's best candidate is accepted when its probability reaches
+    ``threshold``; the run's final mapping (multi-step by default) is refitted on the seed plus the accepted
+    pairs. The same held-out identical strings as :func:`refine_run` decide, and the start is kept unless a
+    round scores strictly higher. ``random_state`` is unused (the method is deterministic) and accepted for a
+    common signature.
+
+    Returns
+    -------
+    Refinement
+        Also set as ``run.refinement``; its ``mapping`` as ``run.final``.
+    """
+    from .selection import MIN_HELD_OUT, identical_folds
+
+    if run.final is None:
+        run.finalize()
+    cfg = config or ClassifierConfig()
+    t_start = time.perf_counter()
+    src_idx, tgt_idx, method, kw = _start_dictionary(run)
+    src_idx, tgt_idx = np.asarray(src_idx), np.asarray(tgt_idx)
+    folds = identical_folds(run)
+    fold = folds[0] if sum(len(f) for f in folds) >= MIN_HELD_OUT and len(folds[0]) else None
+    start = run.final
+    held_s = np.zeros(0, np.int64) if fold is None else fold[:, 0]
+    held_t = np.zeros(0, np.int64) if fold is None else fold[:, 1]
+    if fold is not None:
+        keep = ~(np.isin(src_idx, held_s) | np.isin(tgt_idx, held_t))
+        start = run._fit(method, src_idx[keep], tgt_idx[keep], **kw)
+    score = held_out_criterion(run, fold)
+    seed = run.seed_pairs[~(np.isin(run.seed_pairs[:, 0], held_s) | np.isin(run.seed_pairs[:, 1], held_t))]
+    seed = np.unique(seed, axis=0)
+    rounds = [RefinementRound(round=0, mapping=start, n_pairs=len(seed), n_augmented=0, score=float(score(start)))]
+    if callback is not None:
+        callback(rounds[0])
+    mapping = start
+    sw, tw = run.src.words, run.tgt.words
+    for t in range(1, cfg.rounds + 1):
+        t0 = time.perf_counter()
+        ns = min(cfg.cutoff, len(run.src))
+        pool = np.setdiff1d(np.arange(ns), np.union1d(seed[:, 0], held_s))
+        words = np.concatenate([np.unique(seed[:, 0]), pool])
+        Xm, Zm, r_src, r_tgt, cand, back = _candidates(run, mapping, words, cfg)
+        n_seed_words = len(np.unique(seed[:, 0]))
+        gold = {(int(a), int(b)) for a, b in seed}
+        # training pairs: every seed pair (positive) and the other candidates of the seed words (negatives)
+        row_of = {int(w): i for i, w in enumerate(words[:n_seed_words])}
+        neg_s = np.repeat(words[:n_seed_words], cfg.candidates)
+        neg_t = cand[:n_seed_words].ravel()
+        is_neg = np.array([(int(a), int(b)) not in gold for a, b in zip(neg_s, neg_t)], bool)
+        s_tr = np.concatenate([seed[:, 0], neg_s[is_neg]])
+        t_tr = np.concatenate([seed[:, 1], neg_t[is_neg]])
+        y = np.concatenate([np.ones(len(seed)), np.zeros(int(is_neg.sum()))])
+        rank_pos = np.array([_rank(cand[row_of[int(a)]], b, cfg.candidates) for a, b in seed], np.float64)
+        rank_tr = np.concatenate([rank_pos, np.tile(np.arange(cfg.candidates), n_seed_words)[is_neg]])
+        mutual_tr = np.array([b < len(back) and back[b] == a for a, b in zip(s_tr, t_tr)])
+        F = pair_features(sw, tw, s_tr, t_tr, Xm, Zm, r_src, r_tgt, rank_tr, mutual_tr)
+        model, logloss = fit_logistic(F, y, cfg.ridge)
+        # the pool: each uncovered word's candidates, its best accepted one kept
+        ps = np.repeat(pool, cfg.candidates)
+        pt = cand[n_seed_words:].ravel()
+        ok = ~np.isin(pt, held_t)
+        ps, pt = ps[ok], pt[ok]
+        prank = np.tile(np.arange(cfg.candidates, dtype=np.float64), len(pool))[ok]
+        pm = back[pt] == ps
+        prob = predict_logistic(model, pair_features(sw, tw, ps, pt, Xm, Zm, r_src, r_tgt, prank, pm))
+        order = np.lexsort((pt, ps, -prob))
+        _, first = np.unique(ps[order], return_index=True)
+        best = order[first]
+        best = best[prob[best] >= cfg.threshold]
+        added = np.stack([ps[best], pt[best]], axis=1)
+        pairs = np.concatenate([seed, added])
+        mapping = run._fit(method, pairs[:, 0], pairs[:, 1], **kw)
+        mapping = Mapping(mapping.Wx, mapping.Wz, "classifier", {"round": t, "pairs": int(len(pairs))})
+        t1 = time.perf_counter()
+        rec = RefinementRound(round=t, mapping=mapping, n_pairs=len(pairs), n_augmented=len(added),
+                              losses=(logloss,), score=float(score(mapping)),
+                              seconds={"classify": t1 - t0, "score": time.perf_counter() - t1})
+        rounds.append(rec)
+        if callback is not None:
+            callback(rec)
+    kept, reason = _keep(rounds, True)
+    result = Refinement(start, rounds, kept, "identical strings held out" if fold is not None else "mean CSLS cosine",
+                        reason, cfg, time.perf_counter() - t_start)
+    if kept == 0:
+        result.start = run.final
+    run.final = result.mapping
+    run.refinement = result
+    return result
+
+
+def _rank(cands: np.ndarray, target: int, k: int) -> int:
+    hit = np.flatnonzero(cands == target)
+    return int(hit[0]) if len(hit) else k
