@@ -392,7 +392,8 @@ def _refine(run, args) -> dict | None:
     """The contrastive refinement of the kept mapping (``--refine``; by default for the inits of
     ``REFINE_DEFAULT``), kept only where the held-out identical strings score it above its start; what was done
     and why, for config.json (None: not run)."""
-    if not (args.refine if args.refine is not None else args.init in REFINE_DEFAULT):
+    default = args.init in REFINE_DEFAULT and not args.no_self_learning   # VecMap's supervised mode stays plain
+    if not (args.refine if args.refine is not None else default):
         return None
     from .refinement import RefinementConfig
 
