@@ -7,7 +7,9 @@ self-learning (``core.refinement.classifier_refinement``, Karan et al. 2020) -- 
 Every mapping is scored by CSLS and NN P@1 (%) on the dev split (``bench.quality.split_dev``); the seconds of
 the self-learning run (with its model selection) and of each refinement are printed with their ratio.
 
-Seed sizes: ``all`` (the training split less the dev split) or N, the first N pairs of it (semi-supervised).
+Seed sizes: ``all`` (the training split less the dev split) or N, the first N pairs of it (semi-supervised), or
+``unsupervised`` (``clwe align --init unsupervised``: no dictionary; the refinement's positives are its augmented
+pairs only).
 ``en-fr50`` is en-fr with French on its 50 leading principal axes (as VecMap needs, ``bench.compare_vecmap``).
 
     python -m bench.tune_refinement --pairs en-fr en-fr50 fi-fr --sizes all 1000 500 [--set steps=60 ...]
@@ -25,7 +27,7 @@ from bench.quality import split_dev
 from core.io import load_bundled_dictionary, load_embeddings, pairs_to_indices
 from core.normalize import pca_reduce
 from core.refinement import RefinementConfig
-from core.selflearning import AlignConfig, SelfLearning
+from core.selflearning import AlignConfig, SelfLearning, unsupervised_start
 
 
 def spaces(pair: str):
@@ -56,24 +58,31 @@ def parse_set(items) -> dict:
 def experiment(pair: str, size: str, methods, changes: dict, seed: int = 0):
     src, tgt, dic = spaces(pair)
     train, dev = split_dev(load_bundled_dictionary(dic, "train"))
-    pairs = pairs_to_indices(train, src, tgt)
-    if size != "all":
-        pairs = pairs[:int(size)]
-    cfg = AlignConfig.preset("supervised", random_state=seed)
     t0 = time.perf_counter()
+    trusted = size != "unsupervised"
+    if trusted:
+        pairs = pairs_to_indices(train, src, tgt)
+        if size != "all":
+            pairs = pairs[:int(size)]
+        cfg = AlignConfig.preset("supervised", random_state=seed)
+    else:   # no dictionary at all: clwe align --init unsupervised (its seed and search), then the refinement
+        cfg = AlignConfig.preset("unsupervised", random_state=seed)
+        cfg = replace(cfg, cutoff=min(cfg.cutoff, max(len(src), len(tgt))))
+        sd, cfg = unsupervised_start(src, tgt, cfg)
+        pairs = sd.pairs
     run = SelfLearning(src, tgt, pairs, cfg)
     last = run.run_until_converged()
     run.select()
     sl_seconds = time.perf_counter() - t0
     base = run.final
     rec = {"pair": pair, "size": size, "seed": seed, "seed_pairs": int(len(pairs)), "iterations": last.iteration,
-           "kept_iteration": run.selection.iteration, "self_learning": dev_p1(run, dev, base),
+           "kept_iteration": run.selection.iteration, "collapse": bool(last.collapse), "self_learning": dev_p1(run, dev, base),
            "sl_seconds": round(sl_seconds, 1), "n_dev_words": len({w for w, _ in dev})}
     for method in methods:
         run.final, run.selection = base, run.selection
         t0 = time.perf_counter()
         if method == "contrastive":
-            res = run.refine(replace(RefinementConfig(random_state=seed), **changes))
+            res = run.refine(replace(RefinementConfig(random_state=seed), **changes), trusted_seed=trusted)
         else:
             from core.refinement import classifier_refinement
             res = classifier_refinement(run, random_state=seed)
