@@ -171,6 +171,10 @@ def _back_unit(g: np.ndarray, u: np.ndarray, n: np.ndarray) -> np.ndarray:
     return (g - np.einsum("...j,...j->...", u, g)[..., None] * u) / n[..., None]
 
 
+# Rows of a minibatch per float64 gradient block: block x negatives x dimension stays near 2M numbers (16 MB)
+GRADIENT_BLOCK_ELEMENTS = 1 << 21
+
+
 def info_nce_loss(Wx, Wz, A, B, An, Bn, temperature: float = 0.1, gradient: bool = True):
     """InfoNCE loss of C1 (Li et al. 2022, ACL, Eq. 1-2) for a minibatch of dictionary pairs, and its gradient.
 
@@ -180,6 +184,10 @@ def info_nce_loss(Wx, Wz, A, B, An, Bn, temperature: float = 0.1, gradient: bool
 
         L = 1/b sum_i [ -u_i.v_i / t + log( exp(u_i.v_i / t) + sum_n exp(u_i.v_n / t)
                                                              + sum_m exp(u_m.v_i / t) ) ].
+
+    The gradient flows through the normalisation and through the negatives' rows too (they are mapped by the
+    same ``Wx``, ``Wz``). Computed in float64, in blocks of rows (memory bounded by
+    ``GRADIENT_BLOCK_ELEMENTS``), summed in a fixed order.
 
     Parameters
     ----------
@@ -197,6 +205,21 @@ def info_nce_loss(Wx, Wz, A, B, An, Bn, temperature: float = 0.1, gradient: bool
     (gWx, gWz) : float64 arrays like ``Wx``, ``Wz`` (None when ``gradient`` is False)
     """
     Wx, Wz = np.asarray(Wx, np.float64), np.asarray(Wz, np.float64)
+    b, k = np.shape(An)[0], np.shape(An)[1]
+    step = max(1, GRADIENT_BLOCK_ELEMENTS // max(1, k * max(Wx.shape[0], Wz.shape[0], Wx.shape[1])))
+    total, gWx, gWz = 0.0, np.zeros_like(Wx), np.zeros_like(Wz)
+    for i in range(0, b, step):
+        rows = slice(i, i + step)
+        loss, grads = _info_nce_block(Wx, Wz, A[rows], B[rows], An[rows], Bn[rows], temperature, gradient)
+        total += loss
+        if gradient:
+            gWx += grads[0]
+            gWz += grads[1]
+    return total / b, ((gWx / b, gWz / b) if gradient else None)
+
+
+def _info_nce_block(Wx, Wz, A, B, An, Bn, temperature, gradient):
+    """Summed (not averaged) loss of a block of pairs and its gradient (see :func:`info_nce_loss`)."""
     A, B = np.asarray(A, np.float64), np.asarray(B, np.float64)
     An, Bn = np.asarray(An, np.float64), np.asarray(Bn, np.float64)
     b, k = An.shape[0], An.shape[1]
@@ -210,12 +233,12 @@ def info_nce_loss(Wx, Wz, A, B, An, Bn, temperature: float = 0.1, gradient: bool
     top = logits.max(axis=1, keepdims=True)
     e = np.exp(logits - top)
     total = e.sum(axis=1)
-    loss = float(np.mean(np.log(total) + top[:, 0] - logits[:, 0]))
+    loss = float(np.sum(np.log(total) + top[:, 0] - logits[:, 0]))
     if not gradient:
         return loss, None
     d = e / total[:, None]
     d[:, 0] -= 1.0
-    d /= b * temperature
+    d /= temperature
     g_pos, g_tn, g_sn = d[:, 0], d[:, 1:k + 1], d[:, k + 1:]
     gu = g_pos[:, None] * v + np.einsum("ik,ikj->ij", g_tn, vn)
     gv = g_pos[:, None] * u + np.einsum("ik,ikj->ij", g_sn, un)
