@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Pairs the lessons use. SAME: two spaces trained by one algorithm with the same settings on comparable
-# corpora (skip-gram on Debian's translated documentation; the post's setting for unsupervised mapping).
+# corpora (skip-gram on documentation, a Bible and game stories; the post's setting for unsupervised mapping).
 # DIFFERENT: GloVe English against fastText French (the bundled en-fr), far from isomorphic.
 SAME_PAIR = "doc_en-doc_fr"
 DIFFERENT_PAIR = "en-fr"
@@ -96,15 +96,15 @@ SCENES: tuple[Scene, ...] = (
           claim="the game produces a usable seed (its pairs are translations)"),
     Scene("F7", "Similarity distributions",
           "Each word's similarities to the 4,000 most frequent words of its own language, sorted",
-          ITALIAN_PAIR, "none", _s(words=(("two", "src"), ("due", "tgt"), ("libro", "tgt")), n=4000,
+          ITALIAN_PAIR, "none", _s(words=(("two", "src"), ("due", "tgt"), ("cane", "tgt")), n=4000,
                                    contrast=((DIFFERENT_PAIR, (("two", "src"), ("deux", "tgt"), ("chien", "tgt"))),)),
           view="distributions",
           explanation="Compare a word with every frequent word **of its own language** and sort: the curve needs "
                       "no shared space. A word and its translation should have alike curves, an unrelated "
                       "word a different one; the unsupervised seed pairs words by them (Artetxe et al. 2018). "
-                      "The survey uses *two*, *due*, *cane*; Debian's documentation has no dog, so the "
-                      "unrelated Italian word is *libro* (book). Right: the same test on English and French "
-                      "spaces trained differently.",
+                      "The survey's words: English *two*, Italian *due* and *cane* (dog); *cane* is rarer than "
+                      "the 4,000 words, so its curve is drawn against them. Right: the same test on English "
+                      "and French spaces trained differently.",
           claim="the translation's curve is closer than the unrelated word's"),
     Scene("F8", "Unsupervised vs supervised", "BLI against seed-dictionary size, unsupervised as a line",
           SAME_PAIR, "random", _s(sizes=(25, 100, 500, 1000, 2500, 5000), random_state=0,

@@ -223,7 +223,7 @@ def _distribution_panel(pair: str, words, n: int, max_vocab: int) -> dict:
     Each curve is a word's cosine to the ``n`` most frequent words of its own language, sorted, *without the
     word itself* (its cosine 1 would start every curve); the signatures are Artetxe et al.'s (2018, ACL)."""
     from core.similarity import (distribution_rank, distribution_similarity, second_order_signatures,
-                                 sorted_similarity_profile, translation_win_rate)
+                                 top_profile, translation_win_rate)
 
     src, tgt, train, test = _pair(pair, max_vocab)
     sides = {"src": _normalised(src), "tgt": _normalised(tgt)}
@@ -231,12 +231,13 @@ def _distribution_panel(pair: str, words, n: int, max_vocab: int) -> dict:
     curves, labels, rows = [], [], []
     for word, side in words:
         emb = sides[side]
-        if word not in emb.index or emb.index[word] >= n:
-            raise ConfigError(f"lesson F7: '{word}' is not among the {n:,} most frequent words of {emb.name}")
+        if word not in emb.index:
+            raise ConfigError(f"lesson F7: '{word}' is not among the {len(emb):,} words of {emb.name}")
         r = emb.index[word]
         labels.append(f"{word} ({emb.name})")
-        rows.append(sigs[side][r])
-        curves.append(sorted_similarity_profile(emb.vectors[:n], rows=[r])[0][1:].tolist())
+        # a word beyond the n most frequent (the survey's cane) gets the signature it would have among them
+        rows.append(sigs[side][r] if r < n else second_order_signatures(emb.vectors, n, rows=[r])[0])
+        curves.append(top_profile(emb.vectors, r, n).tolist())
     sims = {"translation": distribution_similarity(rows[0], rows[1]),
             "unrelated": distribution_similarity(rows[0], rows[2])}
     side1 = words[1][1]

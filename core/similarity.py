@@ -22,7 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .errors import ConfigError
-from .normalize import grid_unit_rows, normalize
+from .normalize import apply_normalization, fit_normalization, grid_unit_rows, normalize
 
 DEFAULT_BATCH = 1024
 _BLOCK = 16
@@ -390,7 +390,7 @@ def _normalize_unit_center_unit(M: np.ndarray) -> np.ndarray:
     return normalize(M, ("unit", "center", "unit"))
 
 
-def second_order_signatures(X, n: int = 4000) -> np.ndarray:
+def second_order_signatures(X, n: int = 4000, rows=None) -> np.ndarray:
     """Second-order similarity signatures of the ``n`` most frequent words (Artetxe, Labaka & Agirre
     2018, ACL): with ``U S V^T = SVD(X[:n])``, ``M = U S U^T`` is the square root of the similarity
     matrix ``X X^T`` (so it does not depend on the basis of the space and is better conditioned);
@@ -403,21 +403,50 @@ def second_order_signatures(X, n: int = 4000) -> np.ndarray:
     X : array_like (n_words, d), rows normalised
     n : int
         Number of top-frequency words (VecMap's ``--unsupervised_vocab``, 4000).
+    rows : sequence of int or None
+        Only these words' signatures, which may lie beyond the ``n`` most frequent: ``x V U^T`` is row ``i``
+        of ``U S U^T`` when ``x = X[i]`` (since ``X[:n] V = U S``), so a rarer word gets the row it would
+        have as one of the ``n`` (its own entry ``x V S^-1 V^T x^T`` in place of its weakest), normalised with
+        their statistics (the survey's *cane*).
 
     Returns
     -------
-    float32 (n, n)
+    float32 (n, n), or (len(rows), n)
     """
     X = _f32(X)
     if n < 2:
         raise ConfigError(f"second-order signatures need n >= 2 words (got {n})")
     n = min(n, len(X))
-    U, s, _ = np.linalg.svd(X[:n].astype(np.float64), full_matrices=False)
+    U, s, Vt = np.linalg.svd(X[:n].astype(np.float64), full_matrices=False)
     # float64 product and grid rows: the seed's CSLS between signatures is exact on every machine
-    M = (U * s) @ U.T
+    M = _sorted_descending((U * s) @ U.T)
+    if rows is None:
+        return grid_unit_rows(_normalize_unit_center_unit(M))
+    rows = np.asarray(rows, dtype=np.int64)
+    out = np.empty((len(rows), n), np.float32)
+    inside = rows < n
+    out[inside] = M[rows[inside]]
+    if not inside.all():
+        coords = X[rows[~inside]].astype(np.float64) @ Vt.T                            # x V = "U_i S"
+        own = np.einsum("ij,ij->i", coords, coords / np.maximum(s, 1e-12))             # its entry U_i S U_i^T
+        # an in-sample row holds the word's own entry: give the rarer word its own in place of its weakest
+        out[~inside] = _sorted_descending(np.column_stack([own, coords @ U.T]))[:, :n]
+    return grid_unit_rows(apply_normalization(out, fit_normalization(M, ("unit", "center", "unit"))))
+
+
+def _sorted_descending(M: np.ndarray) -> np.ndarray:
     M.sort(axis=1)
-    M = np.ascontiguousarray(M[:, ::-1], dtype=np.float32)
-    return grid_unit_rows(_normalize_unit_center_unit(M))
+    return np.ascontiguousarray(M[:, ::-1], dtype=np.float32)
+
+
+def top_profile(X, row: int, n: int) -> np.ndarray:
+    """Word ``row``'s cosines to the ``n`` most frequent words of its space (rows of unit ``X``), sorted
+    descending, without the word itself (its cosine 1 would start every curve): the survey's F7 curve."""
+    X = _f32(X)
+    n = min(n, len(X))
+    profile = sorted_similarity_profile(X[:n] if row < n else np.vstack([X[:n], X[row]]),
+                                        rows=[row if row < n else n])[0]
+    return profile[1:]
 
 
 def _resample(p: np.ndarray, m: int) -> np.ndarray:

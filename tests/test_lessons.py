@@ -157,21 +157,21 @@ def test_f4_caption_numbers_are_the_charts(lessons):
     assert f"P@1 {p1[-1]:.1%}, dictionary {sizes[-1]:,} pairs" in shown
 
 
-def test_f7_two_due_libro_works_and_the_differently_trained_pair_is_said_to_fail(lessons):
+def test_f7_two_due_cane_works_and_the_differently_trained_pair_is_said_to_fail(lessons):
     at = _open(lessons, "F7")
     fig = _figure(at)
     res = scenes.result(BY_ID["F7"])
     alike, different = res["panels"]
-    assert alike["pair"] == "doc_en-doc_it" and alike["words"] == ["two", "due", "libro"]
+    assert alike["pair"] == "doc_en-doc_it" and alike["words"] == ["two", "due", "cane"]
     assert different["pair"] == "en-fr"
     names = [t["name"] for t in fig["data"]]
-    assert names[:3] == ["two: the word", "due / deux: its translation", "libro / chien: an unrelated word"]
+    assert names[:3] == ["two: the word", "due / deux: its translation", "cane / chien: an unrelated word"]
     # the chart's curves are the result's, and without the word itself (no cosine 1 at rank 1)
     at.radio(key="lesson_f7_kind").set_value("raw sorted cosines").run()
     fig = _figure(at)
     assert fig["data"][0]["y"] == alike["curves"][0] and max(fig["data"][0]["y"]) < 0.99
     # the title says what is plotted, from the words drawn
-    assert any("sorted similarities of two, due, libro and two, deux, chien to the 4,000 most frequent" in m.value
+    assert any("sorted similarities of two, due, cane and two, deux, chien to the 4,000 most frequent" in m.value
                for m in at.markdown)
     holds, text = scenes.verdict(BY_ID["F7"], res)
     assert holds == (alike["second_order"]["translation"] > alike["second_order"]["unrelated"]

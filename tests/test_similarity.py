@@ -77,6 +77,31 @@ def test_profiles_and_signatures():
     assert isinstance(distribution_similarity(p[0], p[1][:300]), float)
 
 
+def test_signatures_of_rarer_words_extend_the_frequent_ones():
+    """A word beyond the n most frequent (the survey's *cane*) gets the signature it would have among them:
+    rows inside the n reproduce the full signatures exactly; a rarer word's signature is closest to the one it
+    gets when it is moved into the n (their statistics change a little), and it stays rotation-free."""
+    from core.similarity import top_profile
+
+    X = _unit(600, 12, 7)
+    full = second_order_signatures(X, 300)
+    rows = second_order_signatures(X, 300, rows=[0, 17, 299, 450, 599])
+    assert rows.shape == (5, 300) and rows.dtype == np.float32
+    assert np.array_equal(rows[:3], full[[0, 17, 299]])
+    swapped = X.copy()
+    swapped[[299, 450]] = swapped[[450, 299]]              # word 450 becomes the 300th most frequent
+    inside = second_order_signatures(swapped, 300)
+    sims = distribution_similarity(np.repeat(rows[3:4], 300, axis=0), inside)
+    assert sims[299] > 0.9 and np.argmax(sims) == 299      # its own in-sample signature is the closest by far
+    assert distribution_similarity(rows[3], rows[4]) < 0.5  # and it is not every rare word's signature
+    Q = np.linalg.qr(np.random.default_rng(8).standard_normal((12, 12)))[0].astype(np.float32)
+    rotated = second_order_signatures(X @ Q, 300, rows=[450])
+    assert np.abs(rotated[0] - rows[3]).max() <= 2.0 ** -GRID_BITS
+    # the curve against the n most frequent words leaves the word itself out only when it is one of them
+    assert top_profile(X, 5, 300).shape == (299,) and top_profile(X, 450, 300).shape == (300,)
+    assert np.allclose(top_profile(X, 450, 300), np.sort(X[:300] @ X[450])[::-1], atol=1e-6)
+
+
 def test_topk_mean_rows_matches_sort():
     from core.similarity import _topk_mean_rows
     rng = np.random.default_rng(9)

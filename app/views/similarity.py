@@ -2,14 +2,13 @@
 
 import itertools
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from app import charts, loaders, ui, wording
 from app.state import lab as get_lab
 from core.similarity import (distribution_rank, distribution_similarity, second_order_signatures,
-                             sorted_similarity_profile)
+                             top_profile)
 
 
 
@@ -29,16 +28,17 @@ if lab.data is None:
 data = lab.data
 ss = st.session_state
 
-# New data: the lesson's words where the pair has them (F7: two / due / libro on doc_en-doc_it, the survey's
-# two / due / cane; two / deux / chien on en-fr, a failure worth showing), else a word of the test dictionary,
+# New data: the lesson's words where the pair has them (F7: the survey's two / due / cane on doc_en-doc_it;
+# two / deux / chien on en-fr, a failure worth showing), else a word of the test dictionary,
 # its translation and an unrelated frequent target word. Word 1 is the word, 2 its translation, 3 unrelated.
 if ss.get("sim_data_key") != data.key:
     ss["sim_data_key"] = data.key
     triples = [[(w, "source" if side == "src" else "target") for w, side in words]
                for _, words in lesson_word_triples()]
+    # the word and its translation among the 4,000 most frequent (the seed's words), the unrelated one anywhere
     triple = next((t for t in triples if all(w in (data.src if side == "source" else data.tgt).index
-                                               and (data.src if side == "source" else data.tgt).index[w] < 4000
-                                               for w, side in t)), None)
+                                               and ((data.src if side == "source" else data.tgt).index[w] < 4000
+                                                    or k == 2) for k, (w, side) in enumerate(t))), None)
     if triple is None and data.test:
         gold = {}
         for a, b in data.test:
@@ -103,13 +103,6 @@ def _signatures(key: str, side: str, n: int, _space):
     return sig
 
 
-def _top_profile(space, row: int, n: int):
-    """Sorted cosines of word ``row`` to the n most frequent words of its space, without itself."""
-    if row < n:
-        return sorted_similarity_profile(space.vectors[:n], rows=[row])[0][1:]
-    return sorted_similarity_profile(np.vstack([space.vectors[:n], space.vectors[row]]), rows=[n])[0][1:]
-
-
 steps = "+".join(lab.run.config.normalize) if lab.run is not None else "unit"
 words, missing, beyond = [], [], []
 for k in range(3):
@@ -129,11 +122,12 @@ with ui.guard("Similarity distributions"):
     for label, side, space, row in words:
         if row < n_top:
             sigs[label] = _signatures(f"{data.key}:{steps}", side, min(n_top, len(space)), space)[row]
-        else:
+        else:  # a rarer word: the signature it would have among the N most frequent
+            sigs[label] = second_order_signatures(space.vectors, min(n_top, len(space)), rows=[row])[0]
             beyond.append(label)
     if ss["w_sim_curve"].startswith("sorted"):
         # each word against the n most frequent words of its language, the word itself left out
-        curves = [(label, _top_profile(space, row, min(n_top, len(space)))) for label, side, space, row in words]
+        curves = [(label, top_profile(space.vectors, row, min(n_top, len(space)))) for label, side, space, row in words]
         y_title = "cosine similarity"
     else:
         curves = [(label, sigs[label]) for label, *_ in words if label in sigs]
@@ -141,7 +135,9 @@ with ui.guard("Similarity distributions"):
     if curves:
         ui.chart(charts.similarity_curves(curves, y_title=y_title), key="sim_curves", height=430)
     if beyond:
-        st.warning(f"{ui.md(', '.join(beyond))}: beyond the {n_top:,} most frequent words, so no signature; raise N.")
+        st.info(f"{ui.md(', '.join(beyond))}: beyond the {n_top:,} most frequent words; its signature is the one it "
+                f"would have among them (its curve is drawn against them). The unsupervised seed itself pairs only "
+                f"the {n_top:,} most frequent words.")
     labels = [w[0] for w in words if w[0] in sigs]
     if len(labels) >= 2:
         rows = [{"word A": a, "word B": b, "second-order similarity": round(distribution_similarity(sigs[a], sigs[b]), 3)}
@@ -152,10 +148,16 @@ with ui.guard("Similarity distributions"):
             side_b, row_b = next((w[1], w[3]) for w in words if w[0] == b)
             space_b = next(w[2] for w in words if w[0] == b)
             n_b = min(n_top, len(space_b))
-            rank = distribution_rank(sigs[a], _signatures(f"{data.key}:{steps}", side_b, n_b, space_b), row_b)
-            _, text = wording.similarity_verdict(ui.md(a), ui.md(b), ui.md(c), rows[0]["second-order similarity"],
-                                                 rows[1]["second-order similarity"], rank, n_b)
-            st.markdown(text)
+            rank = (distribution_rank(sigs[a], _signatures(f"{data.key}:{steps}", side_b, n_b, space_b), row_b)
+                    if row_b < n_b else None)
+            if rank is None:
+                st.markdown(f"**{ui.md(b)}** is beyond the {n_b:,} most frequent words, so it cannot be ranked "
+                            "among them; raise N to read a verdict.")
+            else:
+                _, text = wording.similarity_verdict(ui.md(a), ui.md(b), ui.md(c),
+                                                     rows[0]["second-order similarity"],
+                                                     rows[1]["second-order similarity"], rank, n_b)
+                st.markdown(text)
         st.caption("Second-order similarity: cosine of two normalised signatures "
                    "(core.similarity.second_order_signatures, distribution_similarity), what the unsupervised "
                    "seed ranks candidate translations by. The raw sorted curves of most words look much alike; "
