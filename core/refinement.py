@@ -10,13 +10,17 @@ frequent words. Training alternates with dictionary augmentation, C1's self-lear
 current mapping induces a CSLS dictionary among the ``cutoff`` most frequent words, and its ``n_augment``
 most confident pairs whose words the trusted seed does not cover join the positives.
 
-Model selection, without gold (``core.selection``): a share of the identically spelled words (one fold of
-:func:`core.selection.identical_folds`) is held out of everything the refinement trains on, and the
-refinement starts from the start mapping refitted without them; every round is scored by the CSLS share of
+Model selection, without gold (``core.selection``): identically spelled words (at least ``HELD_OUT_WORDS``, in
+whole folds of :func:`core.selection.identical_folds`; :func:`held_out_words`) are held out of everything the
+refinement trains on, and the refinement starts from the start mapping refitted without them; every round is scored by the CSLS share of
 those held-out words that find their twin (:func:`core.selection.identical_strings_criterion`), and so is the
 refitted start. A round is kept only when it scores strictly higher than the start; otherwise the start
 mapping itself is kept, so a refinement never ends below the mapping it started from by that criterion.
-Languages sharing too few identical strings are judged by MUSE's mean CSLS cosine instead.
+Languages sharing too few identical strings are judged by MUSE's mean CSLS cosine instead (which a contrastive
+refinement lowers as it pushes negatives apart, so there the start is usually kept).
+
+A second method, classification-based self-learning (Karan et al. 2020; :func:`classifier_refinement`), was
+compared on the dev splits and lost (``bench/tuning.md#refinement``); it stays here for that comparison.
 
 Nothing builds an ``n x n`` matrix: hard negatives and augmentation use the batched scans of
 :mod:`core.similarity` and :mod:`core.induction`, on unit rows rounded to the grid of
