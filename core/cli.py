@@ -565,7 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="after self-learning and selection, refine the kept mapping contrastively (Li et al. "
                              "2022, ACL, stage C1: InfoNCE over CSLS hard negatives, dictionary augmentation), kept "
                              "only where held-out identical strings score it above its start"
-                             + (f" (default for --init {', '.join(REFINE_DEFAULT)})" if REFINE_DEFAULT else ""))
+                             + (f" (default for --init {', '.join(REFINE_DEFAULT)} with self-learning)" if REFINE_DEFAULT else ""))
     refine.add_argument("--no-refine", dest="refine", action="store_false", help="no contrastive refinement")
     p.add_argument("--random-seed", type=int, default=0, help="seed of every stochastic step")
     p.add_argument("--out", required=True, help="output folder (built under a temporary name, renamed when complete)")
