@@ -451,7 +451,8 @@ def render_vecmap(recs: list, by_row: dict) -> str:
 
 def render_refine(recs: list, by_row: dict) -> str:
     """Issue 18's table: the refined rows' seconds as a multiple of the same run without refinement."""
-    lines = ["| pair | seed | program and settings | P@1 CSLS | P@1 NN | seeds | seconds | × the run without refinement |",
+    lines = ["| pair | seed | program and settings | P@1 CSLS | P@1 NN | seeds | seconds "
+             "| × the run without refinement |",
              "|---|---|---|---|---|---|---|---|"]
     for r in recs:
         other = by_row.get(r.get("ratio_to") or "")

@@ -76,7 +76,8 @@ def experiment(pair: str, size: str, methods, changes: dict, seed: int = 0):
     sl_seconds = time.perf_counter() - t0
     base = run.final
     rec = {"pair": pair, "size": size, "seed": seed, "seed_pairs": int(len(pairs)), "iterations": last.iteration,
-           "kept_iteration": run.selection.iteration, "collapse": bool(last.collapse), "self_learning": dev_p1(run, dev, base),
+           "kept_iteration": run.selection.iteration, "collapse": bool(last.collapse),
+           "self_learning": dev_p1(run, dev, base),
            "sl_seconds": round(sl_seconds, 1), "n_dev_words": len({w for w, _ in dev})}
     for method in methods:
         run.final, run.selection = base, run.selection

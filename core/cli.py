@@ -255,7 +255,8 @@ def _align_into(args, out: Path) -> float:
     train, test = _dictionaries(args)
     if args.init in ("dictionary", "random"):
         _check_coverage(train, args.dictionary or f"the bundled {_bundled_pair(args)} train split", src, tgt,
-                        need=2, seed_size=(args.seed_size or DEFAULT_RANDOM_SEED_SIZE) if args.init == "random" else args.seed_size)
+                        need=2, seed_size=(args.seed_size or DEFAULT_RANDOM_SEED_SIZE) if args.init == "random"
+                        else args.seed_size)
     _check_coverage(test, args.eval_dictionary or f"the bundled {_bundled_pair(args)} test split", src, tgt, need=1)
     overrides = {"random_state": args.random_seed}
     if args.retrieval:

@@ -12,8 +12,8 @@ most confident pairs whose words the trusted seed does not cover join the positi
 
 Model selection, without gold (``core.selection``): identically spelled words (at least ``HELD_OUT_WORDS``, in
 whole folds of :func:`core.selection.identical_folds`; :func:`held_out_words`) are held out of everything the
-refinement trains on, and the refinement starts from the start mapping refitted without them; every round is scored by the CSLS share of
-those held-out words that find their twin (:func:`core.selection.identical_strings_criterion`), and so is the
+refinement trains on, and the refinement starts from the start mapping refitted without them; every round is
+scored by the CSLS share of those held-out words that find their twin (:func:`core.selection.identical_strings_criterion`), and so is the
 refitted start. A round is kept only when it scores strictly higher than the start; otherwise the start
 mapping itself is kept, so a refinement never ends below the mapping it started from by that criterion.
 Languages sharing too few identical strings are judged by MUSE's mean CSLS cosine instead (which a contrastive
@@ -543,7 +543,8 @@ def refine_run(run, config: RefinementConfig | None = None, trusted_seed: bool =
     keep the refinement only where the gold-free criterion says it is better.
 
     Identically spelled words are held out (:func:`held_out_words`: at least ``HELD_OUT_WORDS`` of them, in
-    whole folds of :func:`core.selection.identical_folds`): the start mapping is refitted on its own dictionary without those words, the refinement starts from
+    whole folds of :func:`core.selection.identical_folds`): the start mapping is refitted on its own dictionary
+    without those words, the refinement starts from
     that refit and never trains on them, and both are scored on them (:func:`held_out_criterion`). When no
     round beats the refitted start, the run's own (full) mapping is kept. With fewer than
     ``core.selection.MIN_HELD_OUT`` shared strings nothing is held out and MUSE's criterion decides.
