@@ -424,6 +424,38 @@ def selection_text(result: dict) -> str:
     return text
 
 
+def refine_mapping(lab: LabState, callback=None) -> dict:
+    """The contrastive refinement (core.refinement; Li et al. 2022, C1) of the mapping the gold-free selection
+    keeps, as ``clwe align --refine`` runs it: each round scored by the held-out identical strings, and (when a
+    test dictionary is loaded) by test P@1, which plays no part in the choice. The rounds are rows of a table,
+    not iterations of the run (they are not self-learning steps and do not enter the run file)."""
+    from core.cli import TRUSTED_SEEDS
+    from core.refinement import RefinementConfig
+
+    learner, data = lab.run.learner, lab.data
+    if learner.selection is None:
+        learner.select()
+    res = learner.refine(RefinementConfig(random_state=learner.config.random_state),
+                         trusted_seed=lab.run.seed.strategy in TRUSTED_SEEDS, callback=callback)
+    rows = []
+    for r in res.rounds:
+        row = {"round": r.round, "pairs": r.n_pairs, "augmented": r.n_augmented,
+               "InfoNCE loss (first → last step)": (f"{r.losses[0]:.3f} → {r.losses[-1]:.3f}" if r.losses else "–"),
+               "held-out score": round(r.score, 4), "kept": r.round == res.kept_round}
+        if data.test:
+            row["test P@1 CSLS"] = round(100 * learner.evaluate(data.test, r.mapping, "csls").p_at_1, 1)
+        rows.append(row)
+    return {"refinement": res, "rows": rows}
+
+
+def refinement_text(result: dict) -> str:
+    """One paragraph for the page: which round was kept and why."""
+    res = result["refinement"]
+    what = "the start mapping (no round beat it)" if res.kept_round == 0 else f"refinement round {res.kept_round}"
+    return (f"**Kept {what}** by the {res.criterion}. {res.reason}. The refinement took {res.seconds:.0f} s; "
+            "round 0 is the start mapping refitted without the held-out words.")
+
+
 def branch(lab: LabState, from_iteration: int, **changes) -> None:
     """Rewind to an iteration, change settings for the branch (e.g. retrieval), and step once."""
     learner = lab.run.learner

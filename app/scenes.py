@@ -533,10 +533,27 @@ def rule_self_learning(rows: list[dict]) -> tuple[bool, str]:
                 f"the dictionary has {first['size']:,} pairs at the seed and {sizes}.")
 
 
-def rule_adversarial(seed_size: int, seed_precision: float, p1_csls, ref=None) -> tuple[bool, str]:
+# MUSE's adversarial budget (Conneau et al. 2018, ICLR: discriminator 2 x 2,048 units, 5 epochs of 1,000,000
+# samples) against the lab's (core.seeds.adversarial_seed: 2 x 256 units, by default 3 epochs of 32,000).
+MUSE_HIDDEN, MUSE_EPOCHS, MUSE_EPOCH_SIZE = 2048, 5, 1_000_000
+
+
+def adversarial_budget(n_epochs: int, epoch_size: int, hidden: int = 256) -> str:
+    """One sentence: how much smaller the lab's game is than MUSE's (issue 18, item 5)."""
+    share = n_epochs * epoch_size / (MUSE_EPOCHS * MUSE_EPOCH_SIZE)
+    return (f"The game here is far smaller than MUSE's: a discriminator of {hidden} hidden units per layer and "
+            f"{n_epochs} × {epoch_size:,} samples, where MUSE trains {MUSE_HIDDEN:,} units on {MUSE_EPOCHS} × "
+            f"{MUSE_EPOCH_SIZE:,} ({share:.1%} of its samples), so a failure here does not show that the game fails "
+            "at MUSE's budget.")
+
+
+def rule_adversarial(seed_size: int, seed_precision: float, p1_csls, ref=None, budget=None) -> tuple[bool, str]:
+    """``budget``: (epochs, samples per epoch) of the game, said when the seed failed."""
     ok = (seed_precision == seed_precision) and seed_precision >= 0.2
     tail = (f" The same game on the {ref['label']}: {_pct(ref['seed_precision'])} of its seed pairs correct."
             if ref else "")
+    if not ok and budget:
+        tail += " " + adversarial_budget(*budget)
     return ok, (f"The game's seed has {seed_size:,} pairs; {_pct(seed_precision)} of those the gold "
                 f"dictionary knows are correct; a map fitted on it translates {_pct(p1_csls)} of the test "
                 f"words." + tail)
@@ -663,7 +680,9 @@ def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
     if v == "curves":
         return rule_self_learning(res["rows"])
     if v == "losses":
-        return rule_adversarial(res["seed_size"], res["seed_precision"], res["p1_csls"], res.get("reference"))
+        p = scene.params
+        return rule_adversarial(res["seed_size"], res["seed_precision"], res["p1_csls"], res.get("reference"),
+                                (int(p.get("n_epochs", 3)), int(p.get("epoch_size", 32000))))
     if v == "distributions":
         return rule_distributions(res["panels"][0])
     if v == "seed_size":

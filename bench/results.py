@@ -195,6 +195,48 @@ def rows() -> list[Row]:
                          align(a, b, kind if kind != "supervised" else "dictionary", extra, files=True),
                          test_of(dic), prep=prep, stochastic=stochastic,
                          ratio_to=vm if kind != "unsupervised" else None, slow=kind == "unsupervised"))
+    r.extend(refine_rows())
+    return r
+
+
+def refine_rows() -> list[Row]:
+    """Issue 18: per pair and seed size, VecMap, ours today (``--no-refine``) and ours refined (``--refine``, the
+    contrastive refinement), on the same files as ``bench.compare_vecmap``; slow rows (``--all`` or ``--only
+    'refine:*'``). Seed sizes: the whole training split (VecMap ``--supervised``), and its first 500 or 1,000
+    in-vocabulary pairs (VecMap ``--semi_supervised``, capped like its identical-strings recipe); unsupervised:
+    ``--init unsupervised`` and the same refined."""
+    from bench.compare_vecmap import PAIRS, RECIPES, SEMI_SIZES, vecmap_command
+
+    r: list[Row] = []
+    for pair, (s, t, dic, pca) in PAIRS.items():
+        a, b = f"{{IN}}/{s}.vec", f"{{IN}}/{t}{pca or ''}.vec"
+        files = (convert(s, f"{s}.vec"), convert(t, f"{t}{pca or ''}.vec", pca))
+        for n in (None, *SEMI_SIZES):
+            if n is None:
+                train, prep, size = train_of(dic), files, "whole training split"
+            else:
+                train = f"{{IN}}/{dic}.first{n}.txt"
+                prep = (*files, (f"python -m bench.compare_vecmap --first {n} {a} {b} {train_of(dic)} {train}", train))
+                size = f"first {n:,} pairs"
+            tag = "all" if n is None else str(n)
+            kind = "supervised" if n is None else "semi_supervised"
+            settings = f"VecMap `{RECIPES[kind].replace(' {TRAIN}', '')}`"
+            r.append(Row("refine", f"refine:{pair}/{tag}/vecmap", (pair, size, settings),
+                         vecmap_command(a, b, kind, train), test_of(dic), prep=prep, program="VecMap",
+                         stochastic=n is not None, slow=True,
+                         same_as=f"vecmap:{pair}/supervised" if n is None else None))
+            base = f"refine:{pair}/{tag}/ours"
+            r.append(Row("refine", base, (pair, size, "ours `--init dictionary --no-refine` (self-learning, selection)"),
+                         align(a, b, "dictionary", f"--dictionary {train} --no-refine", files=True), test_of(dic),
+                         prep=prep, slow=True))
+            r.append(Row("refine", f"refine:{pair}/{tag}/refined", (pair, size, "ours `--init dictionary --refine`"),
+                         align(a, b, "dictionary", f"--dictionary {train} --refine", files=True), test_of(dic),
+                         prep=prep, stochastic=True, ratio_to=base, slow=True))
+        if pair == "en-fr50":
+            r.append(Row("refine", f"refine:{pair}/unsupervised/refined", (pair, "unsupervised",
+                                                                          "ours `--init unsupervised --refine`"),
+                         align(a, b, "unsupervised", "--refine", files=True), test_of(dic), prep=files,
+                         stochastic=True, ratio_to=f"ours:{pair}/unsupervised", slow=True))
     return r
 
 
@@ -407,6 +449,19 @@ def render_vecmap(recs: list, by_row: dict) -> str:
     return "\n".join(lines)
 
 
+def render_refine(recs: list, by_row: dict) -> str:
+    """Issue 18's table: the refined rows' seconds as a multiple of the same run without refinement."""
+    lines = ["| pair | seed | program and settings | P@1 CSLS | P@1 NN | seeds | seconds "
+             "| × the run without refinement |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in recs:
+        other = by_row.get(r.get("ratio_to") or "")
+        ratio = f"{r['seconds'] / other['seconds']:.1f}" if other else "–"
+        lines.append(f"| {' | '.join(r['cells'])} | {p1_cell(r)}{status_cell(r)} | {p1_cell(r, 'p1_nn')} | "
+                     f"{len(r['seeds'])} | {seconds_cell(r)} | {ratio} |")
+    return "\n".join(lines)
+
+
 def render_families(recs: list) -> str:
     lines = ["| family | pair | seed | P@1 CSLS | P@1 NN | CSLS without identical pairs | test words | seeds "
              "| iterations | seconds |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -418,14 +473,14 @@ def render_families(recs: list) -> str:
 
 
 RENDER = {"bli": render_bli, "families": render_families, "selection": render_selection, "rcsls": render_rcsls,
-          "vecmap": render_vecmap}
+          "vecmap": render_vecmap, "refine": render_refine}
 
 
 def render(table: str, records: list) -> str:
     order = {row.row: i for i, row in enumerate(rows())}
     recs = sorted((r for r in records if r["table"] == table), key=lambda r: order.get(r["row"], 1 << 20))
     fn = RENDER[table]
-    if fn is render_vecmap:
+    if fn in (render_vecmap, render_refine):
         return fn(recs, {r["row"]: r for r in records})
     return fn(recs)
 

@@ -134,12 +134,22 @@ def cmd_convert(args) -> int:
     return 0
 
 
+DEFAULT_RANDOM_SEED_SIZE = 25
 INITS = ("dictionary", "random", "identical", "numerals", "unsupervised", "adversarial", "gromov-wasserstein")
 # VecMap's presets: a full training dictionary is --supervised-like; every weak or unsupervised seed
 # gets the robust stochastic self-learning of --semi_supervised / --identical / --unsupervised.
 # Each init's AlignConfig preset: a seed dictionary, a weak seed, or no supervision (VecMap's mode).
 INIT_PRESETS = {"dictionary": "supervised", "random": "weak", "identical": "weak", "numerals": "weak",
                 "unsupervised": "unsupervised", "adversarial": "unsupervised", "gromov-wasserstein": "unsupervised"}
+# Where the contrastive refinement (core.refinement, Li et al. 2022, C1) runs by default: the inits whose dev
+# splits it won (bench/tuning.md#refinement); --refine / --no-refine override.
+# Dev CSLS P@1 (bench/tune_refinement.py, seed 0; self-learning and selection -> refined): whole training split
+# en-fr 45.0 -> 47.4, en-fr50 37.9 -> 40.2, fi-fr 55.0 -> 62.0; first 1,000 pairs 43.0 -> 46.2, 33.5 -> 37.9,
+# 54.3 -> 60.5; first 500 pairs 40.9 -> 44.6, 32.9 -> 35.9, 53.6 -> 61.7; doc_en-doc_fr 33.3 -> 34.5 (all),
+# 32.1 -> 33.5 (1,000). The other doc pairs were not run.
+REFINE_DEFAULT = ("dictionary",)
+# Seeds that are a real dictionary: their pairs stay positives in every refinement round.
+TRUSTED_SEEDS = ("dictionary", "random")
 
 
 def _bundled_pair(args) -> str | None:
@@ -245,7 +255,8 @@ def _align_into(args, out: Path) -> float:
     train, test = _dictionaries(args)
     if args.init in ("dictionary", "random"):
         _check_coverage(train, args.dictionary or f"the bundled {_bundled_pair(args)} train split", src, tgt,
-                        need=2, seed_size=args.seed_size if args.init == "random" else None)
+                        need=2, seed_size=(args.seed_size or DEFAULT_RANDOM_SEED_SIZE) if args.init == "random"
+                        else args.seed_size)
     _check_coverage(test, args.eval_dictionary or f"the bundled {_bundled_pair(args)} test split", src, tgt, need=1)
     overrides = {"random_state": args.random_seed}
     if args.retrieval:
@@ -274,7 +285,7 @@ def _align_into(args, out: Path) -> float:
     if train is not None and args.init in ("dictionary", "random"):
         seed_kw["pairs"] = train
     if args.init == "random":
-        seed_kw["n"] = args.seed_size
+        seed_kw["n"] = args.seed_size or DEFAULT_RANDOM_SEED_SIZE
     started = time.perf_counter()
     seed_record_extra = {}
     if args.init == "unsupervised":
@@ -296,6 +307,9 @@ def _align_into(args, out: Path) -> float:
     else:
         seed = build_seed(args.init, src.with_vectors(normalize(src.vectors, config.normalize)),
                           tgt.with_vectors(normalize(tgt.vectors, config.normalize)), **seed_kw)
+    if args.init == "dictionary" and args.seed_size:
+        # semi-supervised: the first N pairs of the dictionary (in file order) that are in both vocabularies
+        seed = replace(seed, pairs=seed.pairs[:args.seed_size], info={**seed.info, "seed_size": args.seed_size})
     seed_seconds = time.perf_counter() - started
     progress(f"seed ({args.init}): {len(seed.pairs)} pairs in {seed_seconds:.1f} s")
     _check_seed(seed.pairs, args, src, tgt)
@@ -316,6 +330,7 @@ def _align_into(args, out: Path) -> float:
         if last.collapse:
             progress(f"WARNING: {last.collapse}")
     selection = _select(run, args)
+    refinement = _refine(run, args)
     mapping = run.final
     align_seconds = time.perf_counter() - started
     src_mapped, tgt_mapped = run.mapped(final=True)
@@ -347,7 +362,8 @@ def _align_into(args, out: Path) -> float:
         "dictionary": dictionary_source,
         "eval_dictionary": args.eval_dictionary or (f"bundled {_bundled_pair(args)} test" if test is not None else None),
         "random_seed": args.random_seed, "config": config.to_dict(), "iterations": last.iteration,
-        "collapse": last.collapse, "selection": selection, "seconds": round(align_seconds, 3), "final_bli": final,
+        "collapse": last.collapse, "selection": selection, "refinement": refinement,
+        "seconds": round(align_seconds, 3), "final_bli": final,
     }
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
     from .runfile import from_learner, write_run  # the lab's run-file format: the lab opens this run
@@ -375,6 +391,34 @@ def _select(run, args) -> dict:
     selection = run.select(callback=lambda done, total: None)
     progress(f"model selection ({time.perf_counter() - started:.1f} s): {selection.reason}")
     return selection.as_dict()
+
+
+def _refine(run, args) -> dict | None:
+    """The contrastive refinement of the kept mapping (``--refine``; by default for the inits of
+    ``REFINE_DEFAULT``), kept only where the held-out identical strings score it above its start; what was done
+    and why, for config.json (None: not run)."""
+    default = args.init in REFINE_DEFAULT and not args.no_self_learning   # VecMap's supervised mode stays plain
+    if not (args.refine if args.refine is not None else default):
+        return None
+    from .refinement import RefinementConfig
+
+    started = time.perf_counter()
+
+    def report(rec):
+        loss = f", InfoNCE loss {rec.losses[0]:.3f} -> {rec.losses[-1]:.3f}" if rec.losses else ""
+        what = "start mapping" if rec.round == 0 else f"refinement round {rec.round}: {rec.n_pairs} pairs"
+        progress(f"{what}{loss}, held-out score {rec.score:.4f}")
+
+    try:
+        result = run.refine(RefinementConfig(random_state=args.random_seed), trusted_seed=args.init in TRUSTED_SEEDS,
+                            callback=report)
+    except CLWEError as e:
+        if args.refine:   # asked for explicitly: say why it cannot run
+            raise
+        progress(f"contrastive refinement skipped: {e}")   # the default: keep the selected mapping
+        return {"skipped": str(e)}
+    progress(f"contrastive refinement ({time.perf_counter() - started:.1f} s): {result.reason}")
+    return result.as_dict()
 
 
 def cmd_evaluate(args) -> int:
@@ -515,7 +559,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--translate", action="append", default=[], metavar="WORD",
                    help="after the run, print the 10 nearest target words of this source word as a JSON line "
                         "(repeatable); with a fastText .bin source, unknown words are built from their n-grams")
-    p.add_argument("--seed-size", type=_count(1), default=25, help="pairs drawn by --init random (default 25)")
+    p.add_argument("--seed-size", type=_count(1), default=None,
+                   help="--init random: pairs drawn at random (default 25); --init dictionary: only the first N pairs "
+                        "of the dictionary that are in both vocabularies (semi-supervised, e.g. 500 or 1000)")
+    refine = p.add_mutually_exclusive_group()
+    refine.add_argument("--refine", dest="refine", action="store_true", default=None,
+                        help="after self-learning and selection, refine the kept mapping contrastively (Li et al. "
+                             "2022, ACL, stage C1: InfoNCE over CSLS hard negatives, dictionary augmentation), kept "
+                             "only where held-out identical strings score it above its start"
+                             + (f" (default for --init {', '.join(REFINE_DEFAULT)} with self-learning)" if REFINE_DEFAULT else ""))
+    refine.add_argument("--no-refine", dest="refine", action="store_false", help="no contrastive refinement")
     p.add_argument("--random-seed", type=int, default=0, help="seed of every stochastic step")
     p.add_argument("--out", required=True, help="output folder (built under a temporary name, renamed when complete)")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out (an earlier run)")

@@ -320,6 +320,7 @@ class SelfLearning:
         self.seed_pairs = seed
         self.final: Mapping | None = None
         self.selection = None
+        self.refinement = None
         self.history: list[IterationRecord] = [self._initial_record(seed)]
 
     # ----------------------------------------------------------------- helpers
@@ -466,7 +467,7 @@ class SelfLearning:
                               forward=D.forward, shared_agreement=self._agreement(mapping),
                               mutual_excess=excess)
         self.history.append(rec)
-        self.final = self.selection = None
+        self.final = self.selection = self.refinement = None
         return rec
 
     def _probe(self, mapping: Mapping, iteration: int) -> float:
@@ -599,7 +600,7 @@ class SelfLearning:
         if rec.converged or rec.collapse is not None:
             self.history[-1] = replace(rec, converged=False, collapse=None,
                                        next_keep_prob=rec.next_keep_prob)
-        self.final = self.selection = None
+        self.final = self.selection = self.refinement = None
 
     def finalize(self) -> Mapping:
         """The final mapping (``config.final_mapping``, by default VecMap's multi-step preset) fitted on
@@ -607,7 +608,7 @@ class SelfLearning:
         cfg = self.config
         rec = self.current
         self.final = self._fit(cfg.final_mapping, rec.src_idx, rec.tgt_idx, **cfg.final_kwargs())
-        self.selection = None
+        self.selection = self.refinement = None
         return self.final
 
     def select(self, criterion: str | None = None, **kw):
@@ -616,7 +617,16 @@ class SelfLearning:
         :class:`core.selection.Selection` (also kept as :attr:`selection`)."""
         self.selection = select_mapping(self, criterion or DEFAULT_CRITERION, **kw)
         self.final = self.selection.mapping
+        self.refinement = None
         return self.selection
+
+    def refine(self, config=None, trusted_seed: bool = True, callback=None):
+        """Contrastive refinement of the kept mapping (Li et al. 2022, ACL, stage C1; see
+        :func:`core.refinement.refine_run`): kept as :attr:`final` only where the gold-free criterion scores a
+        round above the start; returns the :class:`core.refinement.Refinement` (also :attr:`refinement`)."""
+        from .refinement import refine_run
+
+        return refine_run(self, config, trusted_seed=trusted_seed, callback=callback)
 
     def mapped(self, iteration: int | None = None, final: bool | None = None) -> tuple[Embeddings, Embeddings]:
         """Mapped spaces (unit rows) of a record; by default the final mapping when :meth:`finalize`

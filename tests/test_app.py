@@ -342,6 +342,24 @@ def test_select_mapping(opened):
     at.button(key="b_reset").click().run()
 
 
+def test_refine_mapping(opened):
+    """The contrastive refinement button: the rounds as rows with their held-out score, the kept one marked."""
+    at = opened
+    at.switch_page("views/selflearning.py").run()
+    at.button(key="b_step").click().run()
+    at.button(key="b_refine").click().run()
+    _clean(at)
+    assert not at.error, [e.value for e in at.error]
+    text = [i.value for i in at.info if "Kept" in i.value and "held out" in i.value]
+    assert text, [i.value for i in at.info]
+    rows = at.session_state["refine_eval"][1]["rows"]
+    assert [r["round"] for r in rows] == [0, 1, 2] and sum(r["kept"] for r in rows) == 1
+    kept = next(r for r in rows if r["kept"])
+    assert kept["held-out score"] == max(r["held-out score"] for r in rows)
+    assert all("test P@1 CSLS" in r for r in rows)
+    at.button(key="b_reset").click().run()
+
+
 def test_every_page_on_a_small_upload():
     """Uploaded spaces (40 words, 6 and 8 dims, no test dictionary): every page works or says why not."""
     import numpy as np

@@ -105,6 +105,36 @@ def test_align_supervised_fits_the_dictionary_only(synthetic_files, tmp_path, ca
     assert config["iterations"] == 2 and config["selection"]["reason"].startswith("--no-select")
 
 
+def test_align_semi_supervised_seed_and_refinement(synthetic_files, tmp_path, capsys):
+    """--seed-size N with --init dictionary keeps the first N pairs; --refine records every round and keeps a
+    round only above its start by the held-out identical strings; --no-refine records nothing."""
+    f = synthetic_files
+    out = tmp_path / "semi"
+    assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "dictionary",
+                 "--dictionary", str(f / "gold.txt"), "--seed-size", "40", "--max-iter", "3", "--refine",
+                 "--eval-dictionary", str(f / "gold.txt"), "--out", str(out)]) == 0, capsys.readouterr().err
+    config = json.loads((out / "config.json").read_text())
+    assert config["seed"]["pairs"] == 40
+    ref = config["refinement"]
+    assert [r["round"] for r in ref["rounds"]] == [0, 1, 2] and ref["method"].startswith("contrastive")
+    assert ref["criterion"].startswith("identical strings held out")
+    scores = [r["score"] for r in ref["rounds"]]
+    kept = ref["kept_round"]
+    assert scores[kept] == max(scores) and (kept == 0 or scores[kept] > scores[0])
+    assert config["final_bli"]["csls"]["p_at_1"] > 0.9
+    err = capsys.readouterr().err
+    assert "refinement round 2" in err and "contrastive refinement" in err
+    out2 = tmp_path / "semi-off"
+    assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "dictionary",
+                 "--dictionary", str(f / "gold.txt"), "--seed-size", "40", "--max-iter", "3", "--no-refine",
+                 "--no-eval", "--out", str(out2)]) == 0
+    assert json.loads((out2 / "config.json").read_text())["refinement"] is None
+    with pytest.raises(SystemExit) as stop:                       # argparse: the two flags exclude each other
+        main(["align", "--src", "en", "--tgt", "fr", "--init", "dictionary", "--refine", "--no-refine",
+              "--out", str(tmp_path / "x")])
+    assert stop.value.code == 2
+
+
 def test_align_impossible_requests(synthetic_files, tmp_path, capsys):
     f = synthetic_files
     prefixed = tmp_path / "prefixed.vec"

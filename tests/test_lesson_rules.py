@@ -33,6 +33,11 @@ def test_adversarial_rule_both_outcomes():
     assert scenes.rule_adversarial(500, 0.6, 0.3)[0]
     ok, text = scenes.rule_adversarial(500, 0.01, 0.0, {"label": "rotated copy", "seed_precision": 0.99})
     assert not ok and "99.0% of its seed pairs" in text
+    assert "MUSE" not in text                                   # no budget given: nothing said about it
+    ok, text = scenes.rule_adversarial(500, 0.01, 0.0, None, (5, 64000))
+    assert not ok and "256 hidden units" in text and "5 × 64,000 samples" in text and "2,048" in text
+    assert "5 × 1,000,000 (6.4% of its samples)" in text
+    assert "MUSE" not in scenes.rule_adversarial(500, 0.6, 0.3, None, (5, 64000))[1]   # only said on failure
 
 
 def _panel(t, u, rank=148):

@@ -97,6 +97,18 @@ if view == learner.current.iteration and view > 0:
         with st.spinner("Scoring the iterations…"), ui.guard("Model selection"):
             st.session_state["selection_eval"] = (token, actions.select_mapping(lab))
             st.rerun()
+    refined = st.session_state.get("refine_eval")
+    if refined is not None and refined[0] == token:
+        st.info(actions.refinement_text(refined[1]), icon=":material/tune:")
+        st.dataframe(refined[1]["rows"], hide_index=True)
+    elif st.button("Refine contrastively (Li et al. 2022)", key="b_refine",
+                   help="ContrastiveBLI's stage C1: the kept mapping refined by gradient steps on an InfoNCE loss "
+                        "against hard negatives (CSLS neighbours), alternating with dictionary augmentation; kept only "
+                        "where held-out identical strings score a round above its start. The rounds show as rows "
+                        "of a table, not as iterations of the run. clwe align --refine does the same."):
+        with st.spinner("Refining…"), ui.guard("Contrastive refinement"):
+            st.session_state["refine_eval"] = (token, actions.refine_mapping(lab))
+            st.rerun()
 
 with st.expander(f"Branch from iteration {view} with other settings"):
     st.caption("What if the run had switched retrieval or induction direction here? The branch continues from "

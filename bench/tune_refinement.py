@@ -1,0 +1,120 @@
+"""Refinements after self-learning, on dev splits carved from the training dictionaries (issue 18).
+
+The test splits are never read here. For each pair and seed size: the mapping ``clwe align --init dictionary``
+keeps today (self-learning from the seed pairs, then gold-free selection), then each refinement from that same
+run -- the contrastive refinement (``core.refinement``, Li et al. 2022, C1) and the classification-based
+self-learning (``core.refinement.classifier_refinement``, Karan et al. 2020) -- with its own gold-free choice.
+Every mapping is scored by CSLS and NN P@1 (%) on the dev split (``bench.quality.split_dev``); the seconds of
+the self-learning run (with its model selection) and of each refinement are printed with their ratio.
+
+Seed sizes: ``all`` (the training split less the dev split) or N, the first N pairs of it (semi-supervised), or
+``unsupervised`` (``clwe align --init unsupervised``: no dictionary; the refinement's positives are its augmented
+pairs only).
+``en-fr50`` is en-fr with French on its 50 leading principal axes (as VecMap needs, ``bench.compare_vecmap``).
+
+    python -m bench.tune_refinement --pairs en-fr en-fr50 fi-fr --sizes all 1000 500 [--set steps=60 ...]
+                                    [--methods contrastive classifier] [--jsonl bench/tuning_refine.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import fields, replace
+
+from bench.quality import split_dev
+from core.io import load_bundled_dictionary, load_embeddings, pairs_to_indices
+from core.normalize import pca_reduce
+from core.refinement import RefinementConfig
+from core.selflearning import AlignConfig, SelfLearning, unsupervised_start
+
+
+def spaces(pair: str):
+    """The two spaces of a pair name, and the bundled dictionary it uses."""
+    if pair == "en-fr50":
+        src, tgt = load_embeddings("en"), load_embeddings("fr")
+        return src, tgt.with_vectors(pca_reduce(tgt.vectors, 50)), "en-fr"
+    s, t = pair.split("-")
+    return load_embeddings(s), load_embeddings(t), pair
+
+
+def dev_p1(run, dev, mapping) -> dict:
+    return {r: round(100 * run.evaluate(dev, mapping, r).p_at_1, 2) for r in ("csls", "nn")}
+
+
+def parse_set(items) -> dict:
+    types = {f.name: f.type for f in fields(RefinementConfig)}
+    out = {}
+    for item in items or []:
+        key, _, value = item.partition("=")
+        if key not in types:
+            raise SystemExit(f"unknown refinement setting {key}")
+        kind = {"int": int, "float": float, "str": str}[types[key]]
+        out[key] = kind(value)
+    return out
+
+
+def experiment(pair: str, size: str, methods, changes: dict, seed: int = 0):
+    src, tgt, dic = spaces(pair)
+    train, dev = split_dev(load_bundled_dictionary(dic, "train"))
+    t0 = time.perf_counter()
+    trusted = size != "unsupervised"
+    if trusted:
+        pairs = pairs_to_indices(train, src, tgt)
+        if size != "all":
+            pairs = pairs[:int(size)]
+        cfg = AlignConfig.preset("supervised", random_state=seed)
+    else:   # no dictionary at all: clwe align --init unsupervised (its seed and search), then the refinement
+        cfg = AlignConfig.preset("unsupervised", random_state=seed)
+        cfg = replace(cfg, cutoff=min(cfg.cutoff, max(len(src), len(tgt))))
+        sd, cfg = unsupervised_start(src, tgt, cfg)
+        pairs = sd.pairs
+    run = SelfLearning(src, tgt, pairs, cfg)
+    last = run.run_until_converged()
+    run.select()
+    sl_seconds = time.perf_counter() - t0
+    base = run.final
+    rec = {"pair": pair, "size": size, "seed": seed, "seed_pairs": int(len(pairs)), "iterations": last.iteration,
+           "kept_iteration": run.selection.iteration, "collapse": bool(last.collapse),
+           "self_learning": dev_p1(run, dev, base),
+           "sl_seconds": round(sl_seconds, 1), "n_dev_words": len({w for w, _ in dev})}
+    for method in methods:
+        run.final, run.selection = base, run.selection
+        t0 = time.perf_counter()
+        if method == "contrastive":
+            res = run.refine(replace(RefinementConfig(random_state=seed), **changes), trusted_seed=trusted)
+        else:
+            from core.refinement import classifier_refinement
+            res = classifier_refinement(run, random_state=seed)
+        secs = time.perf_counter() - t0
+        rounds = [dev_p1(run, dev, r.mapping)["csls"] for r in res.rounds]
+        rec[method] = {"dev": dev_p1(run, dev, res.mapping), "kept_round": res.kept_round,
+                       "round_dev_csls": rounds, "round_scores": [round(r.score, 4) for r in res.rounds],
+                       "seconds": round(secs, 1), "ratio": round(secs / sl_seconds, 2), "changes": changes}
+        run.final = base
+    return rec
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pairs", nargs="+", default=["en-fr", "en-fr50", "fi-fr"])
+    ap.add_argument("--sizes", nargs="+", default=["all", "1000", "500"])
+    ap.add_argument("--methods", nargs="+", default=["contrastive"])
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0])
+    ap.add_argument("--set", nargs="*", help="refinement settings, key=value")
+    ap.add_argument("--jsonl", help="append one JSON record per run")
+    args = ap.parse_args(argv)
+    changes = parse_set(args.set)
+    for pair in args.pairs:
+        for size in args.sizes:
+            for seed in args.seeds:
+                rec = experiment(pair, size, args.methods, changes, seed)
+                print(json.dumps(rec), flush=True)
+                if args.jsonl:
+                    with open(args.jsonl, "a", encoding="utf-8") as f:
+                        f.write(json.dumps(rec) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The contrastive refinement (core.refinement; Li et al. 2022, C1) on small generated data."""
+
+import numpy as np
+import pytest
+
+from core.errors import ConfigError
+from core.io import load_embeddings
+from core.mapping import Mapping, canonical_polar
+from core.normalize import grid_unit_rows, normalize
+from core.refinement import (RefinementConfig, augment, contrastive_refinement, hard_negatives, info_nce_loss,
+                             train_round)
+from core.selflearning import AlignConfig, SelfLearning
+from core.synthetic import random_rotation, synthetic_pair
+
+N = 1500
+
+
+def _p1(X, Z, mapping, n=1000):
+    """NN P@1 of the identity dictionary over the first ``n`` words (gold: row i <-> row i)."""
+    Xm = grid_unit_rows(X[:n].astype(np.float64) @ np.asarray(mapping.Wx, np.float64))
+    Zm = grid_unit_rows(Z.astype(np.float64) @ np.asarray(mapping.Wz, np.float64))
+    return float(np.mean((Xm @ Zm.T).argmax(axis=1) == np.arange(n)))
+
+
+@pytest.fixture(scope="module")
+def rotated():
+    """English (1,500 words, 50-d) and a rotated copy with noise: row i of Z translates row i of X."""
+    X = normalize(load_embeddings("en", max_vocab=N).vectors)
+    R = random_rotation(X.shape[1], 7).astype(np.float64)
+    rng = np.random.default_rng(3)
+    Z = normalize((X @ R + rng.normal(0, 0.02, X.shape)).astype(np.float32))
+    return X, Z, R
+
+
+def test_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    b, k, d1, d2, r = 5, 3, 6, 7, 4
+    Wx, Wz = rng.normal(size=(d1, r)), rng.normal(size=(d2, r))
+    A, B = rng.normal(size=(b, d1)), rng.normal(size=(b, d2))
+    An, Bn = rng.normal(size=(b, k, d1)), rng.normal(size=(b, k, d2))
+    loss, (gx, gz) = info_nce_loss(Wx, Wz, A, B, An, Bn, temperature=0.5)
+    assert loss > 0
+    eps = 1e-6
+    for W, g, which in ((Wx, gx, 0), (Wz, gz, 1)):
+        num = np.zeros_like(W)
+        for idx in np.ndindex(*W.shape):
+            E = np.zeros_like(W)
+            E[idx] = eps
+            plus = [Wx + E, Wz] if which == 0 else [Wx, Wz + E]
+            minus = [Wx - E, Wz] if which == 0 else [Wx, Wz - E]
+            num[idx] = (info_nce_loss(*plus, A, B, An, Bn, 0.5, gradient=False)[0]
+                        - info_nce_loss(*minus, A, B, An, Bn, 0.5, gradient=False)[0]) / (2 * eps)
+        assert np.allclose(num, g, atol=1e-7, rtol=1e-5), np.abs(num - g).max()
+
+
+def test_loss_goes_down_with_fixed_negatives(rotated):
+    X, Z, R = rotated
+    rng = np.random.default_rng(1)
+    W0, _ = canonical_polar(R + rng.normal(0, 0.08, R.shape))
+    pairs = np.stack([np.arange(300), np.arange(300)], axis=1)
+    Wx, Wz = W0.copy(), np.eye(Z.shape[1])
+    neg_tgt, neg_src = hard_negatives(X, Z, Wx, Wz, pairs, k=8, vocab=1000)
+    # the hard negatives are wrong neighbours: never the pair's own target or source
+    assert not np.any(neg_tgt == pairs[:, 1:]) and not np.any(neg_src == pairs[:, :1])
+
+    def full_loss(Wx, Wz):
+        return info_nce_loss(Wx, Wz, X[pairs[:, 0]], Z[pairs[:, 1]], X[neg_src], Z[neg_tgt], 0.1, False)[0]
+
+    cfg = RefinementConfig(steps=30, batch_size=300, n_negatives=8, negative_vocab=1000, refresh=1000, lr=2e-3)
+    Wx1, Wz1, losses, _ = train_round(X, Z, Wx, Wz, pairs, cfg, np.random.default_rng(0))
+    before, after = full_loss(Wx, Wz), full_loss(Wx1, Wz1)
+    assert losses[0] == pytest.approx(before)
+    assert after < 0.8 * before, (before, after)
+    assert losses[-1] < losses[0]
+
+
+def test_refinement_recovers_a_rotation_the_seed_mapping_misses(rotated):
+    X, Z, R = rotated
+    rng = np.random.default_rng(2)
+    W0, _ = canonical_polar(R + rng.normal(0, 0.3, R.shape))       # the true rotation, missed by noise
+    start = Mapping(W0, np.eye(Z.shape[1]), "procrustes")
+    before = _p1(X, Z, start)
+    seed = np.stack([np.arange(0, 1000, 10), np.arange(0, 1000, 10)], axis=1)   # 100 correct pairs
+    cfg = RefinementConfig(rounds=2, steps=40, batch_size=256, n_negatives=16, negative_vocab=N, lr=2e-3,
+                           n_augment=800, cutoff=N)
+    seen = []
+    res = contrastive_refinement(X, Z, start, seed, cfg, callback=seen.append)
+    after = _p1(X, Z, res.mapping)
+    assert [r.round for r in seen] == [0, 1, 2] and res.kept_round == 2
+    assert before < 0.3 and after > 0.95, (before, after)
+    # and it is deterministic under its seed
+    again = contrastive_refinement(X, Z, start, seed, cfg)
+    assert np.array_equal(again.mapping.Wx, res.mapping.Wx) and np.array_equal(again.mapping.Wz, res.mapping.Wz)
+
+
+def test_augmentation_leaves_out_seed_and_held_out_words(rotated):
+    X, Z, R = rotated
+    seed = np.array([[0, 0], [5, 5]])
+    aug = augment(X, Z, R, np.eye(Z.shape[1]), seed, exclude_src=[1, 2], exclude_tgt=[3], n=200, cutoff=600)
+    assert len(aug) == 200
+    assert not np.isin(aug[:, 0], [0, 5, 1, 2]).any() and not np.isin(aug[:, 1], [0, 5, 3]).any()
+    assert np.mean(aug[:, 0] == aug[:, 1]) > 0.95      # the true rotation: the confident pairs are right
+    assert len(np.unique(aug, axis=0)) == len(aug)
+
+
+@pytest.fixture(scope="module")
+def finished_run():
+    src, tgt, gold = synthetic_pair(load_embeddings("en", max_vocab=N), noise=0.5, drop=0.1, random_state=1)
+    rng = np.random.default_rng(0)
+    words = [gold[i][0] for i in rng.choice(len(gold), 200, replace=False)]
+    seed = np.array([(src.index[w], tgt.index[w]) for w in words], np.int64)
+    run = SelfLearning(src, tgt, seed, AlignConfig.preset("supervised", cutoff=N, max_iter=5))
+    run.run_until_converged()
+    run.select()
+    return run, gold
+
+
+def test_selection_never_keeps_an_overtrained_refinement(finished_run):
+    run, gold = finished_run
+    start = run.final
+    p_start = run.evaluate(gold, start).p_at_1
+    # over-training: a huge step size wrecks the maps within a round
+    cfg = RefinementConfig(rounds=2, steps=30, lr=0.5, negative_vocab=N, cutoff=N, n_augment=500)
+    res = run.refine(cfg)
+    assert all(r.score < res.rounds[0].score for r in res.rounds[1:]), [r.score for r in res.rounds]
+    assert all(run.evaluate(gold, r.mapping).p_at_1 < p_start for r in res.rounds[1:])
+    assert res.kept_round == 0 and run.final is start and res.mapping is start
+    assert run.evaluate(gold, run.final).p_at_1 == p_start
+    assert "start mapping" in res.reason and res.criterion.startswith("identical strings held out")
+
+
+def test_config_is_checked():
+    with pytest.raises(ConfigError, match="optimizer"):
+        RefinementConfig(optimizer="lbfgs")
+    with pytest.raises(ConfigError, match="n_negatives"):
+        RefinementConfig(n_negatives=0)
+    with pytest.raises(ConfigError, match="positive"):
+        RefinementConfig(temperature=0)
+
+
+def test_sgd_with_clipped_steps_lowers_the_loss(rotated):
+    X, Z, R = rotated
+    rng = np.random.default_rng(4)
+    W0, _ = canonical_polar(R + rng.normal(0, 0.08, R.shape))
+    pairs = np.stack([np.arange(200), np.arange(200)], axis=1)
+    cfg = RefinementConfig(steps=25, batch_size=200, n_negatives=8, negative_vocab=800, refresh=1000,
+                           optimizer="sgd", lr=1.5, clip=0.15, temperature=1.0)
+    _, _, losses, _ = train_round(X, Z, W0, np.eye(Z.shape[1]), pairs, cfg, np.random.default_rng(0))
+    assert losses[-1] < losses[0]
+
