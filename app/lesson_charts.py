@@ -31,12 +31,18 @@ def _node(name: str, label: str, on: bool, shape: str = "box") -> str:
     return f'{name} [label="{label}" shape={shape} {_ON if on else _OFF}];'
 
 
-def framework_dot(choices: dict) -> str:
-    """F2: the mapping framework (Glavaš et al. 2019), the chosen seed / mapping / retrieval highlighted."""
+def framework_dot(choices: dict, narrow: bool = False) -> str:
+    """F2: the mapping framework (Glavaš et al. 2019), the chosen seed / mapping / retrieval highlighted.
+
+    ``narrow``: the options' labels on more lines, so the diagram is narrower and, scaled to a normal page's
+    column, keeps larger type (presenting mode has the width and not the height for that)."""
     seeds = [("dictionary", "training dictionary"), ("random", "N random pairs"),
              ("identical", "identical strings\\nor numerals"), ("unsupervised", "unsupervised\\n(2nd-order, GAN, GW)")]
     maps = [("procrustes", "orthogonal W\\n(Procrustes)"), ("least_squares", "any linear W\\n(least squares)"),
             ("multistep", "multi-step\\n(whiten, re-weight)")]
+    if narrow:   # two-line labels where the one-line ones set the width (the seed row is the widest)
+        seeds = [("dictionary", "training\\ndictionary"), ("random", "N random\\npairs"),
+                 ("identical", "identical strings\\nor numerals"), ("unsupervised", "unsupervised\\n(2nd-order, GAN, GW)")]
     # top to bottom: the options of each step side by side, so the boxes keep a readable size in a 2/3 column
     lines = ['digraph G {', 'rankdir=TB; nodesep=0.2; ranksep=0.3; bgcolor="transparent";',
              'node [fontname="Helvetica" fontsize=24 margin="0.15,0.08"]; edge [penwidth=2 color="#444444"];',

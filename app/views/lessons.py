@@ -126,7 +126,8 @@ if present:
                 unsafe_allow_html=True)
 else:
     st.markdown(f"### {heading}", unsafe_allow_html=True)
-chart_col, text_col = st.columns([2, 1])
+# F2's diagram scales to its column: a wider one on a normal page keeps its type above 14 px at 1280x720
+chart_col, text_col = st.columns([2.4, 1] if scene.view == "diagram" and not present else [2, 1])
 
 
 def _explain(extra: str = "", pair_note: str = "") -> None:
@@ -171,7 +172,7 @@ if scene.view == "diagram":
                        normalize=", ".join(run.config.normalize), pairs=f"{int(rec.dictionary_size):,}",
                        iteration=rec.iteration, p1=f"{p1.p_at_1:.1%}" if p1 else "–")
     with chart_col:
-        st.graphviz_chart(lc.framework_dot(choices), width="stretch")
+        st.graphviz_chart(lc.framework_dot(choices, narrow=not present), width="stretch")
     drawn = (f"The diagram shows the run open in the lab: {lab.data.label}, {len(lab.data.src):,} words per side."
              if run is not None else f"The diagram shows the scene's own choices on {scene.pair}.")
     _explain(f"Highlighted now: seed **{choices['seed']}**, map **{choices['mapping']}**, retrieval "
