@@ -212,7 +212,7 @@ elif scene.view == "curves":
 
 elif scene.view == "losses":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "losses"), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "losses", scene.pair), width="stretch", theme=None, key="lesson_chart")
         st.dataframe(pd.DataFrame([{"source": s, "target": t, "gold": {1: "✔", 0: "✘", -1: "?"}[m]}
                                    for s, t, m in res["seed_examples"][:6]]).T, width="stretch")
     why = ""
@@ -253,7 +253,7 @@ elif scene.view == "distributions":
 
 elif scene.view == "seed_size":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "seed_size"), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "seed_size", 18 if present else 15), width="stretch", theme=None, key="lesson_chart")
         if scene.pair == actions.DEMO_PAIR and scene.max_vocab == actions.DEMO_VOCAB:
             st.button(f"▶ Watch it live: unsupervised on {scene.pair}, until aligned", key="lesson_live_demo",
                       type="primary", on_click=ui.request_demo,
@@ -280,7 +280,7 @@ elif scene.view == "seed_size":
 
 elif scene.view == "isomorphism":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "isomorphism"), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "isomorphism", 18 if present else 14), width="stretch", theme=None, key="lesson_chart")
         outs = res["outcomes"]
         st.markdown("  ·  ".join(f"**{n}**: unsupervised {'works' if scenes.unsup_works(o) else 'fails'} "
                                  f"({o['p1']:.1%})" for n, o in outs.items()))
@@ -294,7 +294,7 @@ elif scene.view == "isomorphism":
 
 elif scene.view == "bands":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "bands"), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "bands", 18 if present else 15), width="stretch", theme=None, key="lesson_chart")
     b = res["bands"]
     why = ""
     if not holds:
