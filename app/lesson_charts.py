@@ -170,9 +170,9 @@ def losses(result: dict, pair: str = "") -> go.Figure:
         fig.add_trace(go.Scatter(x=ep, y=ref["disc_loss"], name="discriminator (rotated copy)", mode="lines",
                                  line=dict(color=TGT_COLOR, width=2, dash="dot"), opacity=0.7), secondary_y=False)
     if result.get("disc_accuracy"):
-        fig.add_trace(go.Scatter(x=ep, y=result["disc_accuracy"], name=f"discriminator accuracy ({pair})" if pair else "discriminator accuracy", mode="lines",
+        fig.add_trace(go.Scatter(x=ep, y=result["disc_accuracy"], name=f"accuracy ({pair})" if pair else "accuracy", mode="lines",
                                  line=dict(color=NN_COLOR, width=2, dash="dot")), secondary_y=True)
-        fig.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1], dtick=0.25, showgrid=False,
+        fig.update_yaxes(title_text="discriminator accuracy", tickformat=".0%", range=[0, 1], dtick=0.25, showgrid=False,
                          secondary_y=True)
     fig.update_yaxes(title_text="loss", secondary_y=False)
     fig.update_xaxes(title_text="epoch", dtick=1)

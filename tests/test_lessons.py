@@ -72,7 +72,8 @@ def test_f2_framework_diagram_highlights_the_run(lessons):
     assert graphs, "no diagram"
     dot = graphs[0].proto.spec
     # the default run of the lab: 100 random pairs, Procrustes: those boxes are filled, the others not
-    assert 's_random [label="N random pairs" shape=box style="filled,bold"' in dot
+    # (a normal page: two-line option labels, so the diagram scaled to its column keeps its type large)
+    assert 's_random [label="N random\\npairs" shape=box style="filled,bold"' in dot
     assert 's_unsupervised [label="unsupervised\\n(2nd-order, GAN, GW)" shape=box style="filled" fillcolor="#F2F2F2"' in dot
     assert "m_procrustes" in dot and "-> m_procrustes" in dot
 
