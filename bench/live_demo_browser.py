@@ -33,7 +33,7 @@ def main(url: str, out: str, mode: str = "normal") -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(url.rstrip("/") + "/lessons?" + query)
+        page.goto(url.rstrip("/") + "/lessons?" + query, timeout=600_000)
         page.get_by_role("button", name=BUTTON).wait_for(timeout=300_000)
         wait_idle(page, 300_000)
         load0 = os.getloadavg()
