@@ -253,13 +253,14 @@ elif scene.view == "distributions":
 
 elif scene.view == "seed_size":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "seed_size", 18 if present else 15), width="stretch", theme=None, key="lesson_chart")
+        # above the chart: clicked without scrolling, so the demo's progress (top of the page) stays in view
         if scene.pair == actions.DEMO_PAIR and scene.max_vocab == actions.DEMO_VOCAB:
             st.button(f"▶ Watch it live: unsupervised on {scene.pair}, until aligned", key="lesson_live_demo",
                       type="primary", on_click=ui.request_demo,
                       help="Opens this pair in the lab with the unsupervised seed (no dictionary) and runs the "
-                           "search until it has found the alignment, with its progress in plain words; the lab "
-                           "keeps the run (Self-learning page, Run until converged)")
+                           "search until it has found the alignment, with its progress in plain words at the top "
+                           "of the page; the lab keeps the run (Self-learning page, Run until converged)")
+        st.plotly_chart(_figure(scene.key, "seed_size", 18 if present else 15), width="stretch", theme=None, key="lesson_chart")
     if res.get("unsup_collapse"):
         why = (f"The unsupervised run failed here (stopped after {res['unsup_iterations']} iterations: "
                f"{res['unsup_collapse']}). On this pair the spaces are far from isomorphic (see F9), the "
