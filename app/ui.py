@@ -318,6 +318,8 @@ def run_panel(lab: LabState) -> int | None:
             ss["w_iter"] = learner.current.iteration
 
     if pending:
+        if "align" in slots and not actions.can_align(lab):   # aligned now: nothing left to align
+            slots.pop("align").empty()
         _run_buttons(slots, busy=None)   # enabled again (same slots: replaces the disabled copies)
     progress_slot.empty()   # also after a failure: no stale bar or live chart
     live.empty()
