@@ -389,6 +389,85 @@ def run_until_converged(lab: LabState, from_iteration: int, callback=None) -> No
     lab.run.last_step_seconds = (time.perf_counter() - t0) / done
 
 
+# The live unsupervised demo (issue 17): the pair and vocabulary it opens, and how many iterations one click
+# of "Run until aligned" may take before it hands control back (a search that has not taken off by then
+# says so; clicking again goes on).
+DEMO_PAIR = "doc_en-doc_fr"
+DEMO_VOCAB = 10000
+ALIGN_BUDGET = 60
+
+
+def can_align(lab: LabState) -> bool:
+    """Whether "Run until aligned" applies: a run with take-off detection (the unsupervised preset) that has
+    not taken off yet (``core.selflearning.SelfLearning.takeoff``)."""
+    run = lab.run
+    if run is None:
+        return False
+    learner = run.learner
+    return learner.config.takeoff_agreement > 0 and learner.takeoff() is None
+
+
+def align_state(learner) -> str | None:
+    """Why a search stops now: "aligned" (the engine's take-off signal fired), "failed" (the engine calls it
+    hopeless), "stopped" (converged or at max_iter without taking off), or None (go on)."""
+    if learner.takeoff() is not None:
+        return "aligned"
+    if learner.hopeless():
+        return "failed"
+    if learner.current.converged or learner.current.iteration >= learner.config.max_iter:
+        return "stopped"
+    return None
+
+
+def run_until_aligned(lab: LabState, from_iteration: int, callback=None, budget: int = ALIGN_BUDGET) -> dict:
+    """Step until the engine's take-off signal fires (the identically spelled words agree at the level of an
+    alignment), the run fails or stops, or ``budget`` iterations have run; then stop, without finishing the
+    run (Run until converged does that). Returns what the page says: ``{"outcome", "iteration", "steps",
+    "seconds"}`` with outcome "aligned" | "failed" | "stopped" | "budget"."""
+    _branch_from(lab, from_iteration)
+    learner = lab.run.learner
+    shared_run = lab.run.shared
+    known = len(shared_run.records) if shared_run is not None else 0   # computed before this click
+    t0 = time.perf_counter()
+    engine, shared, steps = 0.0, True, 0
+    outcome = align_state(learner)
+    while outcome is None and steps < budget:
+        seconds, was_shared = _advance(lab, 1, callback)
+        engine += seconds
+        shared = shared and was_shared
+        steps += 1
+        outcome = align_state(learner)
+    if outcome == "failed":
+        learner.diagnose()   # the collapse sentence on the last record, as Run until converged leaves it
+    lab.run.last_step_seconds = engine / max(steps, 1)
+    lab.run.last_step_shared = shared and steps > 0
+    # "cached": every step was taken from iterations another click on this server had already computed
+    cached = steps > 0 and shared and learner.current.iteration < known
+    return {"outcome": outcome or "budget", "iteration": int(learner.current.iteration), "steps": steps,
+            "seconds": time.perf_counter() - t0, "cached": cached}
+
+
+def demo_widgets(largest: int) -> dict:
+    """The widget values of the live demo: the bundled doc_en-doc_fr pair, the unsupervised seed on the
+    4,000 most frequent words, the lab's default mapping settings and the unsupervised preset's schedule."""
+    ss = {k: WIDGET_DEFAULTS[k] for k in ("w_norm", "w_retrieval", "w_csls_k", "w_direction", "w_mapping",
+                                         "w_final_mapping", "w_seed_unsup_n", "w_seed_random_state")}
+    ss.update({"w_data_source": "Bundled pair", "w_pair": DEMO_PAIR, "w_max_vocab": DEMO_VOCAB,
+               "w_seed_strategy": "unsupervised"})
+    ss.update(preset_widgets("unsupervised", largest))
+    return ss
+
+
+def start_demo(lab: LabState) -> None:
+    """Open the live unsupervised demo: load doc_en-doc_fr and build its unsupervised seed (server-wide, so a
+    second session, or a second click, starts at once); "Run until aligned" then steps it."""
+    if lab.data is None or lab.data.key != f"bundled:{DEMO_PAIR}:{DEMO_VOCAB}":
+        load_bundled(lab, DEMO_PAIR, DEMO_VOCAB)
+    st.session_state.update(demo_widgets(max(len(lab.data.src), len(lab.data.tgt))))
+    strategy, params, settings = settings_from_widgets()
+    start_run(lab, strategy, params, settings)
+
+
 def reset(lab: LabState) -> None:
     keep_branch(lab, 0)
     lab.run.learner.rewind(0)

@@ -31,12 +31,18 @@ def _node(name: str, label: str, on: bool, shape: str = "box") -> str:
     return f'{name} [label="{label}" shape={shape} {_ON if on else _OFF}];'
 
 
-def framework_dot(choices: dict) -> str:
-    """F2: the mapping framework (Glavaš et al. 2019), the chosen seed / mapping / retrieval highlighted."""
+def framework_dot(choices: dict, narrow: bool = False) -> str:
+    """F2: the mapping framework (Glavaš et al. 2019), the chosen seed / mapping / retrieval highlighted.
+
+    ``narrow``: the options' labels on more lines, so the diagram is narrower and, scaled to a normal page's
+    column, keeps larger type (presenting mode has the width and not the height for that)."""
     seeds = [("dictionary", "training dictionary"), ("random", "N random pairs"),
              ("identical", "identical strings\\nor numerals"), ("unsupervised", "unsupervised\\n(2nd-order, GAN, GW)")]
     maps = [("procrustes", "orthogonal W\\n(Procrustes)"), ("least_squares", "any linear W\\n(least squares)"),
             ("multistep", "multi-step\\n(whiten, re-weight)")]
+    if narrow:   # two-line labels where the one-line ones set the width (the seed row is the widest)
+        seeds = [("dictionary", "training\\ndictionary"), ("random", "N random\\npairs"),
+                 ("identical", "identical strings\\nor numerals"), ("unsupervised", "unsupervised\\n(2nd-order, GAN, GW)")]
     # top to bottom: the options of each step side by side, so the boxes keep a readable size in a 2/3 column
     lines = ['digraph G {', 'rankdir=TB; nodesep=0.2; ranksep=0.3; bgcolor="transparent";',
              'node [fontname="Helvetica" fontsize=24 margin="0.15,0.08"]; edge [penwidth=2 color="#444444"];',
@@ -106,7 +112,13 @@ def projection_pair(result: dict, lang_names: tuple[str, str]) -> go.Figure:
                 mode="markers+text", text=[w[side] for w in words],
                 textposition="top center" if side == 0 else "bottom center",
                 textfont=dict(size=18, color=color), marker=dict(color=color, size=10, symbol=symbol),
-                name=lang_names[side], showlegend=col == 1, hovertemplate="%{text}<extra></extra>"), 1, col)
+                name=lang_names[side], showlegend=col == 1, hovertemplate="%{text}<extra></extra>",
+                cliponaxis=False), 1, col)
+        # room for the labels: a word at the edge of the cloud keeps its whole label inside the panel
+        xs, ys = [p[0] for p in C], [p[1] for p in C]
+        dx, dy = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+        fig.update_xaxes(range=[min(xs) - 0.15 * dx, max(xs) + 0.15 * dx], row=1, col=col)
+        fig.update_yaxes(range=[min(ys) - 0.12 * dy, max(ys) + 0.12 * dy], row=1, col=col)
     fig.update_xaxes(showticklabels=False, zeroline=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, zeroline=False, showgrid=False)
     _layout(fig, height=450, legend=dict(orientation="h", yanchor="top", y=-0.02, xanchor="left", x=0),
@@ -141,8 +153,9 @@ def learning_curves(rows: list[dict], view: int, n_total: int) -> go.Figure:
     return fig
 
 
-def losses(result: dict) -> go.Figure:
-    """F6: generator and discriminator loss per epoch, discriminator accuracy on a second axis."""
+def losses(result: dict, pair: str = "") -> go.Figure:
+    """F6: generator and discriminator loss per epoch, discriminator accuracy on a second axis (of the game on
+    ``pair``, the scene's spaces, not of the rotated copy's)."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     ep = list(range(1, len(result["gen_loss"]) + 1))
     fig.add_trace(go.Scatter(x=ep, y=result["gen_loss"], name="generator (the map W)", mode="lines+markers",
@@ -157,9 +170,9 @@ def losses(result: dict) -> go.Figure:
         fig.add_trace(go.Scatter(x=ep, y=ref["disc_loss"], name="discriminator (rotated copy)", mode="lines",
                                  line=dict(color=TGT_COLOR, width=2, dash="dot"), opacity=0.7), secondary_y=False)
     if result.get("disc_accuracy"):
-        fig.add_trace(go.Scatter(x=ep, y=result["disc_accuracy"], name="discriminator accuracy", mode="lines",
+        fig.add_trace(go.Scatter(x=ep, y=result["disc_accuracy"], name=f"accuracy ({pair})" if pair else "accuracy", mode="lines",
                                  line=dict(color=NN_COLOR, width=2, dash="dot")), secondary_y=True)
-        fig.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1], dtick=0.25, showgrid=False,
+        fig.update_yaxes(title_text="discriminator accuracy", tickformat=".0%", range=[0, 1], dtick=0.25, showgrid=False,
                          secondary_y=True)
     fig.update_yaxes(title_text="loss", secondary_y=False)
     fig.update_xaxes(title_text="epoch", dtick=1)
@@ -180,7 +193,7 @@ def distributions(result: dict, kind: str) -> go.Figure:
     from app.scenes import panel_works
 
     panels = result["panels"]
-    titles = [f"{p['pair']}: {'trained alike' if k == 0 else 'trained differently'}"
+    titles = [f"{p['pair']}<br>{'trained alike' if k == 0 else 'trained differently'}"
               + ("" if panel_works(p) else " · fails") for k, p in enumerate(panels)]
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=titles, horizontal_spacing=0.06,
                         shared_yaxes=True)
@@ -197,7 +210,7 @@ def distributions(result: dict, kind: str) -> go.Figure:
     fig.update_xaxes(title_text="neighbour rank (log)", type="log", tickfont=dict(size=18))
     fig.update_yaxes(title_text="normalised similarity" if kind == "signatures" else "cosine", row=1, col=1)
     _layout(fig, legend=dict(orientation="h", yanchor="top", y=-0.27, xanchor="left", x=0, font=dict(size=18)),
-            margin=dict(l=70, r=10, t=36, b=115), height=420)
+            margin=dict(l=70, r=10, t=62, b=115), height=420)
     fig.update_annotations(font_size=20)
     return fig
 
@@ -205,7 +218,12 @@ def distributions(result: dict, kind: str) -> go.Figure:
 WITHOUT_NAME, WITH_NAME = "N pairs, without self-learning", "N pairs, with self-learning"
 
 
-def seed_size(result: dict) -> go.Figure:
+def seed_size_tick(n: int, p1_sl) -> str:
+    """F8's tick label: N, and under it the P@1 with self-learning (blue, one decimal as in the verdict)."""
+    return f"{n:,}" if p1_sl is None else f"{n:,}<br><span style='color:{SRC_COLOR}'>{p1_sl:.1%}</span>"
+
+
+def seed_size(result: dict, size: int = 18) -> go.Figure:
     """F8: P@1 against seed size N without and with self-learning; the unsupervised run (same
     self-learning, no dictionary) as a dashed line."""
     rows = result["rows"]
@@ -215,19 +233,19 @@ def seed_size(result: dict) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=xs, y=ys0, mode="lines+markers", name=WITHOUT_NAME,
                              line=dict(color=NN_COLOR, width=3, dash="dot"), marker=dict(size=10, symbol="diamond")))
-    fig.add_trace(go.Scatter(x=xs, y=ys1, mode="lines+markers+text", name=WITH_NAME,
-                             text=[f"{y:.0%}" for y in ys1], textposition="top center", textfont=dict(size=18),
-                             cliponaxis=False,
+    fig.add_trace(go.Scatter(x=xs, y=ys1, mode="lines+markers", name=WITH_NAME,
                              line=dict(color=SRC_COLOR, width=4), marker=dict(size=11)))
     fig.add_hline(y=result["unsupervised"], line=dict(color=TGT_COLOR, dash="dash", width=4),
                   annotation_text=f"unsupervised: {result['unsupervised']:.1%}", annotation_position="bottom right",
                   annotation_font=dict(color=TGT_COLOR, size=20))
-    fig.update_xaxes(title_text="seed pairs N (log scale)", type="log", tickvals=xs,
-                     ticktext=[f"{x:,}" for x in xs], tickfont=dict(size=18))
+    # the solid curve's values under each N, as the verdict writes them (labels on the curve overlapped)
+    fig.update_xaxes(title_text="seed pairs N (log scale); in blue: P@1 with self-learning", type="log",
+                     tickvals=xs, ticktext=[seed_size_tick(x, y) for x, y in zip(xs, ys1)], tickfont=dict(size=size),
+                     tickangle=0)
     top = max([y for y in ys0 + ys1 if y is not None] + [result["unsupervised"]])
-    fig.update_yaxes(title_text="P@1 (CSLS)", tickformat=".0%", range=[0, top * 1.2], tickfont=dict(size=18))
+    fig.update_yaxes(title_text="P@1 (CSLS)", tickformat=".0%", range=[0, top * 1.2], tickfont=dict(size=size))
     return _layout(fig, legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,
-                                    font=dict(size=18)), margin=dict(l=70, r=20, t=60, b=60))
+                                    font=dict(size=size)), margin=dict(l=70, r=20, t=60, b=80), font=dict(size=size))
 
 
 ISO_TITLES = {"relational_similarity": "relational similarity<br>(1 = isomorphic)",
@@ -247,7 +265,7 @@ def iso_color(kind: str, outcome: dict | None) -> str:
     return OK_COLOR if unsup_works(outcome) else BAD_COLOR
 
 
-def isomorphism(result: dict) -> go.Figure:
+def isomorphism(result: dict, size: int = 18) -> go.Figure:
     """F9: one panel per measure, one horizontal bar per pair (named on the axis), a line at the isomorphic
     value; green/red: whether fully unsupervised mapping works on that pair."""
     names = list(result["reports"])
@@ -260,14 +278,14 @@ def isomorphism(result: dict) -> go.Figure:
         vals = [result["reports"][n][key] for n in names]
         fig.add_trace(go.Bar(y=short, x=vals, orientation="h", marker_color=colors, name=key,
                              text=[f"{v:.2f}" if abs(v) < 10 else f"{v:,.0f}" for v in vals], textposition="outside",
-                             textfont=dict(size=18), showlegend=False, cliponaxis=False), row, col)
+                             textfont=dict(size=size), showlegend=False, cliponaxis=False), row, col)
         top = max(max(vals), ISO_IDEAL.get(key, 0.0))
         if key in ISO_IDEAL:   # the scale: where isomorphic spaces would be
             fig.add_vline(x=ISO_IDEAL[key], line=dict(color="#444", dash="dash", width=2), row=row, col=col)
-        fig.update_xaxes(range=[min(0, min(vals)) * 1.4, top * 1.3], showticklabels=False, row=row, col=col)
-        fig.update_yaxes(autorange="reversed", tickfont=dict(size=18), row=row, col=col)
-    _layout(fig, height=480, margin=dict(l=10, r=10, t=60, b=10))
-    fig.update_annotations(font_size=18)
+        fig.update_xaxes(range=[min(0, min(vals)) * 1.4, top * 1.45], showticklabels=False, row=row, col=col)
+        fig.update_yaxes(autorange="reversed", tickfont=dict(size=size), row=row, col=col)
+    _layout(fig, height=480, margin=dict(l=10, r=10, t=60, b=10), font=dict(size=size))
+    fig.update_annotations(font_size=size)
     return fig
 
 
@@ -275,16 +293,18 @@ def _k(n: int) -> str:
     return f"{n / 1000:g}k" if n >= 1000 else str(n)
 
 
-def bands(result: dict) -> go.Figure:
+def bands(result: dict, size: int = 18) -> go.Figure:
     """F12: P@1 (and P@10) per source frequency band."""
     b = result["bands"]
-    labels = [f"≤{_k(x['hi'])}" for x in b]       # upper rank of each band: short enough for a projector
+    # upper rank of each band (short enough for a projector), and the band's number of test words
+    labels = [f"≤{_k(x['hi'])}<br>n={x['n']}" for x in b]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=labels, y=[x["p1"] for x in b], name="P@1", marker_color=SRC_COLOR,
-                         text=[f"{x['p1']:.0%}<br>n={x['n']}" for x in b], textposition="outside",
-                         textfont=dict(size=18)))
+                         text=[f"{x['p1']:.1%}" for x in b], textposition="inside",
+                         insidetextanchor="end", constraintext="none", textangle=0,
+                         textfont=dict(size=size, color="white")))
     fig.add_trace(go.Scatter(x=labels, y=[x["p10"] for x in b], name="P@10", mode="lines+markers",
                              line=dict(color=TGT_COLOR, width=3, dash="dash"), marker=dict(size=10)))
     fig.update_xaxes(title_text="source word frequency rank", tickangle=0)
     fig.update_yaxes(title_text="share of test words", tickformat=".0%", range=[0, 1])
-    return _layout(fig)
+    return _layout(fig, font=dict(size=size))

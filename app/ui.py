@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from contextlib import contextmanager
 
 import streamlit as st
@@ -198,6 +199,10 @@ def run_panel(lab: LabState) -> int | None:
               help="For a projector: large type, one chart per screen, settings folded away "
                    "(also by adding ?present=1 to the address)")
     present = presenting()
+    ss = st.session_state
+    demo_seconds = 0.0
+    if ss.get("run_pending") == "demo":   # the live unsupervised demo: open the pair and build the seed first
+        demo_seconds = _start_demo(lab)
     if lab.data is not None:
         sb.caption(f"**Data:** {md(lab.data.label)}")
     if lab.run is None:
@@ -212,7 +217,6 @@ def run_panel(lab: LabState) -> int | None:
     sb.caption(f"**Seed:** {run.seed_label}, {len(run.seed.pairs):,} pairs")
 
     learner = run.learner
-    ss = st.session_state
     if "pending_iter" in ss:   # set by a page action after the slider was drawn
         ss["w_iter"] = ss.pop("pending_iter")
     last = learner.current.iteration
@@ -224,34 +228,55 @@ def run_panel(lab: LabState) -> int | None:
         c3, c4 = sb.columns([1, 1])
         c3.number_input("N", min_value=1, max_value=100, step=1, key="w_run_n", label_visibility="collapsed")
         slots.update(run_n=c4.empty(), converge=sb.empty())
+    if actions.can_align(lab) or ss.get("run_pending") == "align":   # an unsupervised search not aligned yet
+        slots["align"] = sb.empty()
     # A click only records the request (on_click runs before the script); while it runs, the buttons are
     # drawn disabled, so further clicks visibly do nothing instead of silently interrupting the step.
     pending = ss.pop("run_pending", None)
     _run_buttons(slots, busy=pending)
-    step, reset, run_n, converge = (pending == name for name in ("step", "reset", "run_n", "converge"))
+    step, reset, run_n, converge, align = (pending == name for name in ("step", "reset", "run_n", "converge",
+                                                                         "align"))
     progress_slot = sb.empty()
-    live = st.empty()   # main area, above the page
+    notice = st.empty()   # main area, above the page: the outcome of Run until aligned
+    live = st.empty()     # main area, above the page: the live chart (and the demo's progress)
 
-    def progress(total: int):
-        box = progress_slot.container()
-        bar = box.progress(0.0, text="Self-learning…")
+    def progress(total: int, aligning: bool = False):
+        # Run until aligned is the lecture's live demo: its progress goes above the chart, in the main area
+        # (presenting mode folds the sidebar away).
+        box = live.container() if aligning else progress_slot.container()
+        bar = box.progress(0.0, text="Searching…" if aligning else "Self-learning…")
         # Any click reruns the script, which interrupts the run between two iterations (records are
         # only appended once complete); this button makes that visible.
-        box.button("Stop", key="b_stop", width="stretch")
+        box.button("Stop", key="b_stop", width="stretch" if not aligning else "content")
+        chart_slot = box.empty() if aligning else live
         # The run starts from the shown iteration: it rewinds there first (a branch), so count from it.
         start = min(view, learner.current.iteration)
+        t0 = time.perf_counter()
+        drawn = [-LIVE_CHART_EVERY]
 
         def callback(record):
-            # Live chart at the top of the page while the run goes on (the page below is redrawn after).
-            live.plotly_chart(charts.learning_curves(history_rows(learner.history), record.iteration,
-                                                     branch_rows(run)), width="stretch", theme=None)
+            # Live chart at the top of the page while the run goes on (the page below is redrawn after). The
+            # search redraws it every few seconds only: on a busy machine the browser's redraws slow the run.
+            now = time.perf_counter()
+            if not aligning or now - drawn[0] >= LIVE_CHART_EVERY:
+                chart_slot.plotly_chart(charts.learning_curves(history_rows(learner.history), record.iteration,
+                                                               branch_rows(run)), width="stretch", theme=None)
+                drawn[0] = now
             ss["w_iter"] = record.iteration   # an interrupted run still shows its newest iteration
+            p1 = bli_p1(record, "csls")
+            shared = shared_agreement(record)
+            if aligning:   # the bar: the agreement against the level the engine calls aligned
+                level = learner.config.takeoff_agreement
+                frac = min(max((shared or 0.0) / level, 0.0), 1.0)
+                text = (f"Iteration {record.iteration} · {demo_seconds + time.perf_counter() - t0:.0f} s · "
+                        + wording.search_progress(shared)
+                        + (f" · test words translated correctly: {fmt_pct(p1)}" if p1 is not None else ""))
+                bar.progress(frac, text=text)
+                return
             done = record.iteration - start
             frac = min(max(done / total, 0.0), 1.0)
-            p1 = bli_p1(record, "csls")
             text = f"Iteration {record.iteration}" + (f" · correct {fmt_pct(p1)}" if p1 is not None else "")
             if record.keep_prob < 1.0:   # a stochastic search: show what it is doing while P@1 is still ~0
-                shared = record.shared_agreement
                 text += " · " + wording.search_progress(shared)
             bar.progress(frac, text=text)
         return callback
@@ -274,6 +299,16 @@ def run_panel(lab: LabState) -> int | None:
             lab.run_error = None
             actions.run_until_converged(lab, view, callback=progress(max(run.config.max_iter - view, 1)))
             acted = True
+        elif align:
+            lab.run_error = None
+            out = actions.run_until_aligned(lab, view, callback=progress(actions.ALIGN_BUDGET, aligning=True))
+            rec = learner.current
+            kind, text = wording.align_message(out["outcome"], out["iteration"], out["steps"],
+                                               demo_seconds + out["seconds"], shared_agreement(rec),
+                                               bli_p1(rec, "csls"), shared_steps=out["cached"])
+            ss["align_msg"] = {"run": run.uid, "iteration": out["iteration"], "kind": kind, "text": text,
+                               "seconds": demo_seconds + out["seconds"], "outcome": out["outcome"]}
+            acted = True
         elif reset:
             lab.run_error = None
             actions.reset(lab)
@@ -283,6 +318,8 @@ def run_panel(lab: LabState) -> int | None:
             ss["w_iter"] = learner.current.iteration
 
     if pending:
+        if "align" in slots and not actions.can_align(lab):   # aligned now: nothing left to align
+            slots.pop("align").empty()
         _run_buttons(slots, busy=None)   # enabled again (same slots: replaces the disabled copies)
     progress_slot.empty()   # also after a failure: no stale bar or live chart
     live.empty()
@@ -309,6 +346,11 @@ def run_panel(lab: LabState) -> int | None:
                       if run.last_step_shared else ""))
     if lab.run_error:
         sb.error(md(lab.run_error), icon=":material/error:")
+    msg = ss.get("align_msg")
+    if msg and msg["run"] == run.uid and msg["iteration"] == view:   # until the run moves on
+        getattr(sb, msg["kind"])(msg["text"])
+        if align:   # once in the main area too: presenting mode folds the sidebar away
+            getattr(notice, msg["kind"])(msg["text"])
     if getattr(record, "collapse", None) and still_searching(record):
         sb.info(SEARCHING_SENTENCE, icon=":material/hourglass_top:")
     elif getattr(record, "collapse", None):
@@ -317,12 +359,39 @@ def run_panel(lab: LabState) -> int | None:
     return view
 
 
+LIVE_CHART_EVERY = 4.0   # seconds between two live charts of Run until aligned
+
+
 RUN_BUTTONS = {  # action: (label, label while it runs, help)
     "step": ("Step ▶", "Stepping…", "One self-learning iteration: map with the current dictionary, induce a new one"),
     "reset": ("Reset ⟲", "Reset ⟲", "Back to iteration 0 (the seed)"),
     "run_n": ("Run N", "Running…", "Run N iterations from the iteration shown"),
     "converge": ("Run until converged", "Running until converged…", "Self-learn until the schedule converges"),
+    "align": ("Run until aligned", "Running until aligned…",
+              "Step the unsupervised search until it has found the alignment (identically spelled words agree "
+              "at the level of a real alignment), then stop; Run until converged finishes the run"),
 }
+
+
+def request_demo() -> None:
+    """on_click of a "watch it live" button: the next script run opens the live unsupervised demo."""
+    st.session_state["run_pending"] = "demo"
+
+
+def _start_demo(lab: LabState) -> float:
+    """Open the live demo's pair and build its unsupervised seed (in the main area, which presenting mode
+    keeps in view); queue Run until aligned. Returns the seconds it took."""
+    t0 = time.perf_counter()
+    box = st.empty()
+    box.info(f"Live unsupervised demo on {actions.DEMO_PAIR}: building the seed without any dictionary "
+             "(each frequent word's sorted similarities to the others, matched across the languages)…",
+             icon=":material/hourglass_top:")
+    st.session_state.pop("run_pending", None)
+    with guard("Live demo", (lab, "seed_error")):
+        actions.start_demo(lab)
+        st.session_state["run_pending"] = "align"
+    box.empty()
+    return time.perf_counter() - t0
 
 
 def _request_run(action: str) -> None:

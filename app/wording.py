@@ -74,6 +74,29 @@ def search_progress(shared) -> str:
     return (f"searching: {shared:.1%} of identically spelled words agree; an alignment reaches 10–45%")
 
 
+def align_message(outcome: str, iteration: int, steps: int, seconds: float, shared, p1,
+                  shared_steps: bool = False) -> tuple[str, str]:
+    """(kind, sentence) after "Run until aligned": what the last record shows, "success" only when the
+    engine's take-off signal fired (``outcome == "aligned"``)."""
+    when = (f"after {seconds:.0f} s" + (" (its iterations were already computed on this server)"
+                                        if shared_steps else ""))
+    agree = "–" if shared is None or shared != shared else f"{shared:.1%}"
+    correct = f", and {pct(p1)} of the test words translate correctly" if p1 is not None else ""
+    if outcome == "aligned":
+        return "success", (f"**Aligned** at iteration {iteration}, {when}: {agree} of identically spelled words "
+                           f"agree (an alignment reaches 10–45%){correct}. **Run until converged** finishes "
+                           "the run (accuracy climbs on).")
+    if outcome == "failed":
+        return "error", (f"**Not aligned: this run has failed.** After {iteration} iterations only {agree} of "
+                         f"identically spelled words agree (an alignment reaches 10–45%) and the fit stopped "
+                         "improving.")
+    if outcome == "stopped":
+        return "warning", (f"**The run stopped at iteration {iteration} without aligning**: {agree} of "
+                           "identically spelled words agree (an alignment reaches 10–45%).")
+    return "info", (f"**Still searching** after {steps} more iterations ({when}): {agree} of identically spelled "
+                    f"words agree (an alignment reaches 10–45%). Click **Run until aligned** again to go on.")
+
+
 def error_text(e: BaseException, kept: str = "The previous state is kept") -> str:
     """A user-facing sentence for any exception (core's CLWEError messages already say what to fix).
 

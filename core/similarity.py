@@ -417,9 +417,12 @@ def second_order_signatures(X, n: int = 4000, rows=None) -> np.ndarray:
     if n < 2:
         raise ConfigError(f"second-order signatures need n >= 2 words (got {n})")
     n = min(n, len(X))
-    U, s, Vt = np.linalg.svd(X[:n].astype(np.float64), full_matrices=False)
-    # float64 product and grid rows: the seed's CSLS between signatures is exact on every machine
-    M = _sorted_descending((U * s) @ U.T)
+    # One BLAS thread: a 4,000 x 300 SVD takes 0.1 s on one thread and 1.2 s on two threads of a machine
+    # busy with other work (the live demo's seed took 17 s instead of 10 s under load).
+    with single_thread_blas():
+        U, s, Vt = np.linalg.svd(X[:n].astype(np.float64), full_matrices=False)
+        # float64 product and grid rows: the seed's CSLS between signatures is exact on every machine
+        M = _sorted_descending((U * s) @ U.T)
     if rows is None:
         return grid_unit_rows(_normalize_unit_center_unit(M))
     rows = np.asarray(rows, dtype=np.int64)

@@ -88,6 +88,9 @@ def test_every_lesson_shows_its_chart_above_the_fold(server, tmp_path):  # noqa:
             times[scene.id] = round(time.monotonic() - t0, 2)
             box = chart.bounding_box()
             assert box is not None and box["y"] < 720 and box["height"] > 150, (scene.id, box)
+            page.wait_for_function(DIAGRAMS_DRAWN, timeout=60_000)
+            small = [s for s in page.evaluate(DIAGRAM_FONTS) if s < 14]   # F2's diagram, F4's loop
+            assert small == [], (scene.id, "diagram text below 14 px", small[:3])
             page.mouse.move(1275, 715)
             page.screenshot(path=str(tmp_path / f"lesson_{scene.id}.png"))
         print(f"\nseconds from click to chart: {times}; screenshots in {tmp_path}")
@@ -97,6 +100,11 @@ def test_every_lesson_shows_its_chart_above_the_fold(server, tmp_path):  # noqa:
 CHART_FONTS = """() => [...document.querySelectorAll('.js-plotly-plot .main-svg text, .js-plotly-plot .infolayer text')]
     .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0)
     .map(t => [t.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(t).fontSize)])"""
+# every text of a Graphviz diagram, in px as drawn: its font size times the scale of the SVG in the page
+DIAGRAM_FONTS = """() => [...document.querySelectorAll("[data-testid='stGraphVizChart'] svg text")]
+    .filter(t => t.textContent.trim())
+    .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
+DIAGRAMS_DRAWN = """() => [...document.querySelectorAll("[data-testid='stGraphVizChart']")].every(e => e.querySelector('svg text'))"""
 # buttons whose label does not fit (cut with an ellipsis or overflowing)
 TRUNCATED = """() => [...document.querySelectorAll('[data-testid="stMain"] button')]
     .filter(b => b.offsetParent !== null)
@@ -131,6 +139,9 @@ def test_presenting_mode_one_scene_per_screen(server, tmp_path):  # noqa: F811
                 assert page.evaluate(TRUNCATED) == [], scene.id
                 small = [(t, s) for t, s in page.evaluate(CHART_FONTS) if s < 18]
                 assert small == [], (scene.id, small[:5])
+                page.wait_for_function(DIAGRAMS_DRAWN, timeout=60_000)
+                small = [s for s in page.evaluate(DIAGRAM_FONTS) if s < 18]
+                assert small == [], (scene.id, "diagram text below 18 px", small[:3])
                 sidebar = page.locator("[data-testid='stSidebar']")
                 assert sidebar.count() == 0 or sidebar.get_attribute("aria-expanded") != "true"
                 page.mouse.move(1275, 715)

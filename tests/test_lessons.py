@@ -72,7 +72,8 @@ def test_f2_framework_diagram_highlights_the_run(lessons):
     assert graphs, "no diagram"
     dot = graphs[0].proto.spec
     # the default run of the lab: 100 random pairs, Procrustes: those boxes are filled, the others not
-    assert 's_random [label="N random pairs" shape=box style="filled,bold"' in dot
+    # (a normal page: two-line option labels, so the diagram scaled to its column keeps its type large)
+    assert 's_random [label="N random\\npairs" shape=box style="filled,bold"' in dot
     assert 's_unsupervised [label="unsupervised\\n(2nd-order, GAN, GW)" shape=box style="filled" fillcolor="#F2F2F2"' in dot
     assert "m_procrustes" in dot and "-> m_procrustes" in dot
 
@@ -205,6 +206,11 @@ def test_f8_like_for_like_with_and_without_self_learning(lessons):
     assert f"{unsup:.1%}" in box
     for x, y in zip(with_sl["x"], with_sl["y"]):
         assert f"{x:,} → {y:.1%}" in box
+    # the chart writes the same numbers under each N (blue tick labels), not rounded otherwise
+    ticks = fig["layout"]["xaxis"]["ticktext"]
+    assert len(ticks) == len(with_sl["x"])
+    for tick, x, y in zip(ticks, with_sl["x"], with_sl["y"]):
+        assert tick.startswith(f"{x:,}<br>") and f">{y:.1%}<" in tick and f"{x:,} → {y:.1%}" in box
     if res["dropped"]:
         assert f"{res['available']:,} pairs in both vocabularies" in box
 
@@ -249,6 +255,11 @@ def test_f12_bands_and_a_plain_verdict(lessons):
     if not holds:      # the scene must say where the data disagrees, and why
         assert any("Why the most frequent band is lower" in m.value for m in at.markdown)
     assert "P@1 by band" in text
+    # each bar's label and tick are the verdict's numbers for that band (same rounding)
+    bars = _trace(fig, "P@1")
+    for label, tick, band in zip(bars["text"], bars["x"], scenes.result(BY_ID["F12"])["bands"]):
+        assert label == f"{band['p1']:.1%}" and tick.endswith(f"n={band['n']}")
+        assert f"{band['p1']:.1%} (n={band['n']})" in text
 
 
 def test_precomputed_run_matches_a_fresh_run():

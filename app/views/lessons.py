@@ -126,7 +126,8 @@ if present:
                 unsafe_allow_html=True)
 else:
     st.markdown(f"### {heading}", unsafe_allow_html=True)
-chart_col, text_col = st.columns([2, 1])
+# F2's diagram scales to its column: a wider one on a normal page keeps its type above 14 px at 1280x720
+chart_col, text_col = st.columns([2.4, 1] if scene.view == "diagram" and not present else [2, 1])
 
 
 def _explain(extra: str = "", pair_note: str = "") -> None:
@@ -171,7 +172,7 @@ if scene.view == "diagram":
                        normalize=", ".join(run.config.normalize), pairs=f"{int(rec.dictionary_size):,}",
                        iteration=rec.iteration, p1=f"{p1.p_at_1:.1%}" if p1 else "–")
     with chart_col:
-        st.graphviz_chart(lc.framework_dot(choices), width="stretch")
+        st.graphviz_chart(lc.framework_dot(choices, narrow=not present), width="stretch")
     drawn = (f"The diagram shows the run open in the lab: {lab.data.label}, {len(lab.data.src):,} words per side."
              if run is not None else f"The diagram shows the scene's own choices on {scene.pair}.")
     _explain(f"Highlighted now: seed **{choices['seed']}**, map **{choices['mapping']}**, retrieval "
@@ -211,7 +212,7 @@ elif scene.view == "curves":
 
 elif scene.view == "losses":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "losses"), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "losses", scene.pair), width="stretch", theme=None, key="lesson_chart")
         st.dataframe(pd.DataFrame([{"source": s, "target": t, "gold": {1: "✔", 0: "✘", -1: "?"}[m]}
                                    for s, t, m in res["seed_examples"][:6]]).T, width="stretch")
     why = ""
@@ -252,7 +253,14 @@ elif scene.view == "distributions":
 
 elif scene.view == "seed_size":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "seed_size"), width="stretch", theme=None, key="lesson_chart")
+        # above the chart: clicked without scrolling, so the demo's progress (top of the page) stays in view
+        if scene.pair == actions.DEMO_PAIR and scene.max_vocab == actions.DEMO_VOCAB:
+            st.button(f"▶ Watch it live: unsupervised on {scene.pair}, until aligned", key="lesson_live_demo",
+                      type="primary", on_click=ui.request_demo,
+                      help="Opens this pair in the lab with the unsupervised seed (no dictionary) and runs the "
+                           "search until it has found the alignment, with its progress in plain words at the top "
+                           "of the page; the lab keeps the run (Self-learning page, Run until converged)")
+        st.plotly_chart(_figure(scene.key, "seed_size", 18 if present else 15), width="stretch", theme=None, key="lesson_chart")
     if res.get("unsup_collapse"):
         why = (f"The unsupervised run failed here (stopped after {res['unsup_iterations']} iterations: "
                f"{res['unsup_collapse']}). On this pair the spaces are far from isomorphic (see F9), the "
@@ -273,7 +281,7 @@ elif scene.view == "seed_size":
 
 elif scene.view == "isomorphism":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "isomorphism"), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "isomorphism", 18 if present else 14), width="stretch", theme=None, key="lesson_chart")
         outs = res["outcomes"]
         st.markdown("  ·  ".join(f"**{n}**: unsupervised {'works' if scenes.unsup_works(o) else 'fails'} "
                                  f"({o['p1']:.1%})" for n, o in outs.items()))
@@ -287,7 +295,7 @@ elif scene.view == "isomorphism":
 
 elif scene.view == "bands":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "bands"), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "bands", 18 if present else 15), width="stretch", theme=None, key="lesson_chart")
     b = res["bands"]
     why = ""
     if not holds:
