@@ -15,6 +15,16 @@ from core.io import load_bundled_dictionary, load_embeddings, pairs_to_indices
 from core.selflearning import AlignConfig, SelfLearning
 
 
+def emit(record: dict, jsonl: str | None) -> None:
+    """Print one dev-run record as a JSON line and, with ``jsonl``, append it to that file (the tuning benches)."""
+    import json
+
+    print(json.dumps(record), flush=True)
+    if jsonl:
+        with open(jsonl, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+
 def split_dev(pairs, share=0.2, seed=0):
     """Split a dictionary by source word (all translations of a word on the same side)."""
     words = sorted({s for s, _ in pairs})

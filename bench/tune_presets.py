@@ -33,7 +33,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.quality import split_dev
+from bench.quality import emit, split_dev
 from core.io import load_bundled_dictionary, load_embeddings
 from core.normalize import normalize
 from core.seeds import build_seed
@@ -164,11 +164,7 @@ def main(argv=None):
         return
     for job in experiments(args.experiments, args.pairs_supervised, args.pairs_unsupervised, args.seeds,
                            args.max_iter, args.levels, args.cutoffs):
-        rec = job()
-        print(json.dumps(rec), flush=True)
-        if args.jsonl:
-            with open(args.jsonl, "a", encoding="utf-8") as f:
-                f.write(json.dumps(rec) + "\n")
+        emit(job(), args.jsonl)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,10 @@ pairs only).
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import fields, replace
 
-from bench.quality import split_dev
+from bench.quality import emit, split_dev
 from core.io import load_bundled_dictionary, load_embeddings, pairs_to_indices
 from core.normalize import pca_reduce
 from core.refinement import RefinementConfig
@@ -109,11 +108,7 @@ def main(argv=None):
     for pair in args.pairs:
         for size in args.sizes:
             for seed in args.seeds:
-                rec = experiment(pair, size, args.methods, changes, seed)
-                print(json.dumps(rec), flush=True)
-                if args.jsonl:
-                    with open(args.jsonl, "a", encoding="utf-8") as f:
-                        f.write(json.dumps(rec) + "\n")
+                emit(experiment(pair, size, args.methods, changes, seed), args.jsonl)
 
 
 if __name__ == "__main__":
