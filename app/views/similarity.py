@@ -103,6 +103,13 @@ def _signatures(key: str, side: str, n: int, _space):
     return sig
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _rare_signature(key: str, side: str, n: int, row: int, _space):
+    """The signature a word beyond the n most frequent would have among them (its own SVD of the n words, so
+    cached like :func:`_signatures`: a page rerun must not redo it)."""
+    return second_order_signatures(_space.vectors, n, rows=[row])[0]
+
+
 steps = "+".join(lab.run.config.normalize) if lab.run is not None else "unit"
 words, missing, beyond = [], [], []
 for k in range(3):
@@ -123,7 +130,7 @@ with ui.guard("Similarity distributions"):
         if row < n_top:
             sigs[label] = _signatures(f"{data.key}:{steps}", side, min(n_top, len(space)), space)[row]
         else:  # a rarer word: the signature it would have among the N most frequent
-            sigs[label] = second_order_signatures(space.vectors, min(n_top, len(space)), rows=[row])[0]
+            sigs[label] = _rare_signature(f"{data.key}:{steps}", side, min(n_top, len(space)), row, space)
             beyond.append(label)
     if ss["w_sim_curve"].startswith("sorted"):
         # each word against the n most frequent words of its language, the word itself left out
