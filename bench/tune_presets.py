@@ -15,7 +15,10 @@ Experiments (``--experiments``):
 * ``takeoff``: the identical-strings agreement at which the unsupervised search switches to the fast finish.
 * ``search_vocab``: the unsupervised preset's cutoff (VecMap's seed vocabulary 4,000, or 10,000).
 * ``principal_axes``: spaces of different dimension (en vs fr): search on the larger space's principal axes
-  (``core.selflearning.common_dimension_search``) against rectangular Procrustes throughout.
+  (``core.selflearning.unsupervised_start``) against rectangular Procrustes throughout, both in one run.
+* ``schedule``: the fast schedule (stochastic interval 3, threshold 1e-3: the class defaults, used by the weak
+  preset and by the unsupervised finish) against VecMap's slow one (interval 50, threshold 1e-6), on the weak
+  preset from identical strings.
 
 Each line printed is one run; ``--jsonl FILE`` appends the same records, and ``--render FILE bench/tuning.md``
 fills the tables of ``bench/tuning.md`` from them.
@@ -95,6 +98,24 @@ def unsupervised(pair: str, experiment: str, value, seed: int = 0, **changes) ->
             "n_dev_words": len({w for w, _ in dev}), "seconds": round(time.perf_counter() - t0, 1)}
 
 
+def weak(pair: str, init: str, experiment: str, value, seed: int = 0, **changes) -> dict:
+    """The weak preset (``clwe align --init identical`` / ``random``) from ``init``, scored on the dev split."""
+    s, t = pair.split("-")
+    src, tgt = load_embeddings(s), load_embeddings(t)
+    train, dev = split_dev(load_bundled_dictionary(pair, "train"))
+    cfg = AlignConfig.preset("weak", random_state=seed, **changes)
+    kw = dict(pairs=train, n=25, random_state=seed) if init == "random" else {}
+    t0 = time.perf_counter()
+    sd = build_seed(init, src.with_vectors(normalize(src.vectors, cfg.normalize)),
+                    tgt.with_vectors(normalize(tgt.vectors, cfg.normalize)), **kw)
+    run = SelfLearning(src, tgt, sd.pairs, cfg)
+    last = run.run_until_converged()
+    kept(run)
+    return {"experiment": experiment, "pair": f"{pair} ({init})", "value": value, "seed": seed,
+            "iterations": last.iteration, "collapse": bool(last.collapse), "dev": dev_p1(run, dev),
+            "n_dev_words": len({w for w, _ in dev}), "seconds": round(time.perf_counter() - t0, 1)}
+
+
 def experiments(names, pairs_sup, pairs_unsup, seeds, max_iter, levels=(0.02, 0.05, 0.10), cutoffs=(10000,)):
     cap = {"max_iter": max_iter} if max_iter else {}
     for name in names:
@@ -119,11 +140,18 @@ def experiments(names, pairs_sup, pairs_unsup, seeds, max_iter, levels=(0.02, 0.
                     for seed in seeds:
                         yield lambda p=pair, c=cutoff, s=seed: unsupervised(p, "search_vocab", c, s, cutoff=c, **cap)
         elif name == "principal_axes":
-            for rect in (True,):  # the principal-axes search (the preset) is the takeoff experiment's en-fr 10% run
+            for rect in (False, True):  # both in one run: the engine may have moved since the takeoff table
                 for seed in seeds:
                     yield lambda r=rect, s=seed: unsupervised("en-fr", "principal_axes",
                                                               "rectangular" if r else "principal axes", s,
                                                               rectangular=r, **cap)
+        elif name == "schedule":
+            for pair in pairs_sup:
+                for value, change in (("fast (interval 3, threshold 1e-3)", {}),
+                                      ("slow (interval 50, threshold 1e-6)",
+                                       dict(stochastic_interval=50, threshold=1e-6, max_iter=300))):
+                    for seed in seeds:
+                        yield lambda p=pair, v=value, c=change, s=seed: weak(p, "identical", "schedule", v, s, **c)
 
 
 def render(runs: list, experiment: str) -> str:
