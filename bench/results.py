@@ -156,9 +156,15 @@ def rows() -> list[Row]:
                      align("en", "fr", init, own), test_of("en-fr"), stochastic=stochastic,
                      same_as="en-fr/dictionary" if init == "dictionary" else None))
         if init == "dictionary":  # (the identical-strings seed's --no-select runs are left out: time)
-            r.append(Row("selection", f"en-fr/{init}/last", ("en-fr", init, "last iteration (`--no-select`)"),
-                         align("en", "fr", init, "--no-select"), test_of("en-fr"), stochastic=stochastic))
-        r.append(Row("selection", f"en-fr/{init}/kept", ("en-fr", init, "kept by the gold-free selection (default)"),
+            # like for like: the dictionary seed's default refines whatever it keeps, so the selection is read
+            # on unrefined mappings, and the refined default is a row of its own
+            r.append(Row("selection", f"en-fr/{init}/last", ("en-fr", init, "last iteration (`--no-select --no-refine`)"),
+                         align("en", "fr", init, "--no-select --no-refine"), test_of("en-fr"), stochastic=stochastic))
+            r.append(Row("selection", f"en-fr/{init}/kept-unrefined",
+                         ("en-fr", init, "kept by the gold-free selection (`--no-refine`)"),
+                         align("en", "fr", init, "--no-refine"), test_of("en-fr"), stochastic=stochastic))
+        label = "kept, then refined (default)" if init == "dictionary" else "kept by the gold-free selection (default)"
+        r.append(Row("selection", f"en-fr/{init}/kept", ("en-fr", init, label),
                      align("en", "fr", init), test_of("en-fr"), stochastic=stochastic, same_as=kept))
     # --- final mappings fitted on the training dictionary ---------------------------------------------------
     for pair in ("en-fr",):
@@ -488,12 +494,14 @@ def render(table: str, records: list) -> str:
 def value(records: dict, ref: str) -> str:
     """An inline number: ``ROW:FIELD`` (a record's field, one decimal), ``ROW|ROW2:ratio`` (CSLS P@1 of ROW as a
     percentage of ROW2's), ``ROW:identical_share`` (percent of the test words with an identically spelled gold
-    translation) or ``@total:minutes`` (wall time of every distinct run)."""
+    translation), ``@total:minutes`` (wall time of every distinct run, one after the other) or
+    ``@default:minutes`` (the same without the slow rows: what ``python -m bench.results`` runs)."""
     name, _, fieldname = ref.rpartition(":")
-    if name != "@total" and not all(part in records for part in name.split("|")):
+    if name not in ("@total", "@default") and not all(part in records for part in name.split("|")):
         return "–"  # a row not run yet
-    if name == "@total":
-        distinct = {(r["command"], tuple(r["seeds"])): r for r in records.values()}
+    if name in ("@total", "@default"):
+        slow = {r.row for r in rows() if r.slow} if name == "@default" else set()
+        distinct = {(r["command"], tuple(r["seeds"])): r for r in records.values() if r["row"] not in slow}
         return f"{sum(r['seconds'] * len(r['seeds']) for r in distinct.values()) / 60:.0f}"
     if fieldname == "identical_share":
         r = records[name]
