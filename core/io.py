@@ -185,7 +185,8 @@ class Embeddings:
 
 
 def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str | None = None,
-                    vocab: str | Path | None = None) -> Embeddings:
+                    vocab: str | Path | None = None,
+                    progress: Callable[[float], None] | None = None) -> Embeddings:
     """Load an embedding space from a bundled short name or a file.
 
     Parameters
@@ -201,6 +202,10 @@ def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str 
         Label for the space; defaults to the short name or the file name.
     vocab : path, optional
         The vocabulary file of a ``.npy`` matrix, when it is not beside it.
+    progress : callable, optional
+        ``progress(fraction)`` while a text file is read (the larger of the share of its bytes, compressed
+        bytes for ``.gz``, and the share of the rows to keep when ``max_vocab`` or a header says how many),
+        and ``progress(1.0)`` once the space is read. It changes nothing in what is read.
 
     Raises
     ------
@@ -227,7 +232,9 @@ def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str 
     elif suffix == ".npz":
         words, vectors = _read_npz(path, max_vocab)
     else:
-        words, vectors = _read_text(path, max_vocab)
+        words, vectors = _read_text(path, max_vocab, progress)
+    if progress is not None:
+        progress(1.0)
     return Embeddings(words, vectors, label)
 
 
@@ -419,18 +426,29 @@ def _open_binary(path: Path):
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
-def _numbered_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str]]:
+PROGRESS_LINES = 4096   # lines between two progress reports of a text file
+
+
+def _numbered_lines(path: Path, max_line: int = MAX_LINE_BYTES,
+                    progress: Callable[[float], None] | None = None) -> Iterator[tuple[int, str]]:
     """Yield (1-based line number, decoded line); errors name the line.
+
+    ``progress(fraction of the file's bytes read)`` is called every ``PROGRESS_LINES`` lines (for a gzip
+    file, the compressed bytes).
 
     A line is read at most ``max_line`` bytes at a time, so a file that expands to one endless line
     (a gzip bomb, a binary file) is refused without reading it into memory. A UTF-8 byte order mark at the
     start is dropped (Windows editors write one).
     """
     try:
+        total = max(path.stat().st_size, 1) if progress is not None else 1
         with _open_binary(path) as f:
+            raw_file = getattr(f, "fileobj", None) or f   # gzip: where it is in the compressed bytes
             lineno = 0
             while raw := f.readline(max_line + 1):
                 lineno += 1
+                if progress is not None and lineno % PROGRESS_LINES == 0:
+                    progress(min(raw_file.tell() / total, 1.0))
                 if len(raw) > max_line:
                     raise FileFormatError(path, lineno, f"a line longer than {max_line / 2**20:g} MB",
                                           f"An embedding row holds at most {MAX_DIM} values and a dictionary "
@@ -486,7 +504,7 @@ def _check_size(path: Path, lineno: int | None, dim: int, n_words: int) -> None:
                               f"{MAX_VALUES:,} values)", "Read only the most frequent words (--max-vocab N)")
 
 
-def _read_text(path: Path, max_vocab: int | None):
+def _read_text(path: Path, max_vocab: int | None, progress: Callable[[float], None] | None = None):
     """word2vec/fastText text (optional ``count dim`` header) or GloVe text; space- or tab-separated.
 
     A header is exactly two whole numbers on the first line; any other first line is a vector row (a
@@ -497,7 +515,13 @@ def _read_text(path: Path, max_vocab: int | None):
     matrix = np.empty((0, 0), np.float32)
     declared = dim = None
     first_row_numeric = False
-    for lineno, line in _numbered_lines(path):
+
+    def report(byte_share: float) -> None:
+        # with --max-vocab or a header, the rows kept so far say more than the bytes (reading stops early)
+        expected = min(x for x in (max_vocab, declared, MAX_WORDS) if x)
+        progress(min(max(byte_share, len(words) / expected), 0.99))
+
+    for lineno, line in _numbered_lines(path, progress=report if progress is not None else None):
         tokens = _fields(line)
         if not tokens:
             continue
