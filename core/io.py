@@ -10,8 +10,10 @@ No pickle anywhere: a user-supplied file never executes code.
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 import re
+import struct
 import warnings
 import zipfile
 import zlib
@@ -252,29 +254,61 @@ def _read_fasttext_bin(path: Path, max_vocab: int | None):
     """A fastText ``.bin`` model (Bojanowski et al. 2017): its words in frequency order, their vectors and
     a function giving any word's vector from its character n-grams.
 
-    Read with gensim's ``load_facebook_vectors`` (the format is fastText's own binary layout, which gensim
-    parses without executing anything from the file). The whole model is read (the n-gram buckets are needed
-    for unknown words); ``max_vocab`` keeps the most frequent words as the space.
+    Read with gensim's own functions for fastText's binary layout (``gensim.models._fasttext_bin``: the header
+    fields, the vocabulary, the matrix header; nothing in the file is executed), but only what is kept: the
+    vocabulary's strings are read in full (a few tens of MB for 2M words), the input matrix is memory-mapped,
+    and of its rows only the first ``max_vocab`` word rows are copied; the n-gram bucket rows are read from the
+    file as the kept words' vectors (gensim's ``adjust_vectors``) and unknown words (``get_vector``) need them.
+    ``load_facebook_vectors`` instead reads the whole matrix (every word and every bucket: 4.8 GB for a 2M-word,
+    2M-bucket, 300-d model) and composes the vectors of all its words. The vectors are gensim's, bit for bit
+    (``tests/test_fasttext_bin.py`` compares them with ``load_facebook_vectors``).
     """
     try:
-        from gensim.models.fasttext import load_facebook_vectors
+        from gensim.models import _fasttext_bin as ftb
+        from gensim.models.fasttext import FastTextKeyedVectors
     except ImportError:
         raise FileFormatError(path, None, "reading fastText .bin models needs gensim",
                               "pip install gensim (or convert the model to .vec text first)") from None
     try:
-        kv = load_facebook_vectors(str(path))
-    except (ValueError, OSError, EOFError, AssertionError, NotImplementedError, MemoryError) as e:
+        with open(path, "rb") as fin:
+            magic, _version = ftb._struct_unpack(fin, "@2i")
+            header = {name: ftb._struct_unpack(fin, fmt)[0] for name, fmt in ftb._NEW_HEADER_FORMAT}
+            raw_vocab, _vocab_size, nwords, _ntokens = ftb._load_vocab(fin, True)
+            quantized, = ftb._struct_unpack(fin, "@?")
+            num_vectors, dim = ftb._struct_unpack(fin, "@2q")
+            offset = fin.tell()
+    except (ValueError, OSError, EOFError, AssertionError, NotImplementedError, MemoryError, struct.error) as e:
         raise FileFormatError(path, None, f"cannot read the fastText model ({type(e).__name__}: {str(e)[:200]})",
                               "Check that the file is complete") from None
-    n = len(kv.index_to_key) if max_vocab is None else min(max_vocab, len(kv.index_to_key))
-    _check_size(path, None, kv.vector_size, n)
-    words = [str(w) for w in kv.index_to_key[:n]]
+    if quantized:
+        raise FileFormatError(path, None, "a quantized fastText model (.ftz)",
+                              "Use the full .bin model (quantized models have no plain vectors)")
+    bucket = int(header["bucket"])
+    if num_vectors != nwords + bucket or dim != header["dim"] or len(raw_vocab) != nwords:
+        raise FileFormatError(path, None, f"the matrix holds {num_vectors} rows of {dim}, but the model has "
+                              f"{nwords} words, {bucket} n-gram buckets and {header['dim']} dimensions",
+                              "Check that the file is complete")
+    itemsize = ftb._FLOAT_DTYPE.itemsize
+    if path.stat().st_size < offset + num_vectors * dim * itemsize:
+        raise FileFormatError(path, None, "the file ends inside its vectors (truncated)",
+                              "Download or copy the model again")
+    n = nwords if max_vocab is None else min(max_vocab, nwords)
+    _check_size(path, None, dim, n)
+    words = [str(w) for w in itertools.islice(raw_vocab, n)]
     _check_words(path, words, lambda i: None)
-    vectors = np.array(kv.vectors[:n], dtype=np.float32)
+    matrix = np.memmap(path, dtype=ftb._FLOAT_DTYPE, mode="r", offset=offset, shape=(num_vectors, dim))
+    kv = FastTextKeyedVectors(vector_size=dim, min_n=header["minn"], max_n=header["maxn"], bucket=bucket)
+    kv.index_to_key = list(words)
+    kv.key_to_index = {w: i for i, w in enumerate(words)}
+    kv.vectors_vocab = np.array(matrix[:n])      # the kept words' own rows
+    kv.vectors_ngrams = matrix[nwords:]          # buckets stay on disk; rows are read when used
+    kv.recalc_char_ngram_buckets()
+    kv.adjust_vectors()                          # fastText's word vector: its row and its n-grams' mean
+    vectors = np.array(kv.vectors, dtype=np.float32)
     words, vectors = _checked(path, words, vectors, line_of_row=None)
 
     def subwords(word: str) -> np.ndarray:
-        """fastText's vector of ``word``: its own row if known, else the mean of its n-gram vectors."""
+        """fastText's vector of ``word``: its own if kept, else the mean of its n-gram vectors."""
         return np.asarray(kv.get_vector(word), dtype=np.float32)
 
     return words, vectors, subwords
@@ -686,6 +720,48 @@ def save_word2vec(emb: Embeddings, path: str | Path, precision: int = 6) -> None
             rows = _fixed_point_rows(emb.vectors[start:start + 4096], decimals, int_digits)
             words = emb.words[start:start + 4096]
             f.write(b"".join(w.encode("utf-8") + b" " + r for w, r in zip(words, rows)))
+
+
+# Below this many values (words x dims, all spaces together) the spaces are written one after the other: starting
+# a writer process (about half a second) costs more than it saves.
+PARALLEL_WRITE_VALUES = 8_000_000
+
+
+def _save_word2vec_rows(words, vectors, path, precision):
+    """:func:`save_word2vec` of a space given as its parts (what a writer process receives)."""
+    save_word2vec(Embeddings(words, vectors), path, precision)
+    return str(path)
+
+
+def save_word2vec_all(spaces, precision: int = 6) -> None:
+    """Write several spaces as :func:`save_word2vec` does, the first ones in writer processes meanwhile.
+
+    Formatting 200k x 300 values as text takes about 6 CPU seconds per space, so the two mapped spaces of
+    ``clwe align`` are written side by side, one per core. The bytes of every file are exactly those of
+    :func:`save_word2vec` (the same function writes them). Writer processes are spawned (not forked: the
+    caller may hold BLAS and thread-pool threads) and receive the words and the matrix.
+
+    Parameters
+    ----------
+    spaces : sequence of (Embeddings, path)
+    precision : int
+    """
+    spaces = list(spaces)
+    values = sum(emb.vectors.size for emb, _ in spaces)
+    if len(spaces) < 2 or values < PARALLEL_WRITE_VALUES:
+        for emb, path in spaces:
+            save_word2vec(emb, path, precision)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    *others, (last, last_path) = spaces
+    with ProcessPoolExecutor(max_workers=len(others), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_save_word2vec_rows, emb.words, emb.vectors, Path(path), precision)
+                   for emb, path in others]
+        save_word2vec(last, last_path, precision)
+        for f in futures:
+            f.result()   # a writer's error (disk full, ...) is raised here
 
 
 _DIGITS = {w: np.frombuffer("".join(f"{i:0{w}d}" for i in range(10 ** w)).encode(), np.uint8).reshape(-1, w)

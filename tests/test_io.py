@@ -251,3 +251,35 @@ def test_synthetic_mirror_words_share_no_string():
     np.testing.assert_allclose(S @ S.T, T @ T.T, atol=1e-3)
     with pytest.raises(ConfigError, match="word_forms"):
         synthetic_pair(base, word_forms="other")
+
+
+def test_writing_spaces_side_by_side_gives_the_same_bytes(tmp_path, monkeypatch):
+    """clwe align writes its two mapped spaces in parallel (core.io.save_word2vec_all); every byte is the one
+    save_word2vec writes alone."""
+    import core.io as cio
+
+    spaces = [cio.load_embeddings("en", max_vocab=3000), cio.load_embeddings("fr", max_vocab=2000),
+              cio.load_embeddings("doc_de", max_vocab=1000)]
+    for emb, name in zip(spaces, "abc"):
+        cio.save_word2vec(emb, tmp_path / f"{name}.alone.vec")
+    monkeypatch.setattr(cio, "PARALLEL_WRITE_VALUES", 0)   # the writer processes, even at this size
+    cio.save_word2vec_all([(emb, tmp_path / f"{name}.both.vec") for emb, name in zip(spaces, "abc")])
+    for name in "abc":
+        assert (tmp_path / f"{name}.both.vec").read_bytes() == (tmp_path / f"{name}.alone.vec").read_bytes()
+
+
+def test_reading_reports_progress_without_changing_the_space(tmp_path, monkeypatch):
+    import gzip
+
+    import core.io as cio
+
+    emb = cio.load_embeddings("en", max_vocab=2000)
+    cio.save_word2vec(emb, tmp_path / "en.vec")
+    (tmp_path / "en.vec.gz").write_bytes(gzip.compress((tmp_path / "en.vec").read_bytes()))
+    monkeypatch.setattr(cio, "PROGRESS_LINES", 100)
+    for name in ("en.vec", "en.vec.gz"):
+        seen = []
+        got = cio.load_embeddings(tmp_path / name, progress=seen.append)
+        plain = cio.load_embeddings(tmp_path / name)
+        assert got.words == plain.words and got.vectors.tobytes() == plain.vectors.tobytes()
+        assert len(seen) >= 19 and seen == sorted(seen) and seen[-1] == 1.0 and seen[0] < 0.1
