@@ -766,6 +766,7 @@ def save_word2vec_all(spaces, precision: int = 6) -> None:
 
 _DIGITS = {w: np.frombuffer("".join(f"{i:0{w}d}" for i in range(10 ** w)).encode(), np.uint8).reshape(-1, w)
            for w in (1, 2, 3, 4)}
+_DIGIT_WORDS = np.ascontiguousarray(_DIGITS[4]).view(np.uint32).ravel()   # "0000".."9999" as 4-byte words
 
 
 def _fixed_point_rows(V: np.ndarray, decimals: int, int_digits: int) -> list[bytes]:
@@ -786,15 +787,19 @@ def _fixed_point_rows(V: np.ndarray, decimals: int, int_digits: int) -> list[byt
     for k in range(int_digits):
         place = 10 ** (int_digits - 1 - k)
         digit = (ip // place) % 10
-        shown = (ip >= place) | (k == int_digits - 1)
-        out[..., 1 + k] = np.where(shown, 48 + digit, 0)
+        if k == int_digits - 1:   # the units digit is always shown
+            out[..., 1 + k] = 48 + digit
+        else:
+            out[..., 1 + k] = np.where(ip >= place, 48 + digit, 0)
     out[..., 1 + int_digits] = ord(".")
-    at = 2 + int_digits + decimals
-    while at > 2 + int_digits:  # four decimals at a time, from a table of "0000".."9999"
-        take = min(4, at - 2 - int_digits)
-        fp, chunk = np.divmod(fp, 10 ** take)
-        out[..., at - take:at] = _DIGITS[take][chunk]
-        at -= take
+    # Decimals four at a time from a table of "0000".."9999" read as 4-byte words: one gather per group into
+    # a contiguous buffer (groups padded with leading zeros on the left), then one copy into the slots.
+    groups = -(-decimals // 4)
+    words = np.empty((n, d, groups), np.uint32)
+    for g in range(groups - 1, -1, -1):
+        fp, chunk = np.divmod(fp, 10000)
+        words[..., g] = _DIGIT_WORDS[chunk]
+    out[..., 2 + int_digits:2 + int_digits + decimals] = words.view(np.uint8).reshape(n, d, 4 * groups)[..., -decimals:]
     out[..., -1] = ord(" ")
     out[:, -1, -1] = ord("\n")
     keep = out != 0

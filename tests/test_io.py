@@ -283,3 +283,24 @@ def test_reading_reports_progress_without_changing_the_space(tmp_path, monkeypat
         plain = cio.load_embeddings(tmp_path / name)
         assert got.words == plain.words and got.vectors.tobytes() == plain.vectors.tobytes()
         assert len(seen) >= 19 and seen == sorted(seen) and seen[-1] == 1.0 and seen[0] < 0.1
+
+
+def test_fixed_point_rows_match_a_per_value_reference():
+    """The vectorised writer (groups of four decimals as 4-byte words) writes every value as the plain
+    per-value rule would: sign, integer part, point, ``decimals`` decimals of round(|v| * 10**decimals)."""
+    import core.io as cio
+
+    rng = np.random.default_rng(3)
+    for decimals in (1, 3, 4, 5, 7, 8, 11):
+        for int_digits in (1, 2, 4):
+            V = rng.normal(size=(23, 9)) * rng.choice([1e-4, 0.5, 10.0 ** (int_digits - 1)], size=(23, 1))
+            V = np.clip(V, -(10.0 ** int_digits) + 1, 10.0 ** int_digits - 1).astype(np.float32)
+            V[0, :2] = [0.0, -0.0]
+            scale = 10 ** decimals
+
+            def ref(v):
+                q = int(np.rint(abs(float(v)) * scale))
+                return ("-" if v < 0 else "") + f"{q // scale}.{q % scale:0{decimals}d}"
+
+            want = [(" ".join(ref(v) for v in row) + "\n").encode() for row in V]
+            assert cio._fixed_point_rows(V, decimals, int_digits) == want
