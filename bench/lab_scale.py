@@ -34,24 +34,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _cpu() -> float:
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+def _cpu(who=None) -> float:
+    """CPU seconds of this process and its finished children (or of ``who`` alone)."""
+    if who is not None:
+        r = resource.getrusage(who)
+        return r.ru_utime + r.ru_stime
+    return _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
 
 
 class Timer:
     """Wall and CPU seconds (self and children) of a block, and the 1-minute load average at its end."""
 
     def __enter__(self):
-        self.w, self.c = time.perf_counter(), _cpu()
+        self.w, self.c, self.k = time.perf_counter(), _cpu(), _cpu(resource.RUSAGE_CHILDREN)
         return self
 
     def __exit__(self, *exc):
         self.wall, self.cpu = time.perf_counter() - self.w, _cpu() - self.c
+        self.children = _cpu(resource.RUSAGE_CHILDREN) - self.k
         self.load = os.getloadavg()[0]
 
     def row(self) -> dict:
-        return {"wall_s": round(self.wall, 2), "cpu_s": round(self.cpu, 2), "load": round(self.load, 1)}
+        """wall, CPU (this process + children) and the children's share of it, and the load average."""
+        return {"wall_s": round(self.wall, 2), "cpu_s": round(self.cpu, 2), "children_cpu_s": round(self.children, 2),
+                "load": round(self.load, 1)}
 
 
 def emit(phase: str, **fields) -> None:
@@ -169,7 +175,12 @@ def main(argv=None) -> int:
     from bench.scale import control
 
     paths = control(args.words)
-    src, tgt, train, test = phase_load(paths, args.words)
+    if "load" in args.phases:
+        src, tgt, train, test = phase_load(paths, args.words)
+    else:   # the same spaces from the control's .npz (seconds instead of a minute of parsing)
+        from core.io import load_dictionary, load_embeddings
+        src, tgt = (load_embeddings(paths[k], name=paths[k.replace("npz", "vec")].name) for k in ("src_npz", "tgt_npz"))
+        train, test = load_dictionary(paths["train"]), load_dictionary(paths["test"])
     if {"step", "inspector", "projections"} & set(args.phases):
         at, lab = _apptest(src, tgt, train, test)
         if "step" in args.phases:

@@ -304,3 +304,14 @@ def test_fixed_point_rows_match_a_per_value_reference():
 
             want = [(" ".join(ref(v) for v in row) + "\n").encode() for row in V]
             assert cio._fixed_point_rows(V, decimals, int_digits) == want
+
+
+def test_a_failing_writer_process_raises_its_error_here(tmp_path, monkeypatch):
+    import core.io as cio
+
+    monkeypatch.setattr(cio, "PARALLEL_WRITE_VALUES", 0)
+    a, b = cio.load_embeddings("en", max_vocab=200), cio.load_embeddings("fr", max_vocab=200)
+    with pytest.raises(FileNotFoundError):
+        cio.save_word2vec_all([(a, tmp_path / "no such folder" / "a.vec"), (b, tmp_path / "b.vec")])
+    cio.save_word2vec(b, tmp_path / "b.alone.vec")
+    assert (tmp_path / "b.vec").read_bytes() == (tmp_path / "b.alone.vec").read_bytes()
