@@ -48,10 +48,12 @@ def load_synthetic(lab: LabState, base: str, max_vocab: int, noise: float, rotat
     _set_data(lab, DataSet(key, label, "synthetic", src, tgt, train, test))
 
 
-def load_upload(lab: LabState, src_file, tgt_file, train_file, test_file, max_vocab: int | None) -> None:
+def load_upload(lab: LabState, src_file, tgt_file, train_file, test_file, max_vocab: int | None,
+                progress=None) -> None:
+    """Read the uploaded pair (``progress(fraction, text)`` while the spaces are read)."""
     from app.uploads import load_uploaded_pair
 
-    src, tgt, train, test = load_uploaded_pair(src_file, tgt_file, train_file, test_file, max_vocab)
+    src, tgt, train, test = load_uploaded_pair(src_file, tgt_file, train_file, test_file, max_vocab, progress)
     label = f"upload: {src.name} → {tgt.name}"
     _set_data(lab, DataSet(f"upload:{new_uid()}", label, "upload", src, tgt, train, test))
 

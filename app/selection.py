@@ -18,6 +18,18 @@ class PlotSelection:
     missing: list[str] = field(default_factory=list)                          # searched, in neither vocabulary
 
 
+def csls_words(config, n_query_space: int, n_other_space: int) -> tuple[int, int]:
+    """How many words of the query and the other side the inspector's CSLS compares: all of them up to the
+    run's ``log_vocab`` (20,000) words per side; beyond, the run's cutoff words (those that take part in
+    induction), since exact CSLS over two 200,000-word vocabularies is a product of the two (minutes per
+    iteration) -- the choice of the engine's per-iteration log (``core.selflearning.SelfLearning._bli``)."""
+    from core.induction import resolve_cutoff
+
+    if max(n_query_space, n_other_space) <= config.log_vocab:
+        return n_query_space, n_other_space
+    return resolve_cutoff(config.cutoff, n_query_space, n_other_space)
+
+
 def parse_words(text: str) -> list[str]:
     return [w.strip() for w in text.replace(";", ",").split(",") if w.strip()]
 
@@ -41,9 +53,15 @@ def teaching_rows(data, n: int, min_len: int = 4) -> tuple[list[int], list[int]]
     return picked, list(dict.fromkeys(first[data.src.words[i]] for i in picked))
 
 
-def select(data, record, n: int, searched: list[str], mode: str, retrieval: str, marks_fn) -> PlotSelection:
-    """``n`` content words of each side (:func:`teaching_rows`), searched words with their gold translations, and each
-    plotted source word's partners (test-dictionary or induced, by ``mode``).
+def select(data, record, n: int, searched: list[str], mode: str, retrieval: str, marks_fn,
+           neighbours_fn=None) -> PlotSelection:
+    """``n`` content words of each side (:func:`teaching_rows`), searched words with their gold translations and
+    (with ``neighbours_fn``) their nearest neighbours in the other language, and each plotted source word's
+    partners (test-dictionary or induced, by ``mode``).
+
+    ``neighbours_fn(side, row)`` gives the rows of the other side nearest to word ``row`` of ``side`` ("src" or
+    "tgt"), searched by the caller among the whole other vocabulary (core retrieval), so a 200,000-word space
+    shows a searched word's real neighbours, not those of a sample.
 
     Gold lines are coloured by the record's BLI result for the source word (P@1 correct or not); induced
     lines by ``marks_fn(src_idx, tgt_idx)`` (core's marks against gold, or ``None``).
@@ -56,10 +74,14 @@ def select(data, record, n: int, searched: list[str], mode: str, retrieval: str,
         if w in data.src.index:
             src_rows.append(data.src.index[w])
             tgt_rows += [data.tgt.index[t] for s, t in gold if s == w and t in data.tgt.index]
+            if neighbours_fn is not None:
+                tgt_rows += [int(j) for j in neighbours_fn("src", data.src.index[w])]
             hit = True
         if w in data.tgt.index:
             tgt_rows.append(data.tgt.index[w])
             src_rows += [data.src.index[s] for s, t in gold if t == w and s in data.src.index]
+            if neighbours_fn is not None:
+                src_rows += [int(i) for i in neighbours_fn("tgt", data.tgt.index[w])]
             hit = True
         if not hit:
             missing.append(w)
@@ -102,3 +124,17 @@ def links(data, record, src_rows, tgt_rows, mode: str, retrieval: str, marks_fn)
                 ok = None if marks is None or marks[k] < 0 else bool(marks[k] == 1)
                 out.append((src_pos[int(sel_s[k])], tgt_pos[int(sel_t[k])], ok))
     return out
+
+
+def drawn_text(sel: PlotSelection, n: int, n_src_space: int, n_tgt_space: int, n_neighbours: int) -> str:
+    """What a projection draws, said in full: how many points, of which words, out of which spaces (no point is
+    ever sampled away)."""
+    n_src = sum(1 for lang in sel.langs if lang == "src")
+    n_tgt = len(sel.langs) - n_src
+    extra = " and their gold translations"
+    if n_neighbours and any(sel.highlight):
+        extra += f" and {n_neighbours} nearest neighbours in the other language"
+    return (f"{len(sel.words):,} points drawn ({n_src:,} source and {n_tgt:,} target words) out of "
+            f"{n_src_space:,} + {n_tgt_space:,}: up to {n} content words per language, the highlighted "
+            f"words{extra} (searched among all the words), and the partners the lines join. Every point is "
+            "drawn; none is sampled.")

@@ -73,18 +73,20 @@ def _with_temp_copy(data: bytes, filename: str, read):
         os.unlink(tmp)
 
 
-def load_uploaded_embeddings(data: bytes, filename: str, max_vocab: int | None = None):
+def load_uploaded_embeddings(data: bytes, filename: str, max_vocab: int | None = None, progress=None):
     """An Embeddings from an uploaded file (word2vec/fastText/GloVe text, optionally .gz, or .npz).
 
-    A file above ``READER_PROCESS_BYTES`` is read in a separate process (see :func:`read_embeddings`)."""
+    A file above ``READER_PROCESS_BYTES`` is read in a separate process (see :func:`read_embeddings`).
+    ``progress(fraction)`` is called as the file is read (from the thread that called this function)."""
     filename = safe_name(filename)
     _check_size(data, filename)
     if _suffix(filename).endswith(".npy"):
         raise FileFormatError(filename, None, "a bare .npy matrix has no words",
                               "Upload an .npz holding 'words' and 'vectors', or a .vec text file")
     if len(data) < READER_PROCESS_BYTES:
-        return _with_temp_copy(data, filename, lambda p: cio.load_embeddings(p, max_vocab=max_vocab, name=filename))
-    return _with_temp_copy(data, filename, lambda p: read_embeddings(p, max_vocab, filename))
+        return _with_temp_copy(data, filename, lambda p: cio.load_embeddings(p, max_vocab=max_vocab, name=filename,
+                                                                           progress=progress))
+    return _with_temp_copy(data, filename, lambda p: read_embeddings(p, max_vocab, filename, progress))
 
 
 # Parsing text holds the interpreter lock: a 200 MB upload read in the server process slowed every other
@@ -93,11 +95,13 @@ def load_uploaded_embeddings(data: bytes, filename: str, max_vocab: int | None =
 # (A plain subprocess, not multiprocessing: its spawn would re-run the Streamlit script, Streamlit's __main__.)
 READER_PROCESS_BYTES = 16 * 2**20
 READER_TIMEOUT = 900   # seconds
+PROGRESS_PREFIX = "progress "   # the reader's progress lines on stdout; the last line is its JSON reply
 
 
 def _reader_main(argv=None) -> int:
-    """The reader process: ``path max_vocab name out.npz``; writes words and vectors to ``out.npz`` and prints
-    one JSON line: {"ok": true} or the error's fields (a CLWEError does not cross a process as such)."""
+    """The reader process: ``path max_vocab name out.npz``; writes words and vectors to ``out.npz``, prints
+    ``progress <fraction>`` lines while it reads, then one JSON line: {"kind": "ok"} or the error's fields (a
+    CLWEError does not cross a process as such)."""
     import json
     import sys
 
@@ -105,9 +109,15 @@ def _reader_main(argv=None) -> int:
 
     path, max_vocab, name, out = argv or sys.argv[1:]
     os.nice(10)   # behind the class: on a 2-core server the students' steps come first
+
+    def progress(fraction: float) -> None:
+        print(f"{PROGRESS_PREFIX}{fraction:.4f}", flush=True)
+
     try:
-        emb = cio.load_embeddings(path, max_vocab=int(max_vocab) or None, name=name)
-        np.savez(out, words=np.array(emb.words, dtype=str), vectors=emb.vectors)
+        emb = cio.load_embeddings(path, max_vocab=int(max_vocab) or None, name=name, progress=progress)
+        np.save(out, np.ascontiguousarray(emb.vectors))   # raw .npy: read back by one np.load, no zip
+        with open(out + ".words", "w", encoding="utf-8", newline="") as f:
+            f.write("\n".join(emb.words))   # a word holds no line break (core.io refuses them)
         reply = {"kind": "ok"}
     except FileFormatError as e:
         reply = {"kind": "file", "value": [e.path, e.line, e.problem, e.hint]}
@@ -118,45 +128,70 @@ def _reader_main(argv=None) -> int:
     except MemoryError:
         reply = {"kind": "config", "value": f"{name}: out of memory while reading it. Lower the maximum "
                                             "vocabulary size and try again"}
-    print(json.dumps(reply))
+    print(json.dumps(reply), flush=True)
     return 0
 
 
-def read_embeddings(path, max_vocab: int | None, name: str):
-    """``core.io.load_embeddings`` in a reader process; its errors are raised here as they would be there."""
+def read_embeddings(path, max_vocab: int | None, name: str, progress=None):
+    """``core.io.load_embeddings`` in a reader process; its errors are raised here as they would be there.
+
+    ``progress(fraction)`` is called here as the reader reports it (from this thread, so a Streamlit
+    progress bar may be drawn from it)."""
     import json
     import subprocess
     import sys
+    import threading
 
     import numpy as np
 
-    fd, out = tempfile.mkstemp(prefix="clwe-upload-read-", suffix=".npz")
+    fd, out = tempfile.mkstemp(prefix="clwe-upload-read-", suffix=".npy")
     os.close(fd)
+    proc = None
     try:
         code = "import sys; from app.uploads import _reader_main; sys.exit(_reader_main())"
         root = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-        proc = subprocess.run([sys.executable, "-c", code, str(path), str(max_vocab or 0), name, out], env=env,
-                              capture_output=True, text=True, timeout=READER_TIMEOUT)
-        lines = proc.stdout.strip().splitlines()
+        proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(max_vocab or 0), name, out], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        timer = threading.Timer(READER_TIMEOUT, proc.kill)   # a hung reader is killed, then reported below
+        timer.start()
+        lines = []
+        try:
+            for line in proc.stdout:
+                if line.startswith(PROGRESS_PREFIX):
+                    if progress is not None:
+                        progress(float(line[len(PROGRESS_PREFIX):]))
+                elif line.strip():
+                    lines.append(line.strip())
+            proc.wait()
+        finally:
+            timed_out = not timer.is_alive() and proc.returncode not in (0, None) and not lines
+            timer.cancel()
+        if timed_out:
+            raise ConfigError(f"{name}: reading took more than {READER_TIMEOUT // 60} minutes. Lower the maximum "
+                              "vocabulary size and try again")
         if proc.returncode != 0 or not lines:
             raise ConfigError(f"{name}: reading the file stopped (out of memory?). Lower the maximum vocabulary "
                               "size and try again")
         reply = json.loads(lines[-1])
         kind, value = reply["kind"], reply.get("value")
         if kind == "ok":
-            with np.load(out, allow_pickle=False) as z:
-                return cio.Embeddings(tuple(z["words"].tolist()), z["vectors"], name=name)
+            vectors = np.load(out, allow_pickle=False)
+            with open(out + ".words", encoding="utf-8", newline="") as f:
+                words = f.read().split("\n")
+            return cio.Embeddings(tuple(words), vectors, name=name)
         if kind == "file":
             raise FileFormatError(*value)
         if kind == "unicode":
             raise UnicodeDecodeError("utf-8", b"", value[1], value[1] + 1, value[0])
         raise ConfigError(value)
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"{name}: reading took more than {READER_TIMEOUT // 60} minutes. Lower the maximum "
-                          "vocabulary size and try again") from None
     finally:
-        os.unlink(out)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for leftover in (out, out + ".words"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
 
 
 def load_uploaded_dictionary(data: bytes, filename: str) -> list[tuple[str, str]]:
@@ -178,14 +213,14 @@ def check_usable(pairs, src, tgt, filename: str) -> None:
 
 def load_uploaded_pair(src_file: tuple[bytes, str], tgt_file: tuple[bytes, str],
                        train_file: tuple[bytes, str] | None = None, test_file: tuple[bytes, str] | None = None,
-                       max_vocab: int | None = None):
+                       max_vocab: int | None = None, progress=None):
     """Load two uploaded spaces and optional dictionaries; raise CLWEError on any problem.
 
     Each ``*_file`` is ``(bytes, filename)``. Returns ``(src, tgt, train_pairs, test_pairs)``.
+    ``progress(fraction, text)`` is called from this thread while the spaces are read (see :func:`_read_two`).
     Nothing is kept if any part fails, so the caller's previous data stays in use.
     """
-    src = load_uploaded_embeddings(*src_file, max_vocab=max_vocab)
-    tgt = load_uploaded_embeddings(*tgt_file, max_vocab=max_vocab)
+    src, tgt = _read_two(src_file, tgt_file, max_vocab, progress)
     if len(src) < 10 or len(tgt) < 10:
         small = src.name if len(src) < 10 else tgt.name
         raise ConfigError(f"{small} has fewer than 10 words; the lab needs real vocabularies")
@@ -199,3 +234,40 @@ def load_uploaded_pair(src_file: tuple[bytes, str], tgt_file: tuple[bytes, str],
         test = load_uploaded_dictionary(*test_file)
         check_usable(test, src, tgt, safe_name(test_file[1]))
     return src, tgt, train, test
+
+
+def _read_two(src_file, tgt_file, max_vocab: int | None, progress=None, poll: float = 0.25):
+    """Both uploaded spaces, read at the same time when both go to reader processes (one per core: a pair of
+    200k-word files takes the time of one), else one after the other.
+
+    ``progress(fraction, text)`` is called from the calling thread (Streamlit draws only from the script's
+    thread): the mean of the two files' fractions, and a line naming each file's share read.
+    """
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    files = (src_file, tgt_file)
+    names = [safe_name(f[1]) for f in files]
+    done = [0.0, 0.0]
+
+    def tell():
+        if progress is not None:
+            progress(sum(done) / 2, "Reading " + ", ".join(f"{n}: {100 * x:.0f}%" for n, x in zip(names, done)))
+
+    def reporter(i):
+        def report(fraction):
+            done[i] = max(done[i], float(fraction))
+        return report
+
+    if not all(len(f[0]) >= READER_PROCESS_BYTES for f in files):
+        out = []
+        for i, f in enumerate(files):
+            out.append(load_uploaded_embeddings(*f, max_vocab=max_vocab,
+                                                progress=(lambda x, i=i: (reporter(i)(x), tell()))))
+        return out[0], out[1]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="clwe-upload") as pool:
+        futures = [pool.submit(load_uploaded_embeddings, *f, max_vocab=max_vocab, progress=reporter(i))
+                   for i, f in enumerate(files)]
+        while wait(futures, timeout=poll)[1]:
+            tell()
+        tell()
+        return futures[0].result(), futures[1].result()

@@ -23,7 +23,8 @@ from . import __version__
 from .errors import CLWEError, ConfigError, OutputError
 from .io import (BUNDLED_PAIRS, BUNDLED_SPACES, FAMILIES, PAIR_REGISTRY, SAMPLE_DATA, check_alignable,
                  dictionary_coverage, load_bundled_dictionary,
-                 load_dictionary, load_embeddings, save_word2vec)
+                 load_dictionary, load_embeddings, save_word2vec,
+                 save_word2vec_all)
 
 SPACE_HELP = f"a bundled short name ({', '.join(BUNDLED_SPACES)}) or an embedding file"
 
@@ -334,8 +335,7 @@ def _align_into(args, out: Path) -> float:
     mapping = run.final
     align_seconds = time.perf_counter() - started
     src_mapped, tgt_mapped = run.mapped(final=True)
-    save_word2vec(src_mapped, out / "src.vec")
-    save_word2vec(tgt_mapped, out / "tgt.vec")
+    save_word2vec_all([(src_mapped, out / "src.vec"), (tgt_mapped, out / "tgt.vec")])   # side by side at 200k
     # The dictionary the final mapping induces, deterministically (the last stochastic iteration's
     # dictionary is noisy on purpose when the run stopped before the keep probability reached 1).
     induced = induce_dictionary(src_mapped.vectors, tgt_mapped.vectors, retrieval=config.retrieval,

@@ -10,8 +10,10 @@ No pickle anywhere: a user-supplied file never executes code.
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 import re
+import struct
 import warnings
 import zipfile
 import zlib
@@ -185,7 +187,8 @@ class Embeddings:
 
 
 def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str | None = None,
-                    vocab: str | Path | None = None) -> Embeddings:
+                    vocab: str | Path | None = None,
+                    progress: Callable[[float], None] | None = None) -> Embeddings:
     """Load an embedding space from a bundled short name or a file.
 
     Parameters
@@ -201,6 +204,10 @@ def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str 
         Label for the space; defaults to the short name or the file name.
     vocab : path, optional
         The vocabulary file of a ``.npy`` matrix, when it is not beside it.
+    progress : callable, optional
+        ``progress(fraction)`` while a text file is read (the larger of the share of its bytes, compressed
+        bytes for ``.gz``, and the share of the rows to keep when ``max_vocab`` or a header says how many),
+        and ``progress(1.0)`` once the space is read. It changes nothing in what is read.
 
     Raises
     ------
@@ -227,7 +234,9 @@ def load_embeddings(source: str | Path, max_vocab: int | None = None, name: str 
     elif suffix == ".npz":
         words, vectors = _read_npz(path, max_vocab)
     else:
-        words, vectors = _read_text(path, max_vocab)
+        words, vectors = _read_text(path, max_vocab, progress)
+    if progress is not None:
+        progress(1.0)
     return Embeddings(words, vectors, label)
 
 
@@ -245,29 +254,61 @@ def _read_fasttext_bin(path: Path, max_vocab: int | None):
     """A fastText ``.bin`` model (Bojanowski et al. 2017): its words in frequency order, their vectors and
     a function giving any word's vector from its character n-grams.
 
-    Read with gensim's ``load_facebook_vectors`` (the format is fastText's own binary layout, which gensim
-    parses without executing anything from the file). The whole model is read (the n-gram buckets are needed
-    for unknown words); ``max_vocab`` keeps the most frequent words as the space.
+    Read with gensim's own functions for fastText's binary layout (``gensim.models._fasttext_bin``: the header
+    fields, the vocabulary, the matrix header; nothing in the file is executed), but only what is kept: the
+    vocabulary's strings are read in full (a few tens of MB for 2M words), the input matrix is memory-mapped,
+    and of its rows only the first ``max_vocab`` word rows are copied; the n-gram bucket rows are read from the
+    file as the kept words' vectors (gensim's ``adjust_vectors``) and unknown words (``get_vector``) need them.
+    ``load_facebook_vectors`` instead reads the whole matrix (every word and every bucket: 4.8 GB for a 2M-word,
+    2M-bucket, 300-d model) and composes the vectors of all its words. The vectors are gensim's, bit for bit
+    (``tests/test_fasttext_bin.py`` compares them with ``load_facebook_vectors``).
     """
     try:
-        from gensim.models.fasttext import load_facebook_vectors
+        from gensim.models import _fasttext_bin as ftb
+        from gensim.models.fasttext import FastTextKeyedVectors
     except ImportError:
         raise FileFormatError(path, None, "reading fastText .bin models needs gensim",
                               "pip install gensim (or convert the model to .vec text first)") from None
     try:
-        kv = load_facebook_vectors(str(path))
-    except (ValueError, OSError, EOFError, AssertionError, NotImplementedError, MemoryError) as e:
+        with open(path, "rb") as fin:
+            magic, _version = ftb._struct_unpack(fin, "@2i")
+            header = {name: ftb._struct_unpack(fin, fmt)[0] for name, fmt in ftb._NEW_HEADER_FORMAT}
+            raw_vocab, _vocab_size, nwords, _ntokens = ftb._load_vocab(fin, True)
+            quantized, = ftb._struct_unpack(fin, "@?")
+            num_vectors, dim = ftb._struct_unpack(fin, "@2q")
+            offset = fin.tell()
+    except (ValueError, OSError, EOFError, AssertionError, NotImplementedError, MemoryError, struct.error) as e:
         raise FileFormatError(path, None, f"cannot read the fastText model ({type(e).__name__}: {str(e)[:200]})",
                               "Check that the file is complete") from None
-    n = len(kv.index_to_key) if max_vocab is None else min(max_vocab, len(kv.index_to_key))
-    _check_size(path, None, kv.vector_size, n)
-    words = [str(w) for w in kv.index_to_key[:n]]
+    if quantized:
+        raise FileFormatError(path, None, "a quantized fastText model (.ftz)",
+                              "Use the full .bin model (quantized models have no plain vectors)")
+    bucket = int(header["bucket"])
+    if num_vectors != nwords + bucket or dim != header["dim"] or len(raw_vocab) != nwords:
+        raise FileFormatError(path, None, f"the matrix holds {num_vectors} rows of {dim}, but the model has "
+                              f"{nwords} words, {bucket} n-gram buckets and {header['dim']} dimensions",
+                              "Check that the file is complete")
+    itemsize = ftb._FLOAT_DTYPE.itemsize
+    if path.stat().st_size < offset + num_vectors * dim * itemsize:
+        raise FileFormatError(path, None, "the file ends inside its vectors (truncated)",
+                              "Download or copy the model again")
+    n = nwords if max_vocab is None else min(max_vocab, nwords)
+    _check_size(path, None, dim, n)
+    words = [str(w) for w in itertools.islice(raw_vocab, n)]
     _check_words(path, words, lambda i: None)
-    vectors = np.array(kv.vectors[:n], dtype=np.float32)
+    matrix = np.memmap(path, dtype=ftb._FLOAT_DTYPE, mode="r", offset=offset, shape=(num_vectors, dim))
+    kv = FastTextKeyedVectors(vector_size=dim, min_n=header["minn"], max_n=header["maxn"], bucket=bucket)
+    kv.index_to_key = list(words)
+    kv.key_to_index = {w: i for i, w in enumerate(words)}
+    kv.vectors_vocab = np.array(matrix[:n])      # the kept words' own rows
+    kv.vectors_ngrams = matrix[nwords:]          # buckets stay on disk; rows are read when used
+    kv.recalc_char_ngram_buckets()
+    kv.adjust_vectors()                          # fastText's word vector: its row and its n-grams' mean
+    vectors = np.array(kv.vectors, dtype=np.float32)
     words, vectors = _checked(path, words, vectors, line_of_row=None)
 
     def subwords(word: str) -> np.ndarray:
-        """fastText's vector of ``word``: its own row if known, else the mean of its n-gram vectors."""
+        """fastText's vector of ``word``: its own if kept, else the mean of its n-gram vectors."""
         return np.asarray(kv.get_vector(word), dtype=np.float32)
 
     return words, vectors, subwords
@@ -419,18 +460,29 @@ def _open_binary(path: Path):
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
-def _numbered_lines(path: Path, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str]]:
+PROGRESS_LINES = 4096   # lines between two progress reports of a text file
+
+
+def _numbered_lines(path: Path, max_line: int = MAX_LINE_BYTES,
+                    progress: Callable[[float], None] | None = None) -> Iterator[tuple[int, str]]:
     """Yield (1-based line number, decoded line); errors name the line.
+
+    ``progress(fraction of the file's bytes read)`` is called every ``PROGRESS_LINES`` lines (for a gzip
+    file, the compressed bytes).
 
     A line is read at most ``max_line`` bytes at a time, so a file that expands to one endless line
     (a gzip bomb, a binary file) is refused without reading it into memory. A UTF-8 byte order mark at the
     start is dropped (Windows editors write one).
     """
     try:
+        total = max(path.stat().st_size, 1) if progress is not None else 1
         with _open_binary(path) as f:
+            raw_file = getattr(f, "fileobj", None) or f   # gzip: where it is in the compressed bytes
             lineno = 0
             while raw := f.readline(max_line + 1):
                 lineno += 1
+                if progress is not None and lineno % PROGRESS_LINES == 0:
+                    progress(min(raw_file.tell() / total, 1.0))
                 if len(raw) > max_line:
                     raise FileFormatError(path, lineno, f"a line longer than {max_line / 2**20:g} MB",
                                           f"An embedding row holds at most {MAX_DIM} values and a dictionary "
@@ -486,7 +538,7 @@ def _check_size(path: Path, lineno: int | None, dim: int, n_words: int) -> None:
                               f"{MAX_VALUES:,} values)", "Read only the most frequent words (--max-vocab N)")
 
 
-def _read_text(path: Path, max_vocab: int | None):
+def _read_text(path: Path, max_vocab: int | None, progress: Callable[[float], None] | None = None):
     """word2vec/fastText text (optional ``count dim`` header) or GloVe text; space- or tab-separated.
 
     A header is exactly two whole numbers on the first line; any other first line is a vector row (a
@@ -497,7 +549,13 @@ def _read_text(path: Path, max_vocab: int | None):
     matrix = np.empty((0, 0), np.float32)
     declared = dim = None
     first_row_numeric = False
-    for lineno, line in _numbered_lines(path):
+
+    def report(byte_share: float) -> None:
+        # with --max-vocab or a header, the rows kept so far say more than the bytes (reading stops early)
+        expected = min(x for x in (max_vocab, declared, MAX_WORDS) if x)
+        progress(min(max(byte_share, len(words) / expected), 0.99))
+
+    for lineno, line in _numbered_lines(path, progress=report if progress is not None else None):
         tokens = _fields(line)
         if not tokens:
             continue
@@ -664,8 +722,56 @@ def save_word2vec(emb: Embeddings, path: str | Path, precision: int = 6) -> None
             f.write(b"".join(w.encode("utf-8") + b" " + r for w, r in zip(words, rows)))
 
 
+# Below this many values (words x dims, all spaces together) the spaces are written one after the other: starting
+# a writer process (about half a second) costs more than it saves.
+PARALLEL_WRITE_VALUES = 8_000_000
+
+
+def save_word2vec_all(spaces, precision: int = 6) -> None:
+    """Write several spaces as :func:`save_word2vec` does, all but the last in forked writer processes meanwhile.
+
+    Formatting 200k x 300 values as text takes about 4.5 CPU seconds per space, so the two mapped spaces of
+    ``clwe align`` are written side by side, one per core. The bytes of every file are exactly those of
+    :func:`save_word2vec` (the same function writes them). A writer is a ``fork`` of this process (no copy of
+    the matrix, nothing re-imported, unlike a spawned process, which would re-run an unguarded calling script):
+    it only formats and writes, touching no BLAS or thread pool of the parent, and leaves with ``os._exit``.
+    A writer that fails is retried here, so its error is raised as :func:`save_word2vec` raises it. Without
+    ``os.fork`` (Windows) or below ``PARALLEL_WRITE_VALUES`` the spaces are written one after the other.
+
+    Parameters
+    ----------
+    spaces : sequence of (Embeddings, path)
+    precision : int
+    """
+    spaces = list(spaces)
+    values = sum(emb.vectors.size for emb, _ in spaces)
+    if len(spaces) < 2 or values < PARALLEL_WRITE_VALUES or not hasattr(os, "fork"):
+        for emb, path in spaces:
+            save_word2vec(emb, path, precision)
+        return
+    *others, (last, last_path) = spaces
+    children = []
+    for emb, path in others:
+        pid = os.fork()
+        if pid == 0:   # the writer: format, write, leave without running any of the parent's cleanup
+            code = 1
+            try:
+                save_word2vec(emb, path, precision)
+                code = 0
+            finally:
+                os._exit(code)
+        children.append((pid, emb, path))
+    try:
+        save_word2vec(last, last_path, precision)
+    finally:   # reap every writer, also when this one failed
+        failed = [(emb, path) for pid, emb, path in children if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0]
+    for emb, path in failed:
+        save_word2vec(emb, path, precision)   # again here: its error (disk full, ...) is raised as usual
+
+
 _DIGITS = {w: np.frombuffer("".join(f"{i:0{w}d}" for i in range(10 ** w)).encode(), np.uint8).reshape(-1, w)
            for w in (1, 2, 3, 4)}
+_DIGIT_WORDS = np.ascontiguousarray(_DIGITS[4]).view(np.uint32).ravel()   # "0000".."9999" as 4-byte words
 
 
 def _fixed_point_rows(V: np.ndarray, decimals: int, int_digits: int) -> list[bytes]:
@@ -686,15 +792,19 @@ def _fixed_point_rows(V: np.ndarray, decimals: int, int_digits: int) -> list[byt
     for k in range(int_digits):
         place = 10 ** (int_digits - 1 - k)
         digit = (ip // place) % 10
-        shown = (ip >= place) | (k == int_digits - 1)
-        out[..., 1 + k] = np.where(shown, 48 + digit, 0)
+        if k == int_digits - 1:   # the units digit is always shown
+            out[..., 1 + k] = 48 + digit
+        else:
+            out[..., 1 + k] = np.where(ip >= place, 48 + digit, 0)
     out[..., 1 + int_digits] = ord(".")
-    at = 2 + int_digits + decimals
-    while at > 2 + int_digits:  # four decimals at a time, from a table of "0000".."9999"
-        take = min(4, at - 2 - int_digits)
-        fp, chunk = np.divmod(fp, 10 ** take)
-        out[..., at - take:at] = _DIGITS[take][chunk]
-        at -= take
+    # Decimals four at a time from a table of "0000".."9999" read as 4-byte words: one gather per group into
+    # a contiguous buffer (groups padded with leading zeros on the left), then one copy into the slots.
+    groups = -(-decimals // 4)
+    words = np.empty((n, d, groups), np.uint32)
+    for g in range(groups - 1, -1, -1):
+        fp, chunk = np.divmod(fp, 10000)
+        words[..., g] = _DIGIT_WORDS[chunk]
+    out[..., 2 + int_digits:2 + int_digits + decimals] = words.view(np.uint8).reshape(n, d, 4 * groups)[..., -decimals:]
     out[..., -1] = ord(" ")
     out[:, -1, -1] = ord("\n")
     keep = out != 0

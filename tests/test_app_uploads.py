@@ -89,3 +89,45 @@ def test_large_upload_is_read_in_the_reader_process(monkeypatch):
         uploads.load_uploaded_embeddings(bad, "en.vec")
     with pytest.raises(CLWEError, match=r"fr\.vec.*not UTF-8"):
         uploads.load_uploaded_embeddings(_vec(WORDS_EN).replace(b"w3", b"w\xe93", 1), "fr.vec")
+
+
+def _big_vec(n=9000, dim=4):
+    return _vec([f"w{i}" for i in range(n)], dim=dim)
+
+
+def test_progress_is_reported_while_reading_in_process(monkeypatch):
+    """The Data page's progress bar: fractions that only grow and end at 1 once the space is read."""
+    import core.io as cio
+
+    monkeypatch.setattr(cio, "PROGRESS_LINES", 100)
+    seen = []
+    emb = uploads.load_uploaded_embeddings(_big_vec(3000), "en.vec", progress=seen.append)
+    assert len(emb) == 3000
+    assert len(seen) >= 20 and seen == sorted(seen) and seen[-1] == 1.0 and 0 < seen[0] < 0.1
+    # with --max-vocab the rows kept count: half the words read is half the work, not a sixth of the bytes
+    seen.clear()
+    uploads.load_uploaded_embeddings(_big_vec(3000), "en.vec", max_vocab=600, progress=seen.append)
+    assert seen[-1] == 1.0 and 0.4 < seen[-2] < 1.0
+
+
+def test_progress_crosses_the_reader_process(monkeypatch):
+    monkeypatch.setattr(uploads, "READER_PROCESS_BYTES", 0)
+    seen = []
+    emb = uploads.load_uploaded_embeddings(_big_vec(), "en.vec", progress=seen.append)
+    assert len(emb) == 9000 and emb.words[:2] == ("w0", "w1")
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] == 1.0 and seen[0] < 1.0
+
+
+def test_pair_is_read_in_two_reader_processes_with_one_progress(monkeypatch):
+    """Both spaces of a large pair are read at the same time; the page gets one fraction (the mean of the
+    two) and a line naming each file, and the spaces are those read one at a time."""
+    monkeypatch.setattr(uploads, "READER_PROCESS_BYTES", 0)
+    calls = []
+    src, tgt, _, _ = uploads.load_uploaded_pair((_big_vec(), "en.vec"), (_big_vec(7000, dim=6), "fr.vec"),
+                                                progress=lambda f, text: calls.append((f, text)))
+    assert (len(src), src.dim, len(tgt), tgt.dim) == (9000, 4, 7000, 6)
+    alone = uploads.load_uploaded_embeddings(_big_vec(7000, dim=6), "fr.vec")
+    assert alone.words == tgt.words and np.array_equal(alone.vectors, tgt.vectors)
+    assert calls[-1][0] == 1.0 and "en.vec: 100%" in calls[-1][1] and "fr.vec: 100%" in calls[-1][1]
+    fractions = [f for f, _ in calls]
+    assert fractions == sorted(fractions)

@@ -123,3 +123,32 @@ def test_clwe_align_translates_an_unknown_word(model_bin, tmp_path, capsys):
     line = json.loads([x for x in capsys.readouterr().out.splitlines() if x.startswith("{")][-1])
     assert code == 0 and (tmp_path / "out2" / "run.zip").is_file()
     assert "no subword information" in line["error"] and "nn" not in line
+
+
+def test_bin_vectors_are_gensims_and_max_vocab_reads_only_the_kept_word_rows(model_bin, tmp_path, monkeypatch):
+    """The words' vectors are load_facebook_vectors' bit for bit (with and without --max-vocab), unknown words
+    get the same n-gram vectors, and with max_vocab the other words' rows are never read: spoiling them in the
+    file changes nothing, and gensim's whole-matrix reader is not called."""
+    from gensim.models import _fasttext_bin as ftb
+
+    kv = gensim_fasttext.load_facebook_vectors(str(model_bin))
+    full = load_embeddings(model_bin)
+    assert full.words == tuple(kv.index_to_key) and full.vectors.tobytes() == kv.vectors.astype(np.float32).tobytes()
+    assert np.array_equal(full.subwords("walkinged"), kv.get_vector("walkinged"))
+    head = load_embeddings(model_bin, max_vocab=20)
+    assert head.vectors.tobytes() == kv.vectors[:20].astype(np.float32).tobytes()
+    assert np.array_equal(head.subwords("walkinged"), kv.get_vector("walkinged"))
+    # spoil the word rows after the 20th (NaN): a reader that copied them would see NaN in the full load
+    raw = bytearray(model_bin.read_bytes())
+    n_words, dim = len(kv.index_to_key), 24
+    start = bytes(raw).find(kv.vectors_vocab[:1].astype(np.float32).tobytes())   # the input matrix's first row
+    rows = np.frombuffer(bytes(raw[start:start + n_words * dim * 4]), np.float32).reshape(n_words, dim)
+    assert np.array_equal(rows[:20], kv.vectors_vocab[:20])   # found the input matrix's word rows
+    raw[start + 20 * dim * 4:start + n_words * dim * 4] = np.full((n_words - 20) * dim, np.nan, np.float32).tobytes()
+    spoiled = tmp_path / "spoiled.bin"
+    spoiled.write_bytes(bytes(raw))
+    monkeypatch.setattr(ftb, "_load_matrix", lambda *a, **k: pytest.fail("read the whole matrix"))
+    again = load_embeddings(spoiled, max_vocab=20)
+    assert again.words == head.words and again.vectors.tobytes() == head.vectors.tobytes()
+    with pytest.raises(FileFormatError, match="NaN"):
+        load_embeddings(spoiled)

@@ -251,3 +251,67 @@ def test_synthetic_mirror_words_share_no_string():
     np.testing.assert_allclose(S @ S.T, T @ T.T, atol=1e-3)
     with pytest.raises(ConfigError, match="word_forms"):
         synthetic_pair(base, word_forms="other")
+
+
+def test_writing_spaces_side_by_side_gives_the_same_bytes(tmp_path, monkeypatch):
+    """clwe align writes its two mapped spaces in parallel (core.io.save_word2vec_all); every byte is the one
+    save_word2vec writes alone."""
+    import core.io as cio
+
+    spaces = [cio.load_embeddings("en", max_vocab=3000), cio.load_embeddings("fr", max_vocab=2000),
+              cio.load_embeddings("doc_de", max_vocab=1000)]
+    for emb, name in zip(spaces, "abc"):
+        cio.save_word2vec(emb, tmp_path / f"{name}.alone.vec")
+    monkeypatch.setattr(cio, "PARALLEL_WRITE_VALUES", 0)   # the writer processes, even at this size
+    cio.save_word2vec_all([(emb, tmp_path / f"{name}.both.vec") for emb, name in zip(spaces, "abc")])
+    for name in "abc":
+        assert (tmp_path / f"{name}.both.vec").read_bytes() == (tmp_path / f"{name}.alone.vec").read_bytes()
+
+
+def test_reading_reports_progress_without_changing_the_space(tmp_path, monkeypatch):
+    import gzip
+
+    import core.io as cio
+
+    emb = cio.load_embeddings("en", max_vocab=2000)
+    cio.save_word2vec(emb, tmp_path / "en.vec")
+    (tmp_path / "en.vec.gz").write_bytes(gzip.compress((tmp_path / "en.vec").read_bytes()))
+    monkeypatch.setattr(cio, "PROGRESS_LINES", 100)
+    for name in ("en.vec", "en.vec.gz"):
+        seen = []
+        got = cio.load_embeddings(tmp_path / name, progress=seen.append)
+        plain = cio.load_embeddings(tmp_path / name)
+        assert got.words == plain.words and got.vectors.tobytes() == plain.vectors.tobytes()
+        assert len(seen) >= 19 and seen == sorted(seen) and seen[-1] == 1.0 and seen[0] < 0.1
+
+
+def test_fixed_point_rows_match_a_per_value_reference():
+    """The vectorised writer (groups of four decimals as 4-byte words) writes every value as the plain
+    per-value rule would: sign, integer part, point, ``decimals`` decimals of round(|v| * 10**decimals)."""
+    import core.io as cio
+
+    rng = np.random.default_rng(3)
+    for decimals in (1, 3, 4, 5, 7, 8, 11):
+        for int_digits in (1, 2, 4):
+            V = rng.normal(size=(23, 9)) * rng.choice([1e-4, 0.5, 10.0 ** (int_digits - 1)], size=(23, 1))
+            V = np.clip(V, -(10.0 ** int_digits) + 1, 10.0 ** int_digits - 1).astype(np.float32)
+            V[0, :2] = [0.0, -0.0]
+            scale = 10 ** decimals
+
+            def ref(v):
+                q = int(np.rint(abs(float(v)) * scale))
+                return ("-" if v < 0 else "") + f"{q // scale}.{q % scale:0{decimals}d}"
+
+            want = [(" ".join(ref(v) for v in row) + "\n").encode() for row in V]
+            assert cio._fixed_point_rows(V, decimals, int_digits) == want
+
+
+def test_a_failing_writer_process_raises_its_error_here(tmp_path, monkeypatch):
+    import core.io as cio
+
+    monkeypatch.setattr(cio, "PARALLEL_WRITE_VALUES", 0)
+    a, b = cio.load_embeddings("en", max_vocab=200), cio.load_embeddings("fr", max_vocab=200)
+    with pytest.raises(FileNotFoundError):
+        cio.save_word2vec_all([(a, tmp_path / "no such folder" / "a.vec"), (b, tmp_path / "b.vec")])
+    cio.save_word2vec(b, tmp_path / "b.alone.vec")
+    assert (tmp_path / "b.vec").read_bytes() == (tmp_path / "b.alone.vec").read_bytes()

@@ -80,10 +80,13 @@ else:
         else:
             def as_pair(f):
                 return None if f is None else (f.getvalue(), f.name)
-            with st.spinner("Reading the uploaded files…"), ui.guard("Loading the uploads", (lab, "data_error")):
+            bar = st.progress(0.0, text="Reading the uploaded files…")
+            with ui.guard("Loading the uploads", (lab, "data_error")):
                 actions.load_upload(lab, as_pair(up_src), as_pair(up_tgt), as_pair(up_train), as_pair(up_test),
-                                    int(st.session_state["w_up_max_vocab"]))
+                                    int(st.session_state["w_up_max_vocab"]),
+                                    progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
                 _loaded()
+            bar.empty()
 
 if lab.data is not None:  # (with no data the main script already shows it)
     ui.show_stored_error(lab, "data_error")

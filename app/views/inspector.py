@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import ui
+from app import selection, ui
 from app.state import lab as get_lab
 from core.similarity import csls_topk, mean_topk_similarity, topk_similarities
 
@@ -49,30 +49,53 @@ if word not in query_space.index:
     st.stop()
 
 
-@st.cache_resource(max_entries=2, show_spinner="Computing CSLS penalties for this iteration…")
+@st.cache_resource(max_entries=2, show_spinner="Mapping the spaces for this iteration…")
 def _mapped(token: str, forward: bool, _run, _record):
-    """Mapped, unit-length spaces (query side, other side) and the other side's CSLS penalty r.
+    """The other side's mapped unit vectors (all of them: the cosine column searches the whole vocabulary), kept
+    per run branch and iteration (the token); read-only so sessions never alter each other's."""
+    O = (_record.mapping.transform_tgt(_run.tgt_norm.vectors, normalize=True) if forward
+         else _record.mapping.transform_src(_run.src_norm.vectors, normalize=True))
+    O.flags.writeable = False
+    return O
 
-    Kept per run branch and iteration (the token); read-only so sessions never alter each other's."""
-    Xm = _record.mapping.transform_src(_run.src_norm.vectors, normalize=True)
-    Zm = _record.mapping.transform_tgt(_run.tgt_norm.vectors, normalize=True)
-    Q, O = (Xm, Zm) if forward else (Zm, Xm)
-    r_other = mean_topk_similarity(O, Q, int(_run.config.csls_k))
-    for a in (Q, O, r_other):
+
+@st.cache_resource(max_entries=2, show_spinner="Computing CSLS penalties for this iteration…")
+def _penalties(token: str, forward: bool, n_query: int, n_other: int, _run, _record, _O):
+    """The first ``n_query`` mapped words of the query side and CSLS's penalty r of the first ``n_other`` words of
+    the other side: their mean similarity to their k nearest among those (Conneau et al. 2018)."""
+    rows = _run.src_norm.vectors[:n_query] if forward else _run.tgt_norm.vectors[:n_query]
+    Q = (_record.mapping.transform_src(rows, normalize=True) if forward
+         else _record.mapping.transform_tgt(rows, normalize=True))
+    r_other = mean_topk_similarity(_O[:n_other], Q, int(_run.config.csls_k))
+    for a in (Q, r_other):
         a.flags.writeable = False
-    return Q, O, r_other
+    return Q, r_other
 
 
 with ui.guard("Neighbours"):
-    Q, O, r_other = _mapped(lab.record_token(view), forward, run, record)
+    token = lab.record_token(view)
+    O = _mapped(token, forward, run, record)
+    n_q, n_o = selection.csls_words(run.config, len(query_space), len(other_space))
+    Q, r_other = _penalties(token, forward, n_q, n_o, run, record, O)
     k = int(ss["w_insp_k"])
-    q = Q[[query_space.index[word]]]
+    i = query_space.index[word]
+    if i < n_q:
+        q = Q[[i]]
+    else:   # a rarer word than the cutoff: map its row alone
+        row = (run.src_norm.vectors if forward else run.tgt_norm.vectors)[[i]]
+        q = (record.mapping.transform_src(row, normalize=True) if forward
+             else record.mapping.transform_tgt(row, normalize=True))
     nn_v, nn_i = topk_similarities(q, O, k)
-    cs_v, cs_i = csls_topk(q, O, int(run.config.csls_k), k, r_B=r_other)
+    cs_v, cs_i = csls_topk(q, O[:n_o], int(run.config.csls_k), min(k, n_o), r_B=r_other)
     gold = data.test + data.train
     golds = {t for s, t in gold if s == word} if forward else {s for s, t in gold if t == word}
     st.caption(f"Iteration {view}. Gold translations: " + (ui.md(", ".join(sorted(golds))) if golds else "none in the "
                "dictionaries") + ". Click a neighbour to look it up in the other direction.")
+    if n_o < len(other_space) or n_q < len(query_space):
+        st.caption(f"Cosine: among all {len(other_space):,} {ui.md(other_space.name or 'other')} words. CSLS: "
+                   f"among the {n_o:,} most frequent, its penalties from the {n_q:,} most frequent "
+                   f"{ui.md(query_space.name or 'query')} words (the run's cutoff, the words induction compares; "
+                   "exact CSLS over the whole vocabularies would take minutes per iteration).")
     back = sides[1] if forward else sides[0]
     cols = st.columns(2)
     for col, title, vals, idx, tag in ((cols[0], "Nearest neighbour (cosine)", nn_v[0], nn_i[0], "nn"),

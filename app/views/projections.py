@@ -6,6 +6,7 @@ import streamlit as st
 from app import charts, selection, ui
 from app.state import lab as get_lab
 from core.projection import PROJECTION_LABELS, PROJECTION_METHODS, project_2d, project_2d_frames
+from core.similarity import topk_similarities
 
 lab = get_lab()
 st.header("Projections: the two spaces before and after mapping")
@@ -23,11 +24,34 @@ with ui.controls():
                   key="w_proj_search", placeholder="dog, chien, two")
 
 ss = st.session_state
+NEIGHBOURS = 5   # nearest neighbours of each highlighted word, in the other language
+
+
+@st.cache_resource(max_entries=2, show_spinner="Mapping the spaces for this iteration…")
+def _mapped_side(token: str, side: str, _run, _record):
+    """One side's mapped unit vectors, all of them (the neighbours of a highlighted word come from the whole
+    space), per run branch and iteration; read-only."""
+    M = (_record.mapping.transform_src(_run.src_norm.vectors, normalize=True) if side == "src"
+         else _record.mapping.transform_tgt(_run.tgt_norm.vectors, normalize=True))
+    M.flags.writeable = False
+    return M
+
+
+def _neighbours(side: str, row: int):
+    # cosine nearest neighbours of one word among all the words of the other language (core retrieval)
+    other = _mapped_side(lab.record_token(view), "tgt" if side == "src" else "src", run, record)
+    own = (run.src_norm.vectors if side == "src" else run.tgt_norm.vectors)[[row]]
+    q = (record.mapping.transform_src(own, normalize=True) if side == "src"
+         else record.mapping.transform_tgt(own, normalize=True))
+    return topk_similarities(q, other, NEIGHBOURS)[1][0]
+
+
 sel = None
 with ui.guard("Word selection"):
     sel = selection.select(data, record, int(ss["w_proj_n"]), selection.parse_words(ss["w_proj_search"]),
                            ss["w_proj_links"], run.config.retrieval,
-                           lambda s_idx, t_idx: ui.pair_marks(s_idx, t_idx, data, data.test + data.train)[0])
+                           lambda s_idx, t_idx: ui.pair_marks(s_idx, t_idx, data, data.test + data.train)[0],
+                           neighbours_fn=_neighbours)
 if sel is None:
     st.stop()
 if sel.missing:
@@ -78,6 +102,7 @@ with ui.guard("Projection"):
         ui.chart(fig_after, key="proj_after", height=430)
         st.caption("Both spaces mapped into the shared space by the iteration's W, one joint projection. "
                    "Lines: green = translated correctly at this iteration, red = wrong, grey = not evaluated.")
+st.caption(selection.drawn_text(sel, int(ss["w_proj_n"]), len(data.src), len(data.tgt), NEIGHBOURS))
 
 
 if ui.presenting():

@@ -1,0 +1,198 @@
+"""The lab at researcher scale (issue 19, item 3): what a user of the lab waits for with a 200k x 300 pair.
+
+    python -m bench.lab_scale                  # the 200,000-word control of bench/scale.py (cached)
+    python -m bench.lab_scale --words 20000    # a smaller control, same phases
+    python -m bench.lab_scale --phases write   # one phase
+
+Phases, each through the app's own functions or the Streamlit script itself (``streamlit.testing`` AppTest):
+
+- ``load``: the Data page's upload path (``app.uploads.load_uploaded_pair``) on the bytes of the control's
+  two ``.vec`` files, with the progress callback the page draws (how many reports, the last fraction);
+- ``step``: the whole app script after a click on **Step** (AppTest, Self-learning page) against the engine's
+  own time for that step (``SelfLearning.step``, timed inside the same script run);
+- ``inspector``: the Word inspector page for a word right after the step (maps the target side and computes
+  the CSLS penalties of the iteration), then for a second word (the same iteration, cached);
+- ``projections``: the Projections page with a highlighted word: the caption that counts the points drawn;
+- ``write``: the two mapped 200k spaces written as ``clwe align`` writes them, one after the other
+  (``save_word2vec`` twice, before) and side by side (``save_word2vec_all``, after); the bytes are compared.
+
+Every number is printed with wall seconds, CPU seconds (this process and its children) and the load average:
+on a shared machine the CPU seconds are the better guide (see the README, "Researcher scale").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cpu(who=None) -> float:
+    """CPU seconds of this process and its finished children (or of ``who`` alone)."""
+    if who is not None:
+        r = resource.getrusage(who)
+        return r.ru_utime + r.ru_stime
+    return _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
+
+
+class Timer:
+    """Wall and CPU seconds (self and children) of a block, and the 1-minute load average at its end."""
+
+    def __enter__(self):
+        self.w, self.c, self.k = time.perf_counter(), _cpu(), _cpu(resource.RUSAGE_CHILDREN)
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.w, _cpu() - self.c
+        self.children = _cpu(resource.RUSAGE_CHILDREN) - self.k
+        self.load = os.getloadavg()[0]
+
+    def row(self) -> dict:
+        """wall, CPU (this process + children) and the children's share of it, and the load average."""
+        return {"wall_s": round(self.wall, 2), "cpu_s": round(self.cpu, 2), "children_cpu_s": round(self.children, 2),
+                "load": round(self.load, 1)}
+
+
+def emit(phase: str, **fields) -> None:
+    print(json.dumps({"phase": phase, **fields}), flush=True)
+
+
+def phase_load(paths: dict, n: int):
+    from app import uploads
+    from core.io import load_dictionary
+
+    files = [(paths[k].read_bytes(), paths[k].name) for k in ("src_vec", "tgt_vec")]
+    reports = []
+    with Timer() as t:
+        src, tgt, _, _ = uploads.load_uploaded_pair(files[0], files[1], max_vocab=n,
+                                                    progress=lambda f, text: reports.append((f, text)))
+    emit("load", words=[len(src), len(tgt)], dim=src.dim, mb=[round(len(b) / 2**20) for b, _ in files],
+         progress_reports=len(reports), last_progress=reports[-1] if reports else None, **t.row())
+    return src, tgt, load_dictionary(paths["train"]), load_dictionary(paths["test"])
+
+
+def _apptest(src, tgt, train, test):
+    """The lab's script with the control pair loaded (as the Data page leaves it) and a random-seed run."""
+    from streamlit.testing.v1 import AppTest
+
+    from app.state import DataSet, LabState
+
+    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=3600)
+    lab = LabState(data=DataSet("upload:bench", "upload: control", "upload", src, tgt, list(train), list(test)))
+    at.session_state["lab"] = lab
+    at.session_state["w_cutoff"] = 20000
+    with Timer() as t:
+        at.run()
+    assert not at.exception, at.exception
+    emit("open", seconds_start_run=t.row(), run=lab.run is not None)
+    return at, lab
+
+
+def phase_step(at, lab):
+    from core import selflearning
+
+    engine = {"wall": 0.0, "cpu": 0.0}
+    original = selflearning.SelfLearning.step
+
+    def timed(self, *a, **kw):
+        w, c = time.perf_counter(), _cpu()
+        try:
+            return original(self, *a, **kw)
+        finally:
+            engine["wall"] += time.perf_counter() - w
+            engine["cpu"] += _cpu() - c
+
+    selflearning.SelfLearning.step = timed
+    try:
+        with Timer() as t:
+            at.button("b_step").click().run()
+    finally:
+        selflearning.SelfLearning.step = original
+    assert not at.exception, at.exception
+    emit("step", iteration=int(lab.run.learner.current.iteration), engine_wall_s=round(engine["wall"], 2),
+         engine_cpu_s=round(engine["cpu"], 2), ratio_wall=round(t.wall / max(engine["wall"], 1e-9), 3),
+         ratio_cpu=round(t.cpu / max(engine["cpu"], 1e-9), 3), **t.row())
+
+
+def phase_inspector(at, lab):
+    words = [lab.data.src.words[i] for i in (50, 12345 % len(lab.data.src))]
+    at.session_state["w_insp_word"] = words[0]
+    with Timer() as t1:
+        at.switch_page("views/inspector.py").run()
+    assert not at.exception, at.exception
+    at.session_state["w_insp_word"] = words[1]
+    with Timer() as t2:
+        at.run()
+    assert not at.exception, at.exception
+    emit("inspector", first_word=t1.row(), second_word=t2.row(), words=words,
+         captions=[c.value for c in at.caption][:3])
+
+
+def phase_projections(at, lab):
+    at.session_state["w_proj_search"] = lab.data.src.words[321]
+    at.session_state["w_proj_method"] = "pca"
+    with Timer() as t:
+        at.switch_page("views/projections.py").run()
+    assert not at.exception, at.exception
+    drawn = [c.value for c in at.caption if "points drawn" in c.value]
+    emit("projections", caption=drawn[0] if drawn else None, **t.row())
+
+
+def phase_write(src, tgt):
+    import numpy as np
+
+    from core.io import save_word2vec, save_word2vec_all
+
+    rng = np.random.default_rng(0)   # a rotation: what a mapped space looks like (unit rows, dense values)
+    W = np.linalg.qr(rng.normal(size=(src.dim, src.dim)))[0].astype(np.float32)
+    spaces = [e.with_vectors(e.vectors @ W) for e in (src, tgt)]
+    with tempfile.TemporaryDirectory(prefix="clwe-lab-scale-") as tmp:
+        tmp = Path(tmp)
+        with Timer() as before:
+            for emb, name in zip(spaces, ("src", "tgt")):
+                save_word2vec(emb, tmp / f"{name}.before.vec")
+        with Timer() as after:
+            save_word2vec_all([(emb, tmp / f"{name}.after.vec") for emb, name in zip(spaces, ("src", "tgt"))])
+        same = all((tmp / f"{n}.before.vec").read_bytes() == (tmp / f"{n}.after.vec").read_bytes()
+                   for n in ("src", "tgt"))
+        mb = [round((tmp / f"{n}.after.vec").stat().st_size / 2**20) for n in ("src", "tgt")]
+    emit("write", mb=mb, identical_bytes=same, before=before.row(), after=after.row())
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--words", type=int, default=200_000)
+    ap.add_argument("--phases", nargs="+", default=["load", "step", "inspector", "projections", "write"])
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from bench.scale import control
+
+    paths = control(args.words)
+    if "load" in args.phases:
+        src, tgt, train, test = phase_load(paths, args.words)
+    else:   # the same spaces from the control's .npz (seconds instead of a minute of parsing)
+        from core.io import load_dictionary, load_embeddings
+        src, tgt = (load_embeddings(paths[k], name=paths[k.replace("npz", "vec")].name) for k in ("src_npz", "tgt_npz"))
+        train, test = load_dictionary(paths["train"]), load_dictionary(paths["test"])
+    if {"step", "inspector", "projections"} & set(args.phases):
+        at, lab = _apptest(src, tgt, train, test)
+        if "step" in args.phases:
+            phase_step(at, lab)
+        if "inspector" in args.phases:
+            phase_inspector(at, lab)
+        if "projections" in args.phases:
+            phase_projections(at, lab)
+    if "write" in args.phases:
+        phase_write(src, tgt)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
