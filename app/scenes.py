@@ -630,7 +630,7 @@ def rule_distributions(panel: dict) -> tuple[bool, str]:
     s, (a, b, c) = panel["second_order"], panel["labels"]
     return panel_works(panel), (
         f"Second-order similarity of {a} with {b}: {s['translation']:.2f}, with {c}: {s['unrelated']:.2f}."
-        + MORE + f"Ranked by that similarity to {a}, {_rank(panel)}.")
+        + MORE + f"And {_rank(panel)}.")
 
 
 def rule_seed_size(rows: list[dict], unsupervised: float, n_test: int, unsup_collapse=None, dropped=(),
