@@ -276,7 +276,12 @@ def test_precomputed_run_matches_a_fresh_run():
     pre = scenes.load_precomputed()
     assert scenes.stored_key(scene) in pre, "app/lesson_results.json is out of date: run scripts/build_lessons.py"
     short = dataclasses.replace(scene, settings=tuple((k, 2 if k == "max_iter" else v) for k, v in scene.settings))
-    fresh = scenes.compute(short)["rows"]
+    result = scenes.compute(short)
+    fresh = result["rows"]
+    # the test words every P@1 is over (the verdicts' standard errors): the engine's count; F8 scores on the
+    # same pair, vocabulary and test split
+    assert result["n_test"] == pre[scenes.stored_key(scene)]["n_test"] == pre[scenes.stored_key(BY_ID["F8"])]["n_test"]
+    assert (BY_ID["F8"].pair, BY_ID["F8"].max_vocab) == (scene.pair, scene.max_vocab)
     # exactly: the engine decides the same way on every BLAS kernel and thread count (bench/determinism.py)
     for a, b in zip(fresh, pre[scenes.stored_key(scene)]["rows"][:3]):
         assert a["size"] == b["size"]

@@ -276,6 +276,8 @@ elif scene.view == "seed_size":
     with chart_col:
         # above the chart: clicked without scrolling, so the demo's progress (top of the page) stays in view
         if scene.pair == actions.DEMO_PAIR and scene.max_vocab == actions.DEMO_VOCAB:
+            # its unsupervised seed starts building now, while the lecturer explains the chart
+            actions.prebuild_demo()
             st.button(f"▶ Watch it live: unsupervised on {scene.pair}, until aligned", key="lesson_live_demo",
                       type="primary", on_click=ui.request_demo,
                       help="Opens this pair in the lab with the unsupervised seed (no dictionary) and runs the "
