@@ -173,7 +173,8 @@ def projection_pair(result: dict, lang_names: tuple[str, str], height: int = 450
         xr = [min(xs) - 0.15 * dx, max(xs) + 0.15 * dx]
         yr = [min(ys) - 0.12 * dy, max(ys) + 0.12 * dy]
         labels = [w[0] for w in words] + [w[1] for w in words]
-        places = label_places([tuple(p) for p in C], labels, (xr, yr), panel_px=(panel_width, height - 90), font_px=font,
+        places = label_places([tuple(p) for p in C], labels, (xr, yr), panel_px=(panel_width, height - 90),
+                              font_px=font,
                               preferred=["top center"] * n + ["bottom center"] * n)
         for side, color, symbol, offset in ((0, SRC_COLOR, "circle", 0), (1, TGT_COLOR, "diamond", n)):
             mine = places[offset:offset + n]

@@ -67,7 +67,8 @@ def main(url: str, out: str, mode: str = "normal", wait: str = "0") -> None:
         outcome = page.locator(DONE).first.inner_text() if page.locator(DONE).count() else "(none)"
         for t, text in seen:
             print(f"  {t:5.1f} s  {text[:160]}")
-        print(f"click to outcome: {seconds:.1f} s ({mode} mode, clicked {float(wait):.0f} s after F8 appeared); load before {load0[0]:.2f}, after "
+        print(f"click to outcome: {seconds:.1f} s ({mode} mode, clicked {float(wait):.0f} s after F8 appeared); "
+              f"load before {load0[0]:.2f}, after "
               f"{os.getloadavg()[0]:.2f}")
         print("outcome:", outcome[:300])
         browser.close()

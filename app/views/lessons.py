@@ -198,7 +198,8 @@ if scene.view == "diagram":
 elif scene.view == "projection":
     with chart_col:
         st.plotly_chart(_figure(scene.key, "projection_pair", (src_name, tgt_name), H["projection"],
-                                *((330, 18) if present else (280, 15))), width="stretch", theme=None, key="lesson_chart")
+                                *((330, 18) if present else (280, 15))),
+                        width="stretch", theme=None, key="lesson_chart")
     note = ("" if res["same_dim"] else
             f"*Before* shows each language's own PCA side by side: the {src_name} and {tgt_name} spaces have "
             "different dimensions, so before mapping they share no coordinates at all.")
@@ -230,7 +231,8 @@ elif scene.view == "curves":
 
 elif scene.view == "losses":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "losses", scene.pair, H["losses"], 18 if present else 14), width="stretch", theme=None,
+        st.plotly_chart(_figure(scene.key, "losses", scene.pair, H["losses"], 18 if present else 14),
+                        width="stretch", theme=None,
                         key="lesson_chart")
         # one line, not a table: it stays above the fold on a projector
         st.markdown("**The seed's first pairs:** " + " · ".join(
