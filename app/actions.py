@@ -28,13 +28,18 @@ from core.errors import ConfigError
 # Data
 
 
-def load_bundled(lab: LabState, pair: str, max_vocab: int) -> None:
+def bundled_data(pair: str, max_vocab: int) -> DataSet:
+    """A bundled pair as the lab holds it (its spaces shared read-only by the server's sessions)."""
     src_short, tgt_short = pair.split("-")
     src = loaders.bundled_space(src_short, max_vocab)
     tgt = loaders.bundled_space(tgt_short, max_vocab)
     train = loaders.bundled_dictionary(pair, "train")
     test = loaders.bundled_dictionary(pair, "test")
-    _set_data(lab, DataSet(f"bundled:{pair}:{max_vocab}", pair, "bundled", src, tgt, train, test))
+    return DataSet(f"bundled:{pair}:{max_vocab}", pair, "bundled", src, tgt, train, test)
+
+
+def load_bundled(lab: LabState, pair: str, max_vocab: int) -> None:
+    _set_data(lab, bundled_data(pair, max_vocab))
 
 
 def load_synthetic(lab: LabState, base: str, max_vocab: int, noise: float, rotation: bool, drop: float,
@@ -142,19 +147,27 @@ def seed_kwargs(strategy: str, data: DataSet, params: dict, callback=None) -> di
     return {k: v for k, v in kw.items() if k in accepted}
 
 
+def _shared_for(data: DataSet, strategy: str, params: dict, settings: dict) -> SharedRun:
+    """The server-wide run of ``data`` with these settings (the cutoff capped to the vocabulary, as
+    ``start_run`` caps it)."""
+    settings = dict(settings)
+    # A cutoff above both vocabularies means "all words": cap it instead of refusing.
+    settings["cutoff"] = min(int(settings.get("cutoff", 20000)), max(len(data.src), len(data.tgt)))
+    return shared_run(data.key, data, strategy, tuple(sorted(params.items())), tuple(sorted(settings.items())))
+
+
 def start_run(lab: LabState, strategy: str, params: dict, settings: dict, progress=None) -> None:
     """Normalise, build the seed, and start a SelfLearning run at iteration 0 (the seed's mapping)."""
     data = lab.data
     if data is None:
         raise ConfigError("no data loaded: pick a pair on the Data page first")
     settings = dict(settings)
-    # A cutoff above both vocabularies means "all words": cap it instead of refusing.
     settings["cutoff"] = min(int(settings.get("cutoff", 20000)), max(len(data.src), len(data.tgt)))
     shared = None
     if progress is None and data.kind != "upload":
         # Same data and settings as an earlier start on this server: share its iterations (fast first chart,
         # and a Step that another session already took costs nothing).
-        shared = shared_run(data.key, data, strategy, tuple(sorted(params.items())), tuple(sorted(settings.items())))
+        shared = _shared_for(data, strategy, params, settings)
         seed, learner = shared.seed, shared.session_learner()
     else:
         seed, learner = _initial(data, strategy, params, settings, progress)
@@ -262,9 +275,10 @@ def shared_run(key: str, _data: DataSet, strategy: str, params: tuple, settings:
     return SharedRun(*_initial(_data, strategy, dict(params), dict(settings)))
 
 
-def settings_from_widgets() -> tuple[str, dict, dict]:
-    """(strategy, seed params, AlignConfig settings) from this session's widget values."""
-    ss = st.session_state
+def settings_from_widgets(ss=None) -> tuple[str, dict, dict]:
+    """(strategy, seed params, AlignConfig settings) from this session's widget values (or from ``ss``, a
+    mapping of widget keys to values)."""
+    ss = st.session_state if ss is None else ss
     strategy = ss["w_seed_strategy"]
     rs = int(ss["w_seed_random_state"])
     params = {"random_state": rs}
@@ -458,6 +472,39 @@ def demo_widgets(largest: int) -> dict:
                "w_seed_strategy": "unsupervised"})
     ss.update(preset_widgets("unsupervised", largest))
     return ss
+
+
+_PREBUILD = {"started": False}
+_PREBUILD_LOCK = threading.Lock()
+
+
+def prebuild_demo() -> bool:
+    """Start building the live demo's run (its unsupervised seed: about 20 s on a quiet 2-core machine) in a
+    background thread, once per server, so that "Watch it live" finds it built. Returns whether this call
+    started it.
+
+    Race-free by construction: the thread only fills ``shared_run``'s server-wide cache, whose per-key
+    compute lock makes a session that clicks meanwhile wait for this very computation instead of starting
+    a second one; the run is built from the widget defaults and the demo's widgets, so a fresh session's
+    click asks for the same cache entry (a session with other settings simply builds its own, as before).
+    """
+    with _PREBUILD_LOCK:
+        if _PREBUILD["started"]:
+            return False
+        _PREBUILD["started"] = True
+
+    def work() -> None:
+        try:
+            data = bundled_data(DEMO_PAIR, DEMO_VOCAB)
+            widgets = {**WIDGET_DEFAULTS, **demo_widgets(max(len(data.src), len(data.tgt)))}
+            _shared_for(data, *settings_from_widgets(widgets))
+        except Exception:  # noqa: BLE001 - only a head start: the click builds the run itself
+            import logging
+
+            logging.getLogger("clwe.app").exception("prebuilding the live demo failed")
+
+    threading.Thread(target=work, name="clwe-prebuild-demo", daemon=True).start()
+    return True
 
 
 def start_demo(lab: LabState) -> None:

@@ -174,7 +174,8 @@ def self_learning(scene: Scene) -> dict:
                      "seconds": float(sum(rec.seconds.values()))})
         examples.append([(w, per_word[w].predictions[0], per_word[w].gold_rank == 1) for w in probes
                          if w in per_word])
-    return {"rows": rows, "examples": examples}
+    # the test words every P@1 of the run is scored on (the standard error of a difference needs it)
+    return {"rows": rows, "examples": examples, "n_test": int(learner.history[0].bli["csls"].n)}
 
 
 def _game(src, tgt, gold, test, p: dict) -> dict:
@@ -331,7 +332,7 @@ def seed_sizes(scene: Scene) -> dict:
     return {"rows": rows, "available": available, "dropped": dropped, "schedule": p["schedule"],
             "unsupervised": last.bli["csls"].p_at_1, "unsup_iterations": last.iteration,
             "unsup_collapse": last.collapse, "unsup_seconds": time.perf_counter() - t0,
-            "sup_seconds": sup_seconds}
+            "sup_seconds": sup_seconds, "n_test": int(last.bli["csls"].n)}
 
 
 # The four isomorphism measures (core.isomorphism), each with the direction in which spaces are more alike,
@@ -506,20 +507,58 @@ def _nums(xs) -> str:
 
 # Each rule takes the numbers a chart was drawn from and returns (holds, sentence). "Holds" only when the
 # measured comparison goes the survey's way; tests/test_lesson_rules.py checks both outcomes of each.
+# A sentence may end with MORE and the numbers behind it: the page shows the part before MORE in the
+# verdict box (it must fit above the fold on a projector) and the rest beside it.
+MORE = "\n\n"
+
+# The house rule: no text interprets a difference smaller than its spread. Two accuracies differ only when
+# they are more than TIE_SE standard errors of the difference apart (about a 95% interval).
+TIE_SE = 2.0
+
+
+def se_diff(p: float, q: float, n: int, m: int | None = None) -> float:
+    """Binomial standard error of the difference of two accuracies ``p`` (on ``n`` test words) and ``q`` (on
+    ``m``, default ``n``): sqrt(p(1-p)/n + q(1-q)/m).
+
+    Treats the two as independent samples; two runs scored on the same test words are positively
+    correlated, so this overstates the spread of their difference (a tie called here is conservative).
+    """
+    m = n if m is None else m
+    return float(np.sqrt(p * (1 - p) / n + q * (1 - q) / m))
+
+
+def beats(p: float, q: float, n: int, m: int | None = None) -> bool:
+    """``p`` is above ``q`` by more than ``TIE_SE`` standard errors of the difference."""
+    return p - q > TIE_SE * se_diff(p, q, n, m)
+
+
+def tied(p: float, q: float, n: int, m: int | None = None) -> bool:
+    """Neither accuracy beats the other (within ``TIE_SE`` standard errors of the difference)."""
+    return not beats(p, q, n, m) and not beats(q, p, m if m is not None else n, n)
+
+
+def _pts(x: float) -> str:
+    """A difference of accuracies in percentage points, one decimal."""
+    return f"{100 * x:.1f}"
 
 
 def rule_projection(n_hits: int, n: int, mixing_before: float, mixing_after: float) -> tuple[bool, str]:
-    ok = mixing_after > mixing_before and n_hits > n / 2
+    """F3: most chosen words have their translation nearest, and the share of words whose nearest word is in
+    the other language (over the 2n words drawn) rises by more than ``TIE_SE`` standard errors."""
+    ok = beats(mixing_after, mixing_before, 2 * n) and n_hits > n / 2
     return ok, (f"After mapping, {n_hits} of {n} words have their translation as nearest word of the other "
-                f"language; the share of words whose nearest word is in the other language goes from "
-                f"{_pct(mixing_before)} to {_pct(mixing_after)}.")
+                f"language." + MORE + f"The share of words whose nearest word is in the other language goes "
+                f"from {_pct(mixing_before)} to {_pct(mixing_after)} (over {2 * n} words; one standard error "
+                f"of the difference: {_pts(se_diff(mixing_after, mixing_before, 2 * n))} points).")
 
 
-def rule_self_learning(rows: list[dict]) -> tuple[bool, str]:
-    """F4: P@1 rises over the seed's mapping; the dictionary's sizes as the chart draws them."""
+def rule_self_learning(rows: list[dict], n_test: int) -> tuple[bool, str]:
+    """F4: P@1 rises over the seed's mapping by more than ``TIE_SE`` standard errors (every P@1 is over the
+    ``n_test`` test words); the dictionary's sizes as the chart draws them."""
     first, last = rows[0], rows[-1]
     best = max(rows, key=lambda r: r["p1_csls"])       # first of equals, as the chart's star
-    ok = best["p1_csls"] > first["p1_csls"]
+    ok = beats(best["p1_csls"], first["p1_csls"], n_test)
+    se = se_diff(best["p1_csls"], first["p1_csls"], n_test)
     peak = max(rows, key=lambda r: r["size"])
     if peak["size"] > last["size"] and peak["size"] > first["size"]:
         sizes = (f"grows to {peak['size']:,} at iteration {peak['iteration']}, then shrinks to {last['size']:,} "
@@ -528,9 +567,11 @@ def rule_self_learning(rows: list[dict]) -> tuple[bool, str]:
         trend = ("grows to" if last["size"] > first["size"] else "shrinks to" if last["size"] < first["size"]
                  else "stays at")
         sizes = f"{trend} {last['size']:,} at iteration {last['iteration']}"
+    gain = ("" if ok else f" No real gain: within {TIE_SE:g} standard errors ({_pts(se)} points each).")
     return ok, (f"P@1 {_pct(first['p1_csls'])} with the seed alone, {_pct(best['p1_csls'])} at its best "
-                f"(iteration {best['iteration']}), {_pct(last['p1_csls'])} at iteration {last['iteration']}; "
-                f"the dictionary has {first['size']:,} pairs at the seed and {sizes}.")
+                f"(iteration {best['iteration']}), {_pct(last['p1_csls'])} at iteration {last['iteration']}."
+                + gain + MORE + f"The dictionary has {first['size']:,} pairs at the seed and {sizes}. Each P@1 is "
+                f"over {n_test:,} test words: one standard error of a difference is about {_pts(se)} points.")
 
 
 # MUSE's adversarial budget (Conneau et al. 2018, ICLR: discriminator 2 x 2,048 units, 5 epochs of 1,000,000
@@ -555,8 +596,8 @@ def rule_adversarial(seed_size: int, seed_precision: float, p1_csls, ref=None, b
     if not ok and budget:
         tail += " " + adversarial_budget(*budget)
     return ok, (f"The game's seed has {seed_size:,} pairs; {_pct(seed_precision)} of those the gold "
-                f"dictionary knows are correct; a map fitted on it translates {_pct(p1_csls)} of the test "
-                f"words." + tail)
+                f"dictionary knows are correct." + MORE + f"A map fitted on it translates {_pct(p1_csls)} of the "
+                f"test words." + tail)
 
 
 # The translation must also stand out among all candidates, not only beat one unrelated word: among the
@@ -588,46 +629,58 @@ def contrast_sentence(panel: dict) -> str:
 def rule_distributions(panel: dict) -> tuple[bool, str]:
     s, (a, b, c) = panel["second_order"], panel["labels"]
     return panel_works(panel), (
-        f"Second-order similarity of {a} with {b}: {s['translation']:.2f}, with {c}: {s['unrelated']:.2f}; "
-        f"{_rank(panel)}.")
+        f"Second-order similarity of {a} with {b}: {s['translation']:.2f}, with {c}: {s['unrelated']:.2f}."
+        + MORE + f"And {_rank(panel)}.")
 
 
-# BLI differences below one point are within what a different random seed changes on ~1,300 test words.
-TIE = 0.01
-
-
-def rule_seed_size(rows: list[dict], unsupervised: float, unsup_collapse=None, dropped=(), available=None,
-                   ) -> tuple[bool, str]:
+def rule_seed_size(rows: list[dict], unsupervised: float, n_test: int, unsup_collapse=None, dropped=(),
+                   available=None) -> tuple[bool, str]:
     """F8, like for like: N seed pairs *with* self-learning against the unsupervised run (which self-learns
-    the same way). Holds when 500-1,000 pairs with self-learning beat the unsupervised run by more than one
-    point (``TIE``); within a point either way is a tie, and said to be one."""
+    the same way), every P@1 over the same ``n_test`` test words. Holds when 500-1,000 pairs with
+    self-learning beat the unsupervised run by more than ``TIE_SE`` standard errors of the difference;
+    within that either way is a tie, and said to be one with the standard error."""
     with_sl = [(r["n"], r["p1_sl"]) for r in rows if r.get("p1_sl") is not None]
     without = [(r["n"], r["p1"]) for r in rows]
     curve = with_sl or without
     kind = "with self-learning" if with_sl else "without self-learning"
-    near = [p for n, p in curve if 500 <= n <= 1000]
-    ok = bool(near) and max(near) > unsupervised + TIE and not unsup_collapse
+    near = [(n, p) for n, p in curve if 500 <= n <= 1000]
+    u = unsupervised
+    ok = any(beats(p, u, n_test) for _, p in near) and not unsup_collapse
     drop = ""
     if dropped:
         drop = (f" N = {' and '.join(f'{n:,}' for n in dropped)} cannot be drawn: the training dictionary has "
                 f"{available:,} pairs in both vocabularies (the last point uses all of them).")
+    numbers = (f"Unsupervised (no dictionary): {_pct(u)}. N random pairs {kind}: {_nums(curve)}"
+               + (f"; without: {_nums(without)}." if with_sl else ".") + drop)
     if unsup_collapse:
-        return False, (f"Only trivially: the unsupervised run failed on this pair ({_pct(unsupervised)}), so "
-                       f"any supervision beats it. With N pairs {kind}: {_nums(curve)}." + drop)
-    above = [n for n, p in curve if p > unsupervised + TIE]
-    tied = [n for n, p in curve if abs(p - unsupervised) <= TIE]
-    if near and all(abs(p - unsupervised) <= TIE for p in near):
-        lo, hi = min(p for _, p in curve if abs(p - unsupervised) <= TIE), max(p for _, p in curve
-                                                                                if abs(p - unsupervised) <= TIE)
-        cross = (f" A tie: {len(tied)} of {len(curve)} seed sizes, 500 and 1,000 among them, end within one point "
-                 f"of the unsupervised run ({_pct(lo)}–{_pct(hi)}).")
-    elif above:
-        cross = f" N pairs {kind} first beat it by more than a point at N = {above[0]:,}."
+        return False, (f"Only trivially: the unsupervised run failed on this pair ({_pct(u)}), so any "
+                       f"supervision beats it." + MORE + numbers)
+    above = [n for n, p in curve if beats(p, u, n_test)]
+    within = [p for _, p in curve if tied(p, u, n_test)]
+    n_star, p_star = max(near or curve, key=lambda x: x[1])      # the compared point: the best of 500-1,000
+    se = se_diff(p_star, u, n_test)
+    apart = f"{abs(p_star - u) * 100:.1f} points apart"
+    unit = f"one is {_pts(se)} points on {n_test:,} test words"
+    if ok:
+        head = (f"{n_star:,} pairs {kind} reach {_pct(p_star)} against {_pct(u)} unsupervised: {apart}, more "
+                f"than {TIE_SE:g} standard errors ({unit}).")
+    elif near and all(tied(p, u, n_test) for _, p in near):
+        head = (f"A tie: {n_star:,} pairs {kind} reach {_pct(p_star)}, unsupervised {_pct(u)}: {apart}, within "
+                f"{TIE_SE:g} standard errors ({unit}).")
+        numbers = (f"{len(within)} of {len(curve)} seed sizes end within {TIE_SE:g} standard errors of the "
+                   f"unsupervised run ({_pct(min(within))}–{_pct(max(within))}). " + numbers)
     else:
-        cross = f" No N up to {max(n for n, _ in curve):,} beats it by more than a point {kind}."
+        head = (f"No N from 500 to 1,000 beats it {kind}: {n_star:,} pairs reach {_pct(p_star)} against "
+                f"{_pct(u)} unsupervised ({apart}; {unit}).")
+    if above and not ok:
+        head += f" N = {above[0]:,} pairs beat it by more than {TIE_SE:g} standard errors."
     # the conclusion first (on a projector it must be above the fold), then the numbers
-    return ok, (cross.strip() + f" Unsupervised (no dictionary): {_pct(unsupervised)}. N random pairs {kind}: "
-                f"{_nums(curve)}" + (f"; without: {_nums(without)}." if with_sl else ".") + drop)
+    return ok, head + MORE + numbers
+
+
+def seed_size_hardly_matters(values: list[float], n_test: int) -> bool:
+    """F8: every seed size's P@1 with self-learning is within ``TIE_SE`` standard errors of every other's."""
+    return tied(max(values), min(values), n_test)
 
 
 def rule_isomorphism(reports: dict, kinds: dict, outcomes: dict) -> tuple[bool, str]:
@@ -644,30 +697,45 @@ def rule_isomorphism(reports: dict, kinds: dict, outcomes: dict) -> tuple[bool, 
     works = [n for n in real if n in outcomes and unsup_works(outcomes[n])]
     fails = [n for n in real if n in outcomes and not unsup_works(outcomes[n])]
     ok = far and bool(good)
-    first = ("Every real pair is farther from isomorphic than the rotated copy on all four measures. " if far else
-             "Not every real pair is farther from isomorphic than the rotated copy on every measure. ")
-    who = (f"Unsupervised mapping works on {', '.join(works) or 'none'} and fails on {', '.join(fails) or 'none'} "
-           f"(P@1 at least {WORKS_P1:.0%} or not); ")
+    first = ("Every real pair is farther from isomorphic than the rotated copy on all four measures" if far else
+             "Not every real pair is farther from isomorphic than the rotated copy on every measure")
     if good:
         which = (f"only the {' and the '.join(name[k] for k in good)} separate{'s' if len(good) == 1 else ''} the "
-                 f"two groups; {', '.join(name[k] for k in bad)} do{'es' if len(bad) == 1 else ''} not"
-                 if bad else "every measure separates the two groups")
+                 f"pairs where unsupervised mapping works from those where it fails; "
+                 f"{', '.join(name[k] for k in bad)} do{'es' if len(bad) == 1 else ''} not"
+                 if bad else "every measure separates the pairs where unsupervised mapping works from the others")
     else:
-        which = "no measure separates the two groups"
-    return ok, first + who + which + f" (on {len(works) + len(fails)} pairs: a hint, not a proof)."
+        which = "no measure separates the pairs where unsupervised mapping works from the others"
+    who = (f"Unsupervised mapping works on {', '.join(works) or 'none'} and fails on {', '.join(fails) or 'none'} "
+           f"(P@1 at least {WORKS_P1:.0%} or not; on {len(works) + len(fails)} pairs: a hint, not a proof).")
+    return ok, first + "; " + which + "." + MORE + who
+
+
+def _pooled(bands: list[dict]) -> tuple[float, int]:
+    """P@1 over the test words of several bands together, and their number."""
+    n = sum(x["n"] for x in bands)
+    return (sum(x["p1"] * x["n"] for x in bands) / n if n else float("nan")), n
 
 
 def rule_bands(b: list[dict]) -> tuple[bool, str]:
-    p1 = [x["p1"] for x in b]
-    half = len(p1) // 2
-    # the trend, not every step: the most frequent band is the best and the frequent half clearly
-    # beats the rare half (a band of ~100 words moves by several points by chance)
-    ok = p1[0] == max(p1) and np.mean(p1[:half]) > np.mean(p1[-half:]) + 0.1
-    bumps = [f"{_k(b[i]['lo'] + 1)}–{_k(b[i]['hi'])}" for i in range(1, len(b)) if p1[i] > p1[i - 1]]
+    """F12: the frequent half of the bands translates better than the rare half by more than ``TIE_SE``
+    standard errors, and no band beats the most frequent one by more than that (a band of ~100 words moves
+    by several points by chance, so the trend is read, not every step)."""
+    half = len(b) // 2
+    (pf, nf), (pr, nr) = _pooled(b[:half]), _pooled(b[-half:])
+    first_beaten = [x for x in b[1:] if beats(x["p1"], b[0]["p1"], x["n"], b[0]["n"])]
+    ok = beats(pf, pr, nf, nr) and not first_beaten
+    bumps = [f"{_k(b[i]['lo'] + 1)}–{_k(b[i]['hi'])}" for i in range(1, len(b)) if b[i]["p1"] > b[i - 1]["p1"]]
     note = (f" Not every step falls: the {', '.join(bumps)} band rises a little over the previous one "
             f"(about a hundred words per band: a few points is chance)." if bumps and ok else "")
-    return ok, ("P@1 by band: " + ", ".join(f"{x['lo'] + 1:,}–{x['hi']:,}: {_pct(x['p1'])} (n={x['n']})"
-                                            for x in b) + "." + note)
+    if first_beaten:
+        note += (f" The {_k(first_beaten[0]['lo'] + 1)}–{_k(first_beaten[0]['hi'])} band beats the most frequent "
+                 f"one by more than {TIE_SE:g} standard errors.")
+    se = se_diff(pf, pr, nf, nr)
+    head = (f"The {half} most frequent bands: {_pct(pf)} of {nf:,} test words; the {half} rarest: {_pct(pr)} of "
+            f"{nr:,} ({_pts(abs(pf - pr))} points apart, one standard error {_pts(se)}).")
+    return ok, (head + MORE + "P@1 by band: " + ", ".join(f"{x['lo'] + 1:,}–{x['hi']:,}: {_pct(x['p1'])} (n={x['n']})"
+                                                          for x in b) + "." + note)
 
 
 def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
@@ -678,7 +746,7 @@ def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
     if v == "projection":
         return rule_projection(sum(res["hits_after"]), len(res["words"]), res["mixing_before"], res["mixing_after"])
     if v == "curves":
-        return rule_self_learning(res["rows"])
+        return rule_self_learning(res["rows"], res["n_test"])
     if v == "losses":
         p = scene.params
         return rule_adversarial(res["seed_size"], res["seed_precision"], res["p1_csls"], res.get("reference"),
@@ -686,8 +754,8 @@ def verdict(scene: Scene, res: dict) -> tuple[bool, str]:
     if v == "distributions":
         return rule_distributions(res["panels"][0])
     if v == "seed_size":
-        return rule_seed_size(res["rows"], res["unsupervised"], res.get("unsup_collapse"), res.get("dropped", ()),
-                              res.get("available"))
+        return rule_seed_size(res["rows"], res["unsupervised"], res["n_test"], res.get("unsup_collapse"),
+                              res.get("dropped", ()), res.get("available"))
     if v == "isomorphism":
         return rule_isomorphism(res["reports"], res["kinds"], res["outcomes"])
     if v == "bands":

@@ -11,21 +11,27 @@ def pct(x) -> str:
     return "–" if x is None or x != x else f"{x:.1%}"
 
 
-def converged_message(view: int, best: int | None, best_p1, now_p1) -> tuple[str, str]:
+def converged_message(view: int, best: int | None, best_p1, now_p1, n: int | None = None) -> tuple[str, str]:
     """(kind, sentence) for a run that stopped at iteration ``view``: "success" only when the shown
-    accuracy *is* the best one (the chart's star), "warning" when it fell by half a point or more, else
-    "info" with the gap."""
+    accuracy *is* the best one (the chart's star), "warning" when it fell by more than two standard errors
+    of the difference (binomial, both P@1 over the ``n`` test words: ``app.scenes.beats``), else "info"
+    with the gap, said to be within the spread."""
+    from app.scenes import TIE_SE, beats, se_diff
+
     if best is None or best_p1 is None or now_p1 is None or best == view or now_p1 >= best_p1:
         return "success", (f"Converged at iteration {view}: the objective stopped improving, and accuracy "
                            f"({pct(now_p1)}) is at its best.")
-    if best_p1 - now_p1 >= 0.005:
+    if n and beats(best_p1, now_p1, n):
         return "warning", (f"Stopped at iteration {view}: the fit of the dictionary (the objective) stopped "
                            f"improving. That is not the accuracy: the best iteration was **{best}** "
-                           f"({pct(best_p1)} correct), now {pct(now_p1)} (the star on the curve). Drag the "
-                           f"slider to {best} to keep that mapping.")
+                           f"({pct(best_p1)} correct), now {pct(now_p1)} (the star on the curve), more than "
+                           f"{TIE_SE:g} standard errors lower on {n:,} test words. Drag the slider to {best} to "
+                           "keep that mapping.")
+    spread = (f", within {TIE_SE:g} standard errors ({100 * se_diff(best_p1, now_p1, n):.1f} points each on "
+              f"{n:,} test words): no real difference" if n else "")
     return "info", (f"Converged at iteration {view}: the objective stopped improving; accuracy {pct(now_p1)} is "
                     f"{100 * (best_p1 - now_p1):.1f} points below its best, {pct(best_p1)} at iteration "
-                    f"{best} (the star on the curve).")
+                    f"{best} (the star on the curve){spread}.")
 
 
 def hub_sentence(nn_max: int, cs_max: int, nn_zero: float, cs_zero: float, k: int) -> str:

@@ -1,12 +1,14 @@
 """Time the live unsupervised demo in headless Chromium, as a lecturer runs it: Lessons → F8 → "Watch it live".
 
     streamlit run app/streamlit_app.py --server.headless true --server.port 8911 &
-    python bench/live_demo_browser.py http://127.0.0.1:8911 /tmp/demo_png [present]
+    python bench/live_demo_browser.py http://127.0.0.1:8911 /tmp/demo_png [present|normal] [wait seconds]
 
 Prints the seconds from the click to the "Aligned" sentence on the page, the progress lines seen on the way
 (the plain-words progress of the search) and the machine load (``os.getloadavg``) before and after; saves
 screenshots at 1280x720 of the search under way and of the result. On a server that already ran the demo, its
-seed and iterations are cached: restart the server for a cold measurement.
+seed and iterations are cached: restart the server for a cold measurement. ``wait``: seconds between the F8
+chart appearing and the click (a lecturer explains the chart first; opening F8 starts building the demo's
+seed in the background, ``app.actions.prebuild_demo``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ BUTTON = "Watch it live"
 DONE = "text=/Aligned|this run has failed|Still searching after|stopped at iteration/"
 
 
-def main(url: str, out: str, mode: str = "normal") -> None:
+def main(url: str, out: str, mode: str = "normal", wait: str = "0") -> None:
     from playwright.sync_api import sync_playwright
 
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -36,6 +38,7 @@ def main(url: str, out: str, mode: str = "normal") -> None:
         page.goto(url.rstrip("/") + "/lessons?" + query, timeout=600_000)
         page.get_by_role("button", name=BUTTON).wait_for(timeout=300_000)
         wait_idle(page, 300_000)
+        page.wait_for_timeout(1000 * float(wait))
         load0 = os.getloadavg()
         t0 = time.monotonic()
         page.get_by_role("button", name=BUTTON).click()
@@ -64,7 +67,8 @@ def main(url: str, out: str, mode: str = "normal") -> None:
         outcome = page.locator(DONE).first.inner_text() if page.locator(DONE).count() else "(none)"
         for t, text in seen:
             print(f"  {t:5.1f} s  {text[:160]}")
-        print(f"click to outcome: {seconds:.1f} s ({mode} mode); load before {load0[0]:.2f}, after "
+        print(f"click to outcome: {seconds:.1f} s ({mode} mode, clicked {float(wait):.0f} s after F8 appeared); "
+              f"load before {load0[0]:.2f}, after "
               f"{os.getloadavg()[0]:.2f}")
         print("outcome:", outcome[:300])
         browser.close()

@@ -37,6 +37,13 @@ def test_watch_it_live_stops_at_the_first_aligned_iteration():
     lab = at.session_state["lab"]
     assert lab.data.key == f"bundled:{actions.DEMO_PAIR}:{actions.DEMO_VOCAB}"
     assert lab.run.seed.strategy == "unsupervised"
+    # opening F8 started building the demo's run in the background; the click used that very run (the
+    # server-wide cache entry a fresh session's settings name), not a second build
+    from app.state import WIDGET_DEFAULTS
+
+    assert actions._PREBUILD["started"]
+    widgets = {**WIDGET_DEFAULTS, **actions.demo_widgets(max(len(lab.data.src), len(lab.data.tgt)))}
+    assert lab.run.shared is actions._shared_for(lab.data, *actions.settings_from_widgets(widgets))
     learner = lab.run.learner
     last = learner.current
     # stopped exactly where the engine's signal first fired, not before and not at convergence

@@ -4,16 +4,29 @@ Marked ``browser`` like tests/test_browser.py; needs Debian's /usr/bin/chromium 
 Prints the seconds from the click to the chart and saves the screenshots under tmp_path.
 """
 
+import os
 import re
 import time
 from contextlib import contextmanager
 
 import pytest
 
-from test_browser import HEADLESS_ARGS, NO_BROWSER, server  # noqa: F401  (the module's server fixture)
+import test_browser
+from test_browser import HEADLESS_ARGS, NO_BROWSER
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The browser tests' server (tests/test_browser.py starts one), or one already running at
+    $CLWE_TEST_URL: on a loaded 2-core machine a niced server can take longer than that fixture's 60 s."""
+    url = os.environ.get("CLWE_TEST_URL")
+    if url:
+        yield url.rstrip("/")
+    else:
+        yield from test_browser.server.__wrapped__(tmp_path_factory)
 
 
 def _wait_idle(page, timeout: float = 60_000) -> None:
@@ -37,7 +50,7 @@ def _lessons_page(server):
 
 
 @NO_BROWSER
-def test_self_learning_lesson_in_a_real_browser(server, tmp_path):  # noqa: F811
+def test_self_learning_lesson_in_a_real_browser(server, tmp_path):
     with _lessons_page(server) as page:
         button = page.get_by_role("button", name="F4 Self-learning", exact=True)
         button.wait_for(timeout=120_000)
@@ -69,9 +82,34 @@ def test_self_learning_lesson_in_a_real_browser(server, tmp_path):  # noqa: F811
               f"screenshot in {tmp_path}")
 
 
+# Each scene's key text besides its verdict box: the line under the chart a lecturer points at.
+# (regular expressions: a plain string matches any text containing it, whatever its case)
+KEY_TEXT = {"F4": re.compile(r"^Iteration \d+: P@1"), "F6": re.compile(r"^The seed's first pairs:"),
+            "F9": re.compile(r"^\S+: unsupervised (works|fails) \(")}
+FOLD = 720
+
+
+def _assert_fits(page, scene_id: str) -> None:
+    """The chart, the verdict box and the scene's key text are whole above the fold (1280x720), and no label
+    on the page is cut (a button's, a radio option's or the heading's text wider than its box)."""
+    chart = page.locator(".js-plotly-plot, [data-testid='stGraphVizChart'] svg").first
+    box = chart.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= FOLD + 2, (scene_id, "chart", box)
+    assert box["height"] > 150, (scene_id, "chart too small", box)
+    verdict = page.locator("[data-testid='stAlert']").first
+    vbox = verdict.bounding_box()
+    assert vbox is not None and vbox["y"] + vbox["height"] <= FOLD, (scene_id, "verdict below the fold", vbox)
+    if scene_id in KEY_TEXT:
+        key = page.locator("[data-testid='stMarkdownContainer']", has_text=KEY_TEXT[scene_id]).first
+        kbox = key.bounding_box()
+        assert kbox is not None and kbox["y"] + kbox["height"] <= FOLD, (scene_id, KEY_TEXT[scene_id].pattern, kbox)
+    assert page.evaluate(TRUNCATED) == [], (scene_id, "labels cut", page.evaluate(TRUNCATED))
+
+
 @NO_BROWSER
-def test_every_lesson_shows_its_chart_above_the_fold(server, tmp_path):  # noqa: F811
-    """Each scene: one click, its chart (plotly, or the graphviz diagram of F2) visible within 1280x720."""
+def test_every_lesson_shows_its_chart_above_the_fold(server, tmp_path):
+    """Each scene: one click, its chart (plotly, or the graphviz diagram of F2), its verdict and its key text
+    whole within 1280x720, no label cut."""
     from app.lessons import SCENES
 
     with _lessons_page(server) as page:
@@ -86,9 +124,9 @@ def test_every_lesson_shows_its_chart_above_the_fold(server, tmp_path):  # noqa:
             chart = page.locator(".js-plotly-plot, [data-testid='stGraphVizChart'] svg").first
             chart.wait_for(state="visible", timeout=60_000)
             times[scene.id] = round(time.monotonic() - t0, 2)
-            box = chart.bounding_box()
-            assert box is not None and box["y"] < 720 and box["height"] > 150, (scene.id, box)
             page.wait_for_function(DIAGRAMS_DRAWN, timeout=60_000)
+            page.wait_for_timeout(500)
+            _assert_fits(page, scene.id)
             small = [s for s in page.evaluate(DIAGRAM_FONTS) if s < 14]   # F2's diagram, F4's loop
             assert small == [], (scene.id, "diagram text below 14 px", small[:3])
             page.mouse.move(1275, 715)
@@ -105,17 +143,20 @@ DIAGRAM_FONTS = """() => [...document.querySelectorAll("[data-testid='stGraphViz
     .filter(t => t.textContent.trim())
     .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
 DIAGRAMS_DRAWN = """() => [...document.querySelectorAll("[data-testid='stGraphVizChart']")].every(e => e.querySelector('svg text'))"""
-# buttons whose label does not fit (cut with an ellipsis or overflowing)
-TRUNCATED = """() => [...document.querySelectorAll('[data-testid="stMain"] button')]
+# labels that do not fit (cut with an ellipsis or overflowing their box): buttons, radio options, headings
+TRUNCATED = """() => [...document.querySelectorAll('[data-testid="stMain"] button, '
+        + '[data-testid="stMain"] [data-testid="stRadio"] label, [data-testid="stMain"] h3')]
     .filter(b => b.offsetParent !== null)
-    .filter(b => [...b.querySelectorAll('p, div, span')].some(e => e.scrollWidth > e.clientWidth + 1))
+    .filter(b => [b, ...b.querySelectorAll('p, div, span')]
+        .some(e => e.clientWidth > 2 && e.scrollWidth > e.clientWidth + 1))   // (1-px boxes: screen-reader text)
     .map(b => b.innerText)"""
 
 
 @NO_BROWSER
-def test_presenting_mode_one_scene_per_screen(server, tmp_path):  # noqa: F811
-    """?present=1 at 1280x720: Next walks through every scene; each has its chart and its verdict above the
-    fold, chart text of at least 18 px, no truncated button label, and the sidebar folded."""
+def test_presenting_mode_one_scene_per_screen(server, tmp_path):
+    """?present=1 at 1280x720: Next walks through every scene; each has its chart, its verdict and its key text
+    (F4's iteration line, F6's seed pairs, F9's outcomes) whole above the fold, chart text of at least 18 px,
+    no label cut, and the sidebar folded."""
     from playwright.sync_api import sync_playwright
 
     from app.lessons import SCENES
@@ -130,13 +171,9 @@ def test_presenting_mode_one_scene_per_screen(server, tmp_path):  # noqa: F811
                 _wait_idle(page, 120_000)
                 chart = page.locator(".js-plotly-plot, [data-testid='stGraphVizChart'] svg").first
                 chart.wait_for(state="visible", timeout=60_000)
+                page.wait_for_function(DIAGRAMS_DRAWN, timeout=60_000)
                 page.wait_for_timeout(500)
-                box = chart.bounding_box()
-                assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720 + 2, (scene.id, box)
-                verdict = page.locator("[data-testid='stAlert']").first
-                vbox = verdict.bounding_box()
-                assert vbox is not None and vbox["y"] < 720 - 40, (scene.id, "verdict below the fold", vbox)
-                assert page.evaluate(TRUNCATED) == [], scene.id
+                _assert_fits(page, scene.id)
                 small = [(t, s) for t, s in page.evaluate(CHART_FONTS) if s < 18]
                 assert small == [], (scene.id, small[:5])
                 page.wait_for_function(DIAGRAMS_DRAWN, timeout=60_000)
@@ -155,7 +192,7 @@ def test_presenting_mode_one_scene_per_screen(server, tmp_path):  # noqa: F811
 
 
 @NO_BROWSER
-def test_shared_addresses_in_a_fresh_browser(server, tmp_path):  # noqa: F811
+def test_shared_addresses_in_a_fresh_browser(server, tmp_path):
     """A lesson scene's address and a replayed run file's address, each opened in a new browser context (no
     session, no cookies), show the same numbers."""
     from playwright.sync_api import sync_playwright

@@ -7,7 +7,6 @@ lesson costs one computation; long runs come precomputed from ``app/lesson_resul
 looks at (lesson, iteration) lives in its own Session State.
 """
 
-import pandas as pd
 import streamlit as st
 
 from app import lesson_charts as lc
@@ -17,6 +16,7 @@ from app.state import SEED_LABELS
 from app.state import lab as get_lab
 
 ss = st.session_state
+MARK = {1: "✔", 0: "✘", -1: "?"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -41,7 +41,7 @@ def _figure(key: str, name: str, *args):
     of Python, every rerun of every student; the result is a pure function of the scene and ``args``)."""
     res = _result(key)
     if name == "learning_curves":
-        return lc.learning_curves(res["rows"], *args, len(res["rows"]))
+        return lc.learning_curves(res["rows"], args[0], len(res["rows"]), *args[1:])
     return getattr(lc, name)(res, *args)
 
 
@@ -79,13 +79,23 @@ def _open_in_lab(scene_id: str, iteration: int) -> None:
         ss["lesson_lab_msg"] = f"Could not open the scene in the lab: {ui.error_text(e)}"
 
 
-# One chart per screen at 1280x720: less padding above the buttons than Streamlit's default.
-st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}"
-            "div[data-testid='stMainBlockContainer'] h3{padding-top:0.2rem;padding-bottom:0.2rem}"
+present = ui.presenting()
+# One scene per screen at 1280x720, its chart and verdict above the fold: less padding above the buttons,
+# compact scene buttons, a one-line heading (a rule later than the page's wins over its padding).
+st.markdown("<style>[data-testid='stMainBlockContainer']{padding-top:" + ("2.1rem" if present else "1.8rem")
+            + " !important;padding-bottom:1rem}"
+            "div[data-testid='stMainBlockContainer'] h3{padding-top:0;padding-bottom:0.1rem;font-size:1.3rem}"
+            ".st-key-lesson_nav button{min-height:2.1rem;padding-top:0.1rem;padding-bottom:0.1rem}"
+            ".st-key-lesson_nav [data-testid='stHorizontalBlock']{gap:0.5rem}"
+            ".st-key-lesson_nav{gap:0.45rem}"
             # Streamlit's stylesheet shrinks Graphviz labels to the page font; keep the diagram's own size
             "div[data-testid='stGraphVizChart'] svg text{font-size:27px !important}</style>",
             unsafe_allow_html=True)
-present = ui.presenting()
+# chart heights (px) that keep each chart and the text under it above the fold at 1280x720
+H = {"projection": 420, "curves": 330, "losses": 340, "distributions": 400, "seed_size": 400,
+     "isomorphism": 400, "bands": 400} if present else \
+    {"projection": 390, "curves": 300, "losses": 360, "distributions": 380, "seed_size": 360,
+     "isomorphism": 380, "bands": 380}
 if present:
     # One scene per screen: Previous / Next instead of eight buttons (whole labels at 1280x720, more room).
     ids = [s.id for s in SCENES]
@@ -98,7 +108,7 @@ if present:
     n3.button("Next ▶", key="lesson_next", disabled=k == len(ids) - 1, width="stretch", type="primary",
               on_click=_open, args=(ids[min(k + 1, len(ids) - 1)],), help=f"{SCENES[min(k + 1, len(ids) - 1)].label}")
 else:
-    cols = st.columns(4, gap="small")
+    cols = st.container(key="lesson_nav").columns(4, gap="small")
     for k, scene in enumerate(SCENES):
         cols[k % 4].button(scene.label, key=f"lesson_{scene.id}", width="stretch",
                            help=f"{scene.title}: {scene.figure}",
@@ -126,23 +136,30 @@ if present:
                 unsafe_allow_html=True)
 else:
     st.markdown(f"### {heading}", unsafe_allow_html=True)
-# F2's diagram scales to its column: a wider one on a normal page keeps its type above 14 px at 1280x720
-chart_col, text_col = st.columns([2.4, 1] if scene.view == "diagram" and not present else [2, 1])
+# F2's diagram and F3's projection scale to their column: a wider one on a normal page keeps their type large
+chart_col, text_col = st.columns([2.4, 1] if scene.view in ("diagram", "projection") and not present else [2, 1])
 
 
 def _explain(extra: str = "", pair_note: str = "") -> None:
     """The text beside the chart: the verdict first (on a projector the explanation is the lecturer's to say,
     folded away)."""
+    # the rule's conclusion in the box (above the fold), the numbers behind it beside the explanation
+    head, _, more = numbers.partition(scenes.MORE)
+    more = f"**The numbers:** {more}" if more else ""
     with text_col:
         if holds:
-            st.success(f"**The data agrees.** {numbers}", icon=":material/check_circle:")
+            st.success(f"**The data agrees.** {head}", icon=":material/check_circle:")
         else:
-            st.warning(f"**The data disagrees** with the survey ({scene.claim}). {numbers}",
+            st.warning(f"**The data disagrees** with the survey ({scene.claim}). {head}",
                        icon=":material/info:")
         if present:
             with st.expander("What this shows", expanded=False):
                 st.markdown(scene.explanation)
+                if more:
+                    st.markdown(more)
         else:
+            if more:
+                st.markdown(more)
             st.markdown(scene.explanation)
         if extra:
             st.markdown(extra)
@@ -180,8 +197,9 @@ if scene.view == "diagram":
 
 elif scene.view == "projection":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "projection_pair", (src_name, tgt_name)), width="stretch", theme=None,
-                        key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "projection_pair", (src_name, tgt_name), H["projection"],
+                                *((330, 18) if present else (280, 15))),
+                        width="stretch", theme=None, key="lesson_chart")
     note = ("" if res["same_dim"] else
             f"*Before* shows each language's own PCA side by side: the {src_name} and {tgt_name} spaces have "
             "different dimensions, so before mapping they share no coordinates at all.")
@@ -201,7 +219,8 @@ elif scene.view == "curves":
     ss["lesson_iter"] = it
     ex = res["examples"][it]
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "learning_curves", it), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "learning_curves", it, H["curves"]), width="stretch", theme=None,
+                        key="lesson_chart")
         st.markdown(f"**Iteration {it}:** P@1 {rows[it]['p1_csls']:.1%}, dictionary {rows[it]['size']:,} pairs. "
                     "A few test words now translate as: "
                     + ", ".join(f"{w} → {t} {'✔' if ok else '✘'}" for w, t, ok in ex))
@@ -212,9 +231,13 @@ elif scene.view == "curves":
 
 elif scene.view == "losses":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "losses", scene.pair), width="stretch", theme=None, key="lesson_chart")
-        st.dataframe(pd.DataFrame([{"source": s, "target": t, "gold": {1: "✔", 0: "✘", -1: "?"}[m]}
-                                   for s, t, m in res["seed_examples"][:6]]).T, width="stretch")
+        st.plotly_chart(_figure(scene.key, "losses", scene.pair, H["losses"], 18 if present else 14),
+                        width="stretch", theme=None,
+                        key="lesson_chart")
+        # one line, not a table: it stays above the fold on a projector
+        st.markdown("**The seed's first pairs:** " + " · ".join(
+            f"{s} → {t} {MARK[m]}" for s, t, m in res["seed_examples"][:6]) + " (✔ right, ✘ wrong, ? not in the "
+            "gold dictionary)")
     why = ""
     if not holds:
         acc = res["disc_accuracy"][-1] if res.get("disc_accuracy") else float("nan")
@@ -233,8 +256,8 @@ elif scene.view == "losses":
             why += (f"Dotted: the same game on a {ref['label']} (isomorphic by construction), where "
                     f"{ref['seed_precision']:.0%} of the seed pairs are right. ")
     _explain(why + f"{scene.params['n_epochs']} epochs of {scene.params['epoch_size']:,} samples took "
-             f"{res['seconds']:.0f} s once (precomputed by scripts/build_lessons.py). Left, below the chart: "
-             "the seed's first pairs against the gold dictionary (? = word not in it).")
+             f"{res['seconds']:.0f} s once (precomputed by scripts/build_lessons.py). Below the chart: "
+             "the seed's first pairs against the gold dictionary.")
 
 elif scene.view == "distributions":
     with chart_col:
@@ -242,7 +265,7 @@ elif scene.view == "distributions":
                         key="lesson_f7_kind", horizontal=True, label_visibility="collapsed",
                         format_func=lambda k: k.split(" (")[0] if present else k)
         st.plotly_chart(_figure(scene.key, "distributions",
-                                "signatures" if kind.startswith("normalised") else "curves"),
+                                "signatures" if kind.startswith("normalised") else "curves", H["distributions"]),
                         width="stretch", theme=None, key="lesson_chart")
     extra = [scenes.contrast_sentence(p) for p in res["panels"][1:]]
     first = res["panels"][0]
@@ -255,12 +278,15 @@ elif scene.view == "seed_size":
     with chart_col:
         # above the chart: clicked without scrolling, so the demo's progress (top of the page) stays in view
         if scene.pair == actions.DEMO_PAIR and scene.max_vocab == actions.DEMO_VOCAB:
+            # its unsupervised seed starts building now, while the lecturer explains the chart
+            actions.prebuild_demo()
             st.button(f"▶ Watch it live: unsupervised on {scene.pair}, until aligned", key="lesson_live_demo",
                       type="primary", on_click=ui.request_demo,
                       help="Opens this pair in the lab with the unsupervised seed (no dictionary) and runs the "
                            "search until it has found the alignment, with its progress in plain words at the top "
                            "of the page; the lab keeps the run (Self-learning page, Run until converged)")
-        st.plotly_chart(_figure(scene.key, "seed_size", 18 if present else 15), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "seed_size", 18 if present else 15, H["seed_size"]), width="stretch",
+                        theme=None, key="lesson_chart")
     if res.get("unsup_collapse"):
         why = (f"The unsupervised run failed here (stopped after {res['unsup_iterations']} iterations: "
                f"{res['unsup_collapse']}). On this pair the spaces are far from isomorphic (see F9), the "
@@ -272,16 +298,18 @@ elif scene.view == "seed_size":
                f"reached {res['unsupervised']:.1%} after {res['unsup_iterations']} iterations "
                f"({res['unsup_seconds']:.0f} s once, precomputed).")
         sl = [r["p1_sl"] for r in res["rows"]]
-        if max(sl) - min(sl) <= 2 * scenes.TIE:   # the seed size hardly matters once self-learning runs
+        if scenes.seed_size_hardly_matters(sl, res["n_test"]):   # once self-learning runs
             why += (f" **Why it disagrees:** with self-learning the seed size hardly matters on this pair: from "
                     f"{res['rows'][0]['n']:,} to {res['rows'][-1]['n']:,} pairs every run ends at "
-                    f"{min(sl):.1%}–{max(sl):.1%}. The seed only has to put self-learning on the right track; on "
+                    f"{min(sl):.1%}–{max(sl):.1%}, within {scenes.TIE_SE:g} standard errors of each other on "
+                    f"{res['n_test']:,} test words. The seed only has to put self-learning on the right track; on "
                     "spaces trained alike the unsupervised seed does.")
     _explain(why)
 
 elif scene.view == "isomorphism":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "isomorphism", 18 if present else 14), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "isomorphism", 18 if present else 14, H["isomorphism"]), width="stretch",
+                        theme=None, key="lesson_chart")
         outs = res["outcomes"]
         st.markdown("  ·  ".join(f"**{n}**: unsupervised {'works' if scenes.unsup_works(o) else 'fails'} "
                                  f"({o['p1']:.1%})" for n, o in outs.items()))
@@ -295,7 +323,8 @@ elif scene.view == "isomorphism":
 
 elif scene.view == "bands":
     with chart_col:
-        st.plotly_chart(_figure(scene.key, "bands", 18 if present else 15), width="stretch", theme=None, key="lesson_chart")
+        st.plotly_chart(_figure(scene.key, "bands", 18 if present else 15, H["bands"]), width="stretch", theme=None,
+                        key="lesson_chart")
     b = res["bands"]
     why = ""
     if not holds:

@@ -24,7 +24,8 @@ elif getattr(record, "collapse", None):
     with st.expander(f"Why the lab thinks this run failed (iteration {view})", icon=":material/warning:"):
         st.markdown(f"**Collapse check at iteration {view}.** {ui.md(record.collapse)}")
 elif getattr(record, "converged", False):
-    kind, text = wording.converged_message(view, best, best_p1, now_p1)
+    bli = (getattr(record, "bli", None) or {}).get(retrieval)
+    kind, text = wording.converged_message(view, best, best_p1, now_p1, bli.n if bli is not None else None)
     {"success": st.success, "warning": st.warning, "info": st.info}[kind](
         text, icon={"success": ":material/check_circle:", "warning": ":material/trending_down:",
                     "info": ":material/info:"}[kind])
