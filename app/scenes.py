@@ -20,6 +20,7 @@ import numpy as np
 from app.lessons import Scene
 from core import io as cio
 from core.errors import ConfigError
+from core.evaluate import difference_se
 
 RESULTS_FILE = Path(__file__).with_name("lesson_results.json")
 # Bump when a scene function changes what it returns: precomputed results of another format are not used.
@@ -516,20 +517,9 @@ MORE = "\n\n"
 TIE_SE = 2.0
 
 
-def se_diff(p: float, q: float, n: int, m: int | None = None) -> float:
-    """Binomial standard error of the difference of two accuracies ``p`` (on ``n`` test words) and ``q`` (on
-    ``m``, default ``n``): sqrt(p(1-p)/n + q(1-q)/m).
-
-    Treats the two as independent samples; two runs scored on the same test words are positively
-    correlated, so this overstates the spread of their difference (a tie called here is conservative).
-    """
-    m = n if m is None else m
-    return float(np.sqrt(p * (1 - p) / n + q * (1 - q) / m))
-
-
 def beats(p: float, q: float, n: int, m: int | None = None) -> bool:
     """``p`` is above ``q`` by more than ``TIE_SE`` standard errors of the difference."""
-    return p - q > TIE_SE * se_diff(p, q, n, m)
+    return p - q > TIE_SE * difference_se(p, q, n, m)
 
 
 def tied(p: float, q: float, n: int, m: int | None = None) -> bool:
@@ -549,7 +539,7 @@ def rule_projection(n_hits: int, n: int, mixing_before: float, mixing_after: flo
     return ok, (f"After mapping, {n_hits} of {n} words have their translation as nearest word of the other "
                 f"language." + MORE + f"The share of words whose nearest word is in the other language goes "
                 f"from {_pct(mixing_before)} to {_pct(mixing_after)} (over {2 * n} words; one standard error "
-                f"of the difference: {_pts(se_diff(mixing_after, mixing_before, 2 * n))} points).")
+                f"of the difference: {_pts(difference_se(mixing_after, mixing_before, 2 * n))} points).")
 
 
 def rule_self_learning(rows: list[dict], n_test: int) -> tuple[bool, str]:
@@ -558,7 +548,7 @@ def rule_self_learning(rows: list[dict], n_test: int) -> tuple[bool, str]:
     first, last = rows[0], rows[-1]
     best = max(rows, key=lambda r: r["p1_csls"])       # first of equals, as the chart's star
     ok = beats(best["p1_csls"], first["p1_csls"], n_test)
-    se = se_diff(best["p1_csls"], first["p1_csls"], n_test)
+    se = difference_se(best["p1_csls"], first["p1_csls"], n_test)
     peak = max(rows, key=lambda r: r["size"])
     if peak["size"] > last["size"] and peak["size"] > first["size"]:
         sizes = (f"grows to {peak['size']:,} at iteration {peak['iteration']}, then shrinks to {last['size']:,} "
@@ -658,7 +648,7 @@ def rule_seed_size(rows: list[dict], unsupervised: float, n_test: int, unsup_col
     above = [n for n, p in curve if beats(p, u, n_test)]
     within = [p for _, p in curve if tied(p, u, n_test)]
     n_star, p_star = max(near or curve, key=lambda x: x[1])      # the compared point: the best of 500-1,000
-    se = se_diff(p_star, u, n_test)
+    se = difference_se(p_star, u, n_test)
     apart = f"{abs(p_star - u) * 100:.1f} points apart"
     unit = f"one is {_pts(se)} points on {n_test:,} test words"
     if ok:
@@ -731,7 +721,7 @@ def rule_bands(b: list[dict]) -> tuple[bool, str]:
     if first_beaten:
         note += (f" The {_k(first_beaten[0]['lo'] + 1)}–{_k(first_beaten[0]['hi'])} band beats the most frequent "
                  f"one by more than {TIE_SE:g} standard errors.")
-    se = se_diff(pf, pr, nf, nr)
+    se = difference_se(pf, pr, nf, nr)
     head = (f"The {half} most frequent bands: {_pct(pf)} of {nf:,} test words; the {half} rarest: {_pct(pr)} of "
             f"{nr:,} ({_pts(abs(pf - pr))} points apart, one standard error {_pts(se)}).")
     return ok, (head + MORE + "P@1 by band: " + ", ".join(f"{x['lo'] + 1:,}–{x['hi']:,}: {_pct(x['p1'])} (n={x['n']})"

@@ -16,7 +16,8 @@ def converged_message(view: int, best: int | None, best_p1, now_p1, n: int | Non
     accuracy *is* the best one (the chart's star), "warning" when it fell by more than two standard errors
     of the difference (binomial, both P@1 over the ``n`` test words: ``app.scenes.beats``), else "info"
     with the gap, said to be within the spread."""
-    from app.scenes import TIE_SE, beats, se_diff
+    from app.scenes import TIE_SE, beats
+    from core.evaluate import difference_se
 
     if best is None or best_p1 is None or now_p1 is None or best == view or now_p1 >= best_p1:
         return "success", (f"Converged at iteration {view}: the objective stopped improving, and accuracy "
@@ -27,7 +28,7 @@ def converged_message(view: int, best: int | None, best_p1, now_p1, n: int | Non
                            f"({pct(best_p1)} correct), now {pct(now_p1)} (the star on the curve), more than "
                            f"{TIE_SE:g} standard errors lower on {n:,} test words. Drag the slider to {best} to "
                            "keep that mapping.")
-    spread = (f", within {TIE_SE:g} standard errors ({100 * se_diff(best_p1, now_p1, n):.1f} points each on "
+    spread = (f", within {TIE_SE:g} standard errors ({100 * difference_se(best_p1, now_p1, n):.1f} points each on "
               f"{n:,} test words): no real difference" if n else "")
     return "info", (f"Converged at iteration {view}: the objective stopped improving; accuracy {pct(now_p1)} is "
                     f"{100 * (best_p1 - now_p1):.1f} points below its best, {pct(best_p1)} at iteration "

@@ -266,3 +266,25 @@ def pair_cosines(A, B) -> np.ndarray:
     if A.shape != B.shape:
         raise ConfigError(f"pair_cosines needs two arrays of one shape, got {A.shape} and {B.shape}")
     return np.einsum("ij,ij->i", A, B)
+
+
+def difference_se(p: float, q: float, n: int, m: int | None = None) -> float:
+    """Binomial standard error of the difference of two accuracies.
+
+    ``p`` is measured on ``n`` test words and ``q`` on ``m`` (default ``n``): ``sqrt(p(1-p)/n + q(1-q)/m)``.
+    The two are treated as independent samples; two runs scored on the same test words are positively
+    correlated, so this overstates the spread of their difference, and a tie called with it is conservative.
+
+    Parameters
+    ----------
+    p, q : float
+        Accuracies in [0, 1].
+    n, m : int
+        Test words behind ``p`` and ``q``.
+
+    Returns
+    -------
+    float
+    """
+    m = n if m is None else m
+    return float(np.sqrt(p * (1 - p) / n + q * (1 - q) / m))

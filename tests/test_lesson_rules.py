@@ -8,6 +8,7 @@ outcome and for the other, so no rule can be stuck on one answer.
 import pytest
 
 from app import scenes, wording
+from core.evaluate import difference_se
 
 
 def _rows(p1s, sizes):
@@ -16,8 +17,8 @@ def _rows(p1s, sizes):
 
 def test_se_diff_is_the_binomial_standard_error_of_a_difference():
     # 41.4% against 39.9% on 756 test words (F8's numbers): one SE of the difference is 2.5 points
-    assert scenes.se_diff(0.414, 0.399, 756) == pytest.approx(((0.414 * 0.586 + 0.399 * 0.601) / 756) ** 0.5)
-    assert 0.024 < scenes.se_diff(0.414, 0.399, 756) < 0.026
+    assert difference_se(0.414, 0.399, 756) == pytest.approx(((0.414 * 0.586 + 0.399 * 0.601) / 756) ** 0.5)
+    assert 0.024 < difference_se(0.414, 0.399, 756) < 0.026
     assert not scenes.beats(0.414, 0.399, 756) and scenes.tied(0.414, 0.399, 756)
     assert scenes.beats(0.414, 0.30, 756) and not scenes.tied(0.414, 0.30, 756)
     assert scenes.beats(0.414, 0.399, 100_000)             # the same 1.5 points on far more words: real
@@ -91,7 +92,7 @@ def test_seed_size_rule_calls_a_difference_within_two_standard_errors_a_tie():
     # what the F8 build measured on doc_en-doc_fr (app/lesson_results.json): 1.5 points on 756 test words
     rows = [{"n": n, "p1": 0.0, "p1_sl": p} for n, p in zip((25, 100, 500, 1000), (0.401, 0.401, 0.401, 0.414))]
     ok, text = scenes.rule_seed_size(rows, 0.399, 756)
-    se = scenes.se_diff(0.414, 0.399, 756)
+    se = difference_se(0.414, 0.399, 756)
     head, _, more = text.partition(scenes.MORE)
     assert not ok and head.startswith("A tie: 1,000 pairs with self-learning reach 41.4%, unsupervised 39.9%")
     assert f"1.5 points apart, within 2 standard errors (one is {100 * se:.1f} points on 756 test words)" in head
