@@ -15,7 +15,7 @@ def _rows(p1s, sizes):
     return [{"iteration": i, "p1_csls": p, "size": n} for i, (p, n) in enumerate(zip(p1s, sizes))]
 
 
-def test_se_diff_is_the_binomial_standard_error_of_a_difference():
+def test_difference_se_is_the_binomial_standard_error_of_a_difference():
     # 41.4% against 39.9% on 756 test words (F8's numbers): one SE of the difference is 2.5 points
     assert difference_se(0.414, 0.399, 756) == pytest.approx(((0.414 * 0.586 + 0.399 * 0.601) / 756) ** 0.5)
     assert 0.024 < difference_se(0.414, 0.399, 756) < 0.026

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from app import lesson_charts as lc
 from app import scenes
 from app.lessons import BY_ID, SCENES
+from core.evaluate import difference_se
 from app.scenes import _rounded as stored      # the precision app/lesson_results.json keeps (6 digits)
 
 APP = str(Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py")
@@ -206,7 +207,7 @@ def test_f8_like_for_like_with_and_without_self_learning(lessons):
     # like for like (with self-learning), and by more than 2 standard errors: a tie is not a win
     assert holds == (any(scenes.beats(y, unsup, res["n_test"]) for y in near) and not res["unsup_collapse"])
     if not holds and not res["unsup_collapse"]:     # said to be a tie, with the standard error
-        se = scenes.se_diff(max(near), unsup, res["n_test"])
+        se = difference_se(max(near), unsup, res["n_test"])
         assert f"one is {100 * se:.1f} points on {res['n_test']:,} test words" in box.split(scenes.MORE)[0]
     assert f"{unsup:.1%}" in box
     for x, y in zip(with_sl["x"], with_sl["y"]):
