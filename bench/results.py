@@ -53,6 +53,8 @@ SEEDS = (0, 1, 2)
 # order, another BLAS, may move a word or two).
 FLOOR = 0.5
 CLWE = "python -m core.cli"
+FAMILY_PAIRS = {"trained differently": ("en-fr", "fi-fr"),
+                "same algorithm": ("doc_en-doc_fr", "doc_en-doc_de", "doc_en-doc_it", "doc_de-doc_fr")}
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,7 @@ def rows() -> list[Row]:
                  test_of("en-fr"), stochastic=True, slow=True))
     # --- both families side by side: every seed strategy that applies to a bundled pair ------------------------
     # (numerals: no bundled space keeps a word with a digit; adversarial and Gromov-Wasserstein: see the README)
-    families = (("trained differently", ("en-fr", "fi-fr")),
-                ("same algorithm", ("doc_en-doc_fr", "doc_en-doc_de", "doc_en-doc_it", "doc_de-doc_fr")))
+    families = tuple(FAMILY_PAIRS.items())
     inits = (("dictionary", "dictionary, no self-learning", "--no-self-learning"),
              ("dictionary+sl", "dictionary + self-learning (the default)", ""),
              ("identical", "identical strings", ""), ("unsupervised", "unsupervised", ""))
@@ -214,7 +215,8 @@ def refine_rows() -> list[Row]:
     from bench.compare_vecmap import PAIRS, RECIPES, SEMI_SIZES, vecmap_command
 
     r: list[Row] = []
-    for pair, (s, t, dic, pca) in PAIRS.items():
+    doc = {p: (*p.split("-"), p, None) for p in FAMILY_PAIRS["same algorithm"]}   # equal dimensions: as they are
+    for pair, (s, t, dic, pca) in {**PAIRS, **doc}.items():
         a, b = f"{{IN}}/{s}.vec", f"{{IN}}/{t}{pca or ''}.vec"
         files = (convert(s, f"{s}.vec"), convert(t, f"{t}{pca or ''}.vec", pca))
         for n in (None, *SEMI_SIZES):
