@@ -232,7 +232,7 @@ def refine_rows() -> list[Row]:
             r.append(Row("refine", f"refine:{pair}/{tag}/vecmap", (pair, size, settings),
                          vecmap_command(a, b, kind, train), test_of(dic), prep=prep, program="VecMap",
                          stochastic=n is not None, slow=True,
-                         same_as=f"vecmap:{pair}/supervised" if n is None else None))
+                         same_as=f"vecmap:{pair}/supervised" if n is None and pair in PAIRS else None))
             base = f"refine:{pair}/{tag}/ours"
             r.append(Row("refine", base, (pair, size, "ours `--init dictionary --no-refine` (self-learning, selection)"),
                          align(a, b, "dictionary", f"--dictionary {train} --no-refine", files=True), test_of(dic),
