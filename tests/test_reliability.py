@@ -216,7 +216,8 @@ def earlier_run(tmp_path_factory):
 
 
 def test_full_disk_during_align_leaves_no_results(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("core.cli.save_word2vec", _partial_writer(save_word2vec))
+    # clwe align writes its two spaces through core.io.save_word2vec_all, which calls core.io.save_word2vec
+    monkeypatch.setattr("core.io.save_word2vec", _partial_writer(save_word2vec))
     assert main(ALIGN + ["--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert "no space left on the device" in err and "Traceback" not in err
