@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import shutil
@@ -350,6 +349,8 @@ def _sd(values) -> float:
 
 
 def record(row: Row, runs: list) -> dict:
+    from core.evaluate import accuracy_se
+
     csls = [r["csls"] for r in runs]
     rec = {"table": row.table, "row": row.row, "cells": list(row.cells), "program": row.program,
            "command": row.command(), "test": row.test.replace("{IN}", "$OUT/in"),
@@ -361,7 +362,7 @@ def record(row: Row, runs: list) -> dict:
            "threads": THREADS, "stochastic": row.stochastic, "ratio_to": row.ratio_to, "note": row.note,
            "runs": runs}
     p = rec["p1_csls_mean"] / 100
-    rec["p1_csls_se"] = round(100 * math.sqrt(p * (1 - p) / rec["n"]), 2) if rec["n"] else None
+    rec["p1_csls_se"] = round(100 * accuracy_se(p, rec["n"]), 2) if rec["n"] else None
     for key in ("iterations", "search_iterations"):
         values = [r[key] for r in runs if r.get(key) is not None]
         rec[key] = values or None

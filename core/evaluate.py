@@ -268,12 +268,18 @@ def pair_cosines(A, B) -> np.ndarray:
     return np.einsum("ij,ij->i", A, B)
 
 
+def accuracy_se(p: float, n: int) -> float:
+    """Binomial standard error of an accuracy ``p`` (in [0, 1]) measured on ``n`` test words: sqrt(p(1-p)/n)."""
+    return float(np.sqrt(p * (1 - p) / n))
+
+
 def difference_se(p: float, q: float, n: int, m: int | None = None) -> float:
     """Binomial standard error of the difference of two accuracies.
 
-    ``p`` is measured on ``n`` test words and ``q`` on ``m`` (default ``n``): ``sqrt(p(1-p)/n + q(1-q)/m)``.
-    The two are treated as independent samples; two runs scored on the same test words are positively
-    correlated, so this overstates the spread of their difference, and a tie called with it is conservative.
+    ``p`` is measured on ``n`` test words and ``q`` on ``m`` (default ``n``): the two :func:`accuracy_se`
+    in quadrature, ``sqrt(p(1-p)/n + q(1-q)/m)``. The two are treated as independent samples; two runs
+    scored on the same test words are positively correlated, so this overstates the spread of their
+    difference, and a tie called with it is conservative.
 
     Parameters
     ----------
