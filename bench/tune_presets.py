@@ -56,64 +56,66 @@ def kept(run: SelfLearning) -> None:
         run.select()
 
 
-def supervised(pair: str, self_learning: bool, seed: int = 0, experiment: str = "self_learning", value=None,
-               **changes) -> dict:
+def _pair(pair: str):
+    """The bundled spaces of ``pair`` and its training dictionary split into (train, dev)."""
     s, t = pair.split("-")
-    src, tgt = load_embeddings(s), load_embeddings(t)
-    train, dev = split_dev(load_bundled_dictionary(pair, "train"))
-    changes = {"max_iter": AlignConfig.max_iter if self_learning else 0, **changes}
-    cfg = AlignConfig.preset("supervised", random_state=seed, **changes)
-    cfg = replace(cfg, cutoff=min(cfg.cutoff, max(len(src), len(tgt))))
-    t0 = time.perf_counter()
-    sd = build_seed("dictionary", src.with_vectors(normalize(src.vectors, cfg.normalize)),
-                    tgt.with_vectors(normalize(tgt.vectors, cfg.normalize)), pairs=train)
-    run = SelfLearning(src, tgt, sd.pairs, cfg)
+    return (load_embeddings(s), load_embeddings(t), *split_dev(load_bundled_dictionary(pair, "train")))
+
+
+def _seed(kind: str, src, tgt, cfg: AlignConfig, **kw):
+    """``build_seed`` on the spaces normalised as the run will normalise them."""
+    return build_seed(kind, src.with_vectors(normalize(src.vectors, cfg.normalize)),
+                      tgt.with_vectors(normalize(tgt.vectors, cfg.normalize)), **kw)
+
+
+def _run(src, tgt, start, cfg: AlignConfig, dev, t0: float, **record) -> dict:
+    """Self-learn from the seed dictionary ``start``, keep what ``clwe align`` keeps, and score it on ``dev``."""
+    run = SelfLearning(src, tgt, start.pairs, cfg)
     last = run.run_until_converged()
     kept(run)
-    return {"experiment": experiment, "pair": pair,
-            "value": value if value is not None else ("on" if self_learning else "off"),
-            "seed": seed, "iterations": last.iteration, "dev": dev_p1(run, dev),
-            "n_dev_words": len({w for w, _ in dev}), "seconds": round(time.perf_counter() - t0, 1)}
+    record = {**record, "iterations": last.iteration}
+    if "collapse" in record:
+        record["collapse"] = bool(last.collapse)
+    return {**record, "dev": dev_p1(run, dev), "n_dev_words": len({w for w, _ in dev}),
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def _capped(cfg: AlignConfig, src, tgt) -> AlignConfig:
+    return replace(cfg, cutoff=min(cfg.cutoff, max(len(src), len(tgt))))
+
+
+def supervised(pair: str, self_learning: bool, seed: int = 0, experiment: str = "self_learning", value=None,
+               **changes) -> dict:
+    src, tgt, train, dev = _pair(pair)
+    changes = {"max_iter": AlignConfig.max_iter if self_learning else 0, **changes}
+    cfg = _capped(AlignConfig.preset("supervised", random_state=seed, **changes), src, tgt)
+    t0 = time.perf_counter()
+    sd = _seed("dictionary", src, tgt, cfg, pairs=train)
+    return _run(src, tgt, sd, cfg, dev, t0, experiment=experiment, pair=pair,
+                value=value if value is not None else ("on" if self_learning else "off"), seed=seed)
 
 
 def unsupervised(pair: str, experiment: str, value, seed: int = 0, **changes) -> dict:
-    s, t = pair.split("-")
-    src, tgt = load_embeddings(s), load_embeddings(t)
-    _, dev = split_dev(load_bundled_dictionary(pair, "train"))
+    src, tgt, _, dev = _pair(pair)
     rectangular = changes.pop("rectangular", False)
-    cfg = AlignConfig.preset("unsupervised", random_state=seed, **changes)
-    cfg = replace(cfg, cutoff=min(cfg.cutoff, max(len(src), len(tgt))))
+    cfg = _capped(AlignConfig.preset("unsupervised", random_state=seed, **changes), src, tgt)
     t0 = time.perf_counter()
     if rectangular:  # the second-order seed and the whole search on the spaces as they are
-        sd = build_seed("unsupervised", src.with_vectors(normalize(src.vectors, cfg.normalize)),
-                        tgt.with_vectors(normalize(tgt.vectors, cfg.normalize)))
+        sd = _seed("unsupervised", src, tgt, cfg)
     else:
         sd, cfg = unsupervised_start(src, tgt, cfg)
-    run = SelfLearning(src, tgt, sd.pairs, cfg)
-    last = run.run_until_converged()
-    kept(run)
-    return {"experiment": experiment, "pair": pair, "value": value, "seed": seed,
-            "search_iterations": sd.info.get("search_iterations") if sd.info else None,
-            "iterations": last.iteration, "collapse": bool(last.collapse), "dev": dev_p1(run, dev),
-            "n_dev_words": len({w for w, _ in dev}), "seconds": round(time.perf_counter() - t0, 1)}
+    return _run(src, tgt, sd, cfg, dev, t0, experiment=experiment, pair=pair, value=value, seed=seed,
+                search_iterations=sd.info.get("search_iterations") if sd.info else None, collapse=None)
 
 
 def weak(pair: str, init: str, experiment: str, value, seed: int = 0, **changes) -> dict:
     """The weak preset (``clwe align --init identical`` / ``random``) from ``init``, scored on the dev split."""
-    s, t = pair.split("-")
-    src, tgt = load_embeddings(s), load_embeddings(t)
-    train, dev = split_dev(load_bundled_dictionary(pair, "train"))
+    src, tgt, train, dev = _pair(pair)
     cfg = AlignConfig.preset("weak", random_state=seed, **changes)
-    kw = dict(pairs=train, n=25, random_state=seed) if init == "random" else {}
     t0 = time.perf_counter()
-    sd = build_seed(init, src.with_vectors(normalize(src.vectors, cfg.normalize)),
-                    tgt.with_vectors(normalize(tgt.vectors, cfg.normalize)), **kw)
-    run = SelfLearning(src, tgt, sd.pairs, cfg)
-    last = run.run_until_converged()
-    kept(run)
-    return {"experiment": experiment, "pair": f"{pair} ({init})", "value": value, "seed": seed,
-            "iterations": last.iteration, "collapse": bool(last.collapse), "dev": dev_p1(run, dev),
-            "n_dev_words": len({w for w, _ in dev}), "seconds": round(time.perf_counter() - t0, 1)}
+    sd = _seed(init, src, tgt, cfg, **(dict(pairs=train, n=25, random_state=seed) if init == "random" else {}))
+    return _run(src, tgt, sd, cfg, dev, t0, experiment=experiment, pair=f"{pair} ({init})", value=value,
+                seed=seed, collapse=None)
 
 
 def experiments(names, pairs_sup, pairs_unsup, seeds, max_iter, levels=(0.02, 0.05, 0.10), cutoffs=(10000,)):
