@@ -64,6 +64,10 @@ class InducedDictionary:
         one direction was computed).
     forward : int64 array or None
         The forward match of every source word within the cutoff (for churn statistics).
+    r_tgt : float32 array or None
+        CSLS's penalty of every target word within the cutoff (its mean cosine to its ``k`` nearest
+        source words within the cutoff), from deterministic or stochastic CSLS induction's own pass
+        (None for the other retrievals); the per-iteration log reuses it.
     """
 
     src: np.ndarray
@@ -72,6 +76,7 @@ class InducedDictionary:
     objective: float
     mutual_ratio: float = float("nan")
     forward: np.ndarray | None = None
+    r_tgt: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.src)
@@ -221,9 +226,9 @@ def _nn_pass(X, Z, *, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stocha
     src_best, fwd, fwd_val, cols = _nn_rows(X, Z, retrieve=fwd_needed, col_acc=deterministic, **kw)
     if deterministic:
         tgt_best, bwd = cols
-        return src_best, tgt_best, fwd, fwd_val, bwd, tgt_best.copy()
+        return src_best, tgt_best, fwd, fwd_val, bwd, tgt_best.copy(), None
     tgt_best, bwd, bwd_val, _ = _nn_rows(Z, X, retrieve=bwd_needed, col_acc=False, **kw)
-    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, None
 
 
 def _csls_rows(A, B, k, *, col_argmax, pick_offset, keep_prob, rng, batch_size, stochastic):
@@ -281,7 +286,7 @@ def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, s
             fwd, fwd_val = fwd_cols[1], (2 * fwd_cols[0] - r_src).astype(np.float32)
         if bwd_cols is not None:
             bwd, bwd_val = bwd_cols[1], (2 * bwd_cols[0] - r_tgt).astype(np.float32)
-        return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+        return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, r_tgt
     src_best, r_src, _, _ = _csls_rows(X, Z, kk, col_argmax=False, pick_offset=None, **kw)
     half_src = (r_src / 2).astype(np.float32) if bwd_needed else None
     tgt_best, r_tgt, _, picks = _csls_rows(Z, X, kk, col_argmax=False, pick_offset=half_src, **kw)
@@ -293,7 +298,7 @@ def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, s
         Xa = np.hstack([2 * X, -rs, np.ones_like(rs)])
         Za = np.hstack([Z, np.ones_like(rt), -rt])
         _, fwd, fwd_val, _ = _nn_rows(Xa, Za, retrieve=True, col_acc=False, **kw)
-    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, r_tgt
 
 
 def _three_pass(X, Z, *, retrieval, stat, fwd_needed, bwd_needed, common):
@@ -396,10 +401,11 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
     if retrieval in ("nn", "csls") and fast:
         fast_pass = _csls_pass if retrieval == "csls" else _nn_pass
         kw = dict(k=k) if retrieval == "csls" else {}
-        src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = fast_pass(
+        src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, r_tgt = fast_pass(
             X, Z, fwd_needed=fwd_needed, bwd_needed=bwd_needed, keep_prob=keep_prob, rng=rng,
             batch_size=batch_size, stochastic=stochastic, **kw)
     else:
+        r_tgt = None
         src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = _three_pass(
             X, Z, retrieval=retrieval, stat=stat, fwd_needed=fwd_needed, bwd_needed=bwd_needed,
             common=common)
@@ -427,4 +433,5 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
         objective = float((np.mean(src_best, dtype=np.float64) + np.mean(tgt_best, dtype=np.float64)) / 2)
     return InducedDictionary(np.asarray(src, np.int64), np.asarray(tgt, np.int64),
                              np.asarray(scores, np.float32), objective, mutual_ratio,
-                             None if fwd is None else fwd.astype(np.int64))
+                             None if fwd is None else fwd.astype(np.int64),
+                             None if r_tgt is None else r_tgt.astype(np.float32))
