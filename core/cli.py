@@ -335,7 +335,10 @@ def _align_into(args, out: Path) -> float:
     mapping = run.final
     align_seconds = time.perf_counter() - started
     src_mapped, tgt_mapped = run.mapped(final=True)
+    t_write = time.perf_counter()
     save_word2vec_all([(src_mapped, out / "src.vec"), (tgt_mapped, out / "tgt.vec")])   # side by side at 200k
+    progress(f"mapped spaces: src.vec and tgt.vec ({len(src_mapped):,} + {len(tgt_mapped):,} words) written in "
+             f"{time.perf_counter() - t_write:.1f} s")
     # The dictionary the final mapping induces, deterministically (the last stochastic iteration's
     # dictionary is noisy on purpose when the run stopped before the keep probability reached 1).
     induced = induce_dictionary(src_mapped.vectors, tgt_mapped.vectors, retrieval=config.retrieval,
