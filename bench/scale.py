@@ -438,9 +438,28 @@ def render_phases(record: dict) -> str:
             f"{ph.get('write_spaces', float('nan')):.1f} s")
 
 
+def render_when(record: dict) -> str:
+    n = max(int(k) for k in record["curve"])
+    row, t = record["curve"][str(n)], record.get("targets") or {}
+    return (f"commit {row['commit']} on {row['date']}, sgemm {row['gflops']:.0f} GFLOP/s, load average "
+            f"{row['load_avg']:.1f} on the 2 cores at the {n:,}-word row" + (f"; targets at commit {t['commit']}"
+                                                                              if t.get("commit") != row["commit"] else ""))
+
+
+def render_lab(record: dict) -> str:
+    from bench.lab_scale import lab_rows
+
+    lab = record.get("lab", {})
+    when = sorted({(r["commit"], r["date"]) for r in lab.values()})
+    lines = ["| issue-19 lab target | measured | met? |", "|---|---|---|"]
+    lines += [f"| {t} | {m} | {'yes' if ok else 'no'} |" for t, m, ok in lab_rows(lab)]
+    return "\n".join(lines) + "\n\n(" + ", ".join(f"commit {c} on {d}" for c, d in when) + ")"
+
+
 RECORD = ROOT / "bench" / "scale.json"
 README = ROOT / "README.md"
-RENDERERS = {"curve": render_curve, "targets": render_targets, "phases": render_phases}
+RENDERERS = {"curve": render_curve, "targets": render_targets, "phases": render_phases, "when": render_when,
+             "lab": render_lab}
 
 
 def render_readme(text: str, record: dict) -> str:
