@@ -244,6 +244,19 @@ def refine_rows() -> list[Row]:
                                                                           "ours `--init unsupervised --refine`"),
                          align(a, b, "unsupervised", "--refine", files=True), test_of(dic), prep=files,
                          stochastic=True, ratio_to=f"ours:{pair}/unsupervised", slow=True))
+        elif pair in doc:   # en-fr50's VecMap and unrefined rows are the VecMap table's
+            settings = f"VecMap `{RECIPES['unsupervised']}`"
+            r.append(Row("refine", f"refine:{pair}/unsupervised/vecmap", (pair, "unsupervised", settings),
+                         vecmap_command(a, b, "unsupervised"), test_of(dic), prep=files, program="VecMap",
+                         stochastic=True, slow=True))
+            base = f"refine:{pair}/unsupervised/ours"
+            r.append(Row("refine", base, (pair, "unsupervised", "ours `--init unsupervised --no-refine`"),
+                         align(a, b, "unsupervised", "--no-refine", files=True), test_of(dic), prep=files,
+                         stochastic=True, slow=True))
+            r.append(Row("refine", f"refine:{pair}/unsupervised/refined", (pair, "unsupervised",
+                                                                          "ours `--init unsupervised --refine`"),
+                         align(a, b, "unsupervised", "--refine", files=True), test_of(dic), prep=files,
+                         stochastic=True, ratio_to=base, slow=True))
     return r
 
 
