@@ -374,7 +374,8 @@ def _fmt(row: dict) -> str:
              f"({row['unsupervised']['seconds'] / row['unsupervised']['bound']:.0f}x), "
              f"{row['unsupervised']['iterations']} it.",
              f"{sup['p1_nn']:.1f} / {row['unsupervised']['p1_nn']:.1f}",
-             f"{row['gflops']:.0f} GFLOP/s, load {row['load_avg']:.1f}"]
+             f"{row['gflops']:.0f} GFLOP/s, load {row['load_avg']:.1f}"
+             + (f", commit {row['commit']}" if row.get("commit") else "")]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -441,9 +442,9 @@ def render_phases(record: dict) -> str:
 def render_when(record: dict) -> str:
     n = max(int(k) for k in record["curve"])
     row, t = record["curve"][str(n)], record.get("targets") or {}
-    return (f"commit {row['commit']} on {row['date']}, sgemm {row['gflops']:.0f} GFLOP/s, load average "
-            f"{row['load_avg']:.1f} on the 2 cores at the {n:,}-word row" + (f"; targets at commit {t['commit']}"
-                                                                              if t.get("commit") != row["commit"] else ""))
+    return (f"the {n:,}-word row at commit {row['commit']} on {row['date']}, sgemm {row['gflops']:.0f} GFLOP/s, "
+            f"load average {row['load_avg']:.1f} on the 2 cores" + (f"; targets at commit {t['commit']}"
+                                                                   if t.get("commit") != row["commit"] else ""))
 
 
 def render_lab(record: dict) -> str:
