@@ -35,9 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
-from .similarity import (DEFAULT_BATCH, N_CHUNKS, STOCHASTIC_CANDIDATES, STOCHASTIC_METHODS, SUBSET_GROUP,
-                         ColumnTopK, csls_penalty, isf_log_normaliser, map_row_batches, merge_column_argmax,
-                         retrieval_scores, row_argmax, row_batches)
+from .similarity import (DEFAULT_BATCH, STOCHASTIC_CANDIDATES, STOCHASTIC_METHODS, SUBSET_GROUP, argmax_pass,
+                         csls_penalty, isf_log_normaliser, retrieval_scores, row_argmax, row_batches)
 
 RETRIEVALS = ("nn", "csls", "isf")
 DIRECTIONS = ("forward", "backward", "union")
@@ -130,70 +129,19 @@ def _scan(A, BT, *, stat, k, beta, retrieve, scale, col_offset, m, keep_prob, rn
     return best, rstat, ridx, rval
 
 
-def _nn_rows(A, B, *, retrieve, col_acc, keep_prob, rng, batch_size, stochastic):
-    """One pass over the rows of ``A`` against ``B``: best cosine, optional row retrieval, optional
-    running column argmax (one :class:`ColumnTopK` per chunk, merged)."""
-    best = np.empty(len(A), np.float32)
-    idx = np.empty(len(A), np.int64) if retrieve else None
-    val = np.empty(len(A), np.float32) if retrieve else None
-    accs = [ColumnTopK(len(B), 1) for _ in range(N_CHUNKS)] if col_acc else []
-    rngs = rng.spawn(N_CHUNKS)
-
-    def reduce(c, part, start):
-        sl = slice(start, start + len(part))
-        best[sl] = part.max(axis=1)
-        if retrieve:
-            idx[sl], val[sl] = row_argmax(part, keep_prob, rngs[c], stochastic)
-        if col_acc:
-            accs[c].update(part, start)
-    map_row_batches(reduce, A, np.ascontiguousarray(B.T), batch_size)
-    return best, idx, val, (merge_column_argmax(accs) if col_acc else None)
-
-
 def _nn_pass(X, Z, *, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stochastic):
     """Plain NN: forward argmax by rows and backward argmax by a running column maximum (one pass);
     stochastic backward retrieval takes its own pass over the target rows."""
     deterministic = keep_prob >= 1.0
     kw = dict(keep_prob=keep_prob, rng=rng, batch_size=batch_size, stochastic=stochastic)
-    src_best, fwd, fwd_val, cols = _nn_rows(X, Z, retrieve=fwd_needed, col_acc=deterministic, **kw)
+    src_best, _, cols, fwd = argmax_pass(X, Z, retrieve=fwd_needed, col_argmax=deterministic, **kw)
+    fwd, fwd_val = fwd or (None, None)
     if deterministic:
         tgt_best, bwd = cols
         return src_best, tgt_best, fwd, fwd_val, bwd, tgt_best.copy()
-    tgt_best, bwd, bwd_val, _ = _nn_rows(Z, X, retrieve=bwd_needed, col_acc=False, **kw)
+    tgt_best, _, _, bwd = argmax_pass(Z, X, retrieve=bwd_needed, **kw)
+    bwd, bwd_val = bwd or (None, None)
     return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
-
-
-def _csls_rows(A, B, k, *, col_argmax, pick_offset, keep_prob, rng, batch_size, stochastic):
-    """One pass over the rows of ``A`` against ``B`` for CSLS.
-
-    Per batch: the best cosine and the r-term (mean top-k cosine) of each row from the raw batch; then
-    the batch becomes ``S - r_row / 2``, whose running column argmax (``col_argmax``) is the CSLS match
-    of every column (the column's own r-term does not change it); with ``pick_offset`` (the other
-    side's ``r / 2``) subtracted too, the batch is ``CSLS / 2`` and each row picks its match
-    (stochastically when ``keep_prob < 1``).
-
-    Returns (best, r, (column value, column argmax) or None, (row pick, CSLS value) or None).
-    """
-    n = len(A)
-    best = np.empty(n, np.float32)
-    r = np.empty(n, np.float64)
-    accs = [ColumnTopK(len(B), 1) for _ in range(N_CHUNKS)] if col_argmax else []
-    pick = (np.empty(n, np.int64), np.empty(n, np.float32)) if pick_offset is not None else None
-    rngs = rng.spawn(N_CHUNKS)
-
-    def reduce(c, S, start):
-        sl = slice(start, start + len(S))
-        best[sl], r[sl] = csls_penalty(S, k)
-        if not (col_argmax or pick):
-            return
-        retrieval_scores(S, row_offset=(r[sl] / 2).astype(np.float32))
-        if col_argmax:
-            accs[c].update(S, start)
-        if pick:
-            pick[0][sl], v = row_argmax(retrieval_scores(S, col_offset=pick_offset), keep_prob, rngs[c], stochastic)
-            pick[1][sl] = 2 * v
-    map_row_batches(reduce, A, np.ascontiguousarray(B.T), batch_size)
-    return best, r, (merge_column_argmax(accs) if col_argmax else None), pick
 
 
 def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stochastic):
@@ -210,25 +158,25 @@ def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, s
     kk = min(k, ns, nt)
     kw = dict(keep_prob=keep_prob, rng=rng, batch_size=batch_size, stochastic=stochastic)
     if keep_prob >= 1.0:
-        src_best, r_src, bwd_cols, _ = _csls_rows(X, Z, kk, col_argmax=bwd_needed, pick_offset=None, **kw)
-        tgt_best, r_tgt, fwd_cols, _ = _csls_rows(Z, X, kk, col_argmax=fwd_needed, pick_offset=None, **kw)
+        src_best, r_src, bwd_cols, _ = argmax_pass(X, Z, csls_k=kk, col_argmax=bwd_needed, **kw)
+        tgt_best, r_tgt, fwd_cols, _ = argmax_pass(Z, X, csls_k=kk, col_argmax=fwd_needed, **kw)
         fwd = fwd_val = bwd = bwd_val = None
         if fwd_cols is not None:
             fwd, fwd_val = fwd_cols[1], (2 * fwd_cols[0] - r_src).astype(np.float32)
         if bwd_cols is not None:
             bwd, bwd_val = bwd_cols[1], (2 * bwd_cols[0] - r_tgt).astype(np.float32)
         return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
-    src_best, r_src, _, _ = _csls_rows(X, Z, kk, col_argmax=False, pick_offset=None, **kw)
+    src_best, r_src, _, _ = argmax_pass(X, Z, csls_k=kk, **kw)
     half_src = (r_src / 2).astype(np.float32) if bwd_needed else None
-    tgt_best, r_tgt, _, picks = _csls_rows(Z, X, kk, col_argmax=False, pick_offset=half_src, **kw)
-    bwd, bwd_val = picks if picks else (None, None)
+    tgt_best, r_tgt, _, picks = argmax_pass(Z, X, csls_k=kk, retrieve=bwd_needed, col_offset=half_src, **kw)
+    bwd, bwd_val = picks or (None, None)
     fwd = fwd_val = None
     if fwd_needed:
         rs = r_src[:, None].astype(np.float32)
         rt = r_tgt[:, None].astype(np.float32)
         Xa = np.hstack([2 * X, -rs, np.ones_like(rs)])
         Za = np.hstack([Z, np.ones_like(rt), -rt])
-        _, fwd, fwd_val, _ = _nn_rows(Xa, Za, retrieve=True, col_acc=False, **kw)
+        _, _, _, (fwd, fwd_val) = argmax_pass(Xa, Za, retrieve=True, **kw)
     return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
 
 

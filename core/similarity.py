@@ -1,8 +1,22 @@
-"""Batched float32 similarity kernels shared by induction, evaluation, the seeds and the app.
+"""Batched float32 similarity kernels shared by induction, evaluation, selection, the mappings, the seeds and
+the app: the one place where CSLS and the other retrievals are written.
 
 Rows are assumed unit length, so the dot product is the cosine. Nothing here builds an n x n float64
 matrix: similarities are computed in row batches of ``batch_size`` rows into a reused float32 buffer
 (``np.matmul(..., out=buf)``) and reduced on the fly.
+
+The retrieval kernel, for nearest neighbour (NN), CSLS (Conneau, Lample, Ranzato, Denoyer & Jégou 2018,
+"Word Translation Without Parallel Data", ICLR) and the inverted softmax (ISF; Smith, Turban, Hamblin &
+Hammerla 2017, "Offline bilingual word vectors, orthogonal transformations and the inverted softmax", ICLR):
+
+* per batch: :func:`csls_penalty` (the CSLS r-term of every row), :func:`isf_log_normaliser` (the ISF
+  denominator), :func:`retrieval_scores` (a block of cosines turned into NN / CSLS / ISF scores),
+  :func:`row_argmax` (row retrieval, stochastic or not), :class:`ColumnTopK` and
+  :func:`merge_column_argmax` (column retrieval);
+* passes: :func:`row_batches` (sequential) and :func:`map_row_batches` (threaded) feed the batches;
+  :func:`mean_topk_similarity` (r-terms), :func:`inverted_softmax_normaliser`, :func:`scan_topk`
+  (top-k by rows; :func:`csls_topk`, :func:`topk_similarities`) and :func:`argmax_pass` (row and column
+  argmax in one pass) are the retrievals every other module calls.
 
 Exact top-k uses block maxima instead of partitioning every row: the columns of a batch are split
 into ``B`` interleaved blocks, the block maxima are one vectorised ``maximum`` reduction, and the
@@ -698,6 +712,55 @@ class ColumnTopK:
         v, ix = _topk_rows(dv, k)
         self.values[U] = v
         self.indices[U] = np.take_along_axis(di, ix, axis=1)
+
+
+def argmax_pass(A, B, *, csls_k: int | None = None, col_argmax: bool = False, retrieve: bool = False,
+                col_offset=None, keep_prob: float = 1.0, rng=None, stochastic: str = "subset",
+                batch_size: int = DEFAULT_BATCH):
+    """One threaded pass (:func:`map_row_batches`) of NN or CSLS argmax retrieval over the rows of ``A``
+    against ``B``, by rows, by columns, or both at once.
+
+    Per batch of cosines ``S``: every row's best cosine and, with ``csls_k``, its CSLS penalty ``r``
+    (:func:`csls_penalty`). The batch then becomes ``S - r_row / 2`` (NN: ``S``), whose running column
+    argmax (``col_argmax``) is the CSLS (NN) match of every column of ``B``: a column's own r-term does
+    not change it. With ``col_offset`` (the other side's ``r / 2``) subtracted too, the batch is half the
+    CSLS score (Conneau et al. 2018, ICLR), and each row retrieves its match (``retrieve``; over a random
+    subset of the columns when ``keep_prob < 1``, see :func:`row_argmax`, one random stream per stream of
+    batches, spawned from ``rng``).
+
+    Returns
+    -------
+    best : float32 (n_a,)
+    r : float64 (n_a,) or None (without ``csls_k``)
+    columns : (float32 (n_b,) score, int64 (n_b,) row) or None
+        The column argmax, in the units of the batch (``S - r_row / 2``).
+    rows : (int64 (n_a,) column, float32 (n_a,) score) or None
+        The row retrieval; with ``csls_k`` the score is ``2 x`` the batch's, the CSLS score.
+    """
+    n = len(A)
+    best = np.empty(n, np.float32)
+    r = np.empty(n, np.float64) if csls_k else None
+    accs = [ColumnTopK(len(B), 1) for _ in range(N_CHUNKS)] if col_argmax else []
+    rows = (np.empty(n, np.int64), np.empty(n, np.float32)) if retrieve else None
+    rngs = rng.spawn(N_CHUNKS) if rng is not None else [None] * N_CHUNKS
+
+    def reduce(c, S, start):
+        sl = slice(start, start + len(S))
+        if csls_k:
+            best[sl], r[sl] = csls_penalty(S, csls_k)
+        else:
+            best[sl] = S.max(axis=1)
+        if not (col_argmax or retrieve):
+            return
+        if csls_k:
+            retrieval_scores(S, row_offset=(r[sl] / 2).astype(np.float32))
+        if col_argmax:
+            accs[c].update(S, start)
+        if retrieve:
+            rows[0][sl], v = row_argmax(retrieval_scores(S, col_offset=col_offset), keep_prob, rngs[c], stochastic)
+            rows[1][sl] = 2 * v if csls_k else v
+    map_row_batches(reduce, A, np.ascontiguousarray(B.T), batch_size)
+    return best, r, (merge_column_argmax(accs) if col_argmax else None), rows
 
 
 def merge_column_argmax(accs) -> tuple[np.ndarray, np.ndarray]:

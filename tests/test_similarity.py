@@ -335,5 +335,6 @@ def test_one_retrieval_kernel_and_one_row_normalisation():
     assert not found, "private copies of the retrieval kernel or of unit_length:\n" + "\n".join(found)
     # the rule sees what it is meant to see
     sample = ast.parse("n = np.sqrt(np.einsum('ij,ij->i', M, M)); c = np.einsum('ij,ij->i', U, V)\n"
-                       "u = X / np.linalg.norm(X, axis=1); r = np.partition(S, 5)[:, -5:].mean(axis=1, dtype=np.float64)")
+                       "u = X / np.linalg.norm(X, axis=1)\n"
+                       "r = np.partition(S, 5)[:, -5:].mean(axis=1, dtype=np.float64)")
     assert len(_private_copies(sample, "sample")) == 4
