@@ -338,3 +338,24 @@ def test_one_retrieval_kernel_and_one_row_normalisation():
                        "u = X / np.linalg.norm(X, axis=1)\n"
                        "r = np.partition(S, 5)[:, -5:].mean(axis=1, dtype=np.float64)")
     assert len(_private_copies(sample, "sample")) == 4
+
+
+def test_argmax_pass_rows_and_columns_at_once():
+    """One threaded pass: CSLS column argmax of every column and CSLS row retrieval of every row (with the
+    other side's r / 2 as column offset) equal the dense argmaxes; the row score is the full CSLS score."""
+    from core.similarity import argmax_pass, csls_of_pairs
+
+    X, Z = _grid(260, 12, 20), _grid(300, 12, 21)
+    k = 5
+    rX, rZ = _dense_r(X, Z, k), _dense_r(Z, X, k)
+    dense = csls_of_pairs(X.astype(np.float64) @ Z.T, rX[:, None], rZ[None, :])
+    best, r, (col_v, col_rows), (row_cols, row_v) = argmax_pass(
+        X, Z, csls_k=k, col_argmax=True, retrieve=True, col_offset=(rZ / 2).astype(np.float32),
+        rng=np.random.default_rng(0), batch_size=32)
+    assert np.array_equal(best, (X @ Z.T).max(axis=1)) and np.allclose(r, rX, atol=1e-12)
+    assert np.array_equal(col_rows, dense.argmax(axis=0))
+    assert np.array_equal(row_cols, dense.argmax(axis=1))
+    assert np.allclose(row_v, dense.max(axis=1), atol=1e-6)
+    assert np.allclose(2 * col_v - rZ, dense.max(axis=0), atol=1e-6)   # column units: S - r_row / 2
+    best, r, cols, rows = argmax_pass(X, Z, col_argmax=True, rng=np.random.default_rng(0))
+    assert r is None and rows is None and np.array_equal(cols[1], (X @ Z.T).argmax(axis=0))

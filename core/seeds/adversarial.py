@@ -180,6 +180,7 @@ def mean_cosine_criterion(Xm: np.ndarray, Z: np.ndarray, n: int = 10000, csls_k:
     neighbour among the ``n`` most frequent target words. Higher means a better aligned mapping.
     """
     A, B = Xm[:n], Z[:n]
+    # not core.selection.mean_csls_criterion: off-grid rows and a float32 mean, as the recorded seeds were made
     _, idx = similarity.csls_topk(A, B, csls_k, 1)
     return float(np.mean(np.einsum("ij,ij->i", A, B[idx[:, 0]])))
 
