@@ -60,7 +60,11 @@ class Timer:
                 "load": round(self.load, 1)}
 
 
+EMITTED: dict = {}
+
+
 def emit(phase: str, **fields) -> None:
+    EMITTED[phase] = fields
     print(json.dumps({"phase": phase, **fields}), flush=True)
 
 
@@ -170,6 +174,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--words", type=int, default=200_000)
     ap.add_argument("--phases", nargs="+", default=["load", "step", "inspector", "projections", "write"])
+    ap.add_argument("--record", action="store_true", help="store the phases in bench/scale.json (key 'lab') and "
+                    "fill the README's lab table from it")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from bench.scale import control
@@ -191,7 +197,58 @@ def main(argv=None) -> int:
             phase_projections(at, lab)
     if "write" in args.phases:
         phase_write(src, tgt)
+    if args.record:
+        record_phases(args.words)
     return 0
+
+
+def record_phases(words: int) -> None:
+    """Merge the emitted phases into bench/scale.json (``lab``) and re-render the README's scale blocks."""
+    from bench import scale
+
+    record = json.loads(scale.RECORD.read_text()) if scale.RECORD.is_file() else {"curve": {}, "targets": None}
+    lab = record.setdefault("lab", {})
+    for phase, fields in EMITTED.items():
+        lab[phase] = {**fields, "words": words if phase != "load" else fields.get("words"),
+                      "commit": scale._commit(), "date": time.strftime("%Y-%m-%d")}
+    scale.RECORD.write_text(json.dumps(record, indent=1, default=float) + "\n")
+    scale.README.write_text(scale.render_readme(scale.README.read_text(), record))
+
+
+def lab_rows(lab: dict) -> list[tuple[str, str, bool]]:
+    """The lab targets of issue 19: (target, measured, met)."""
+    rows = []
+    if "load" in lab:
+        r = lab["load"]
+        rows.append(("loading a 200k x 300 `.vec` shows progress, <= 30 s",
+                     f"the pair ({r['mb'][0]} + {r['mb'][1]} MB, read side by side): {r['wall_s']:.1f} s wall, "
+                     f"{r['cpu_s']:.1f} CPU s; {r['progress_reports']} progress reports", r["wall_s"] <= 30))
+    if "step" in lab:
+        r = lab["step"]
+        rows.append(("a Step costs <= 1.2x its engine time",
+                     f"{r['wall_s']:.2f} s against the engine's {r['engine_wall_s']:.2f} s ({r['ratio_wall']:.2f}x; "
+                     f"CPU {r['ratio_cpu']:.2f}x)", r["ratio_wall"] <= 1.2))
+    if "inspector" in lab:
+        r = lab["inspector"]
+        first, second = r["first_word"], r["second_word"]
+        rows.append(("the inspector answers within 1 s",
+                     f"first word after a Step {first['wall_s']:.2f} s ({first['cpu_s']:.2f} CPU s: maps the other "
+                     f"side and the query side's cutoff words); the next word {second['wall_s']:.2f} s",
+                     max(first["wall_s"], second["wall_s"]) <= 1))
+    if "projections" in lab:
+        r = lab["projections"]
+        caption = (r.get("caption") or "no caption").replace("|", "/")
+        rows.append(("projections draw the chosen words and their neighbours out of the full space, and say how "
+                     "many", f"\"{caption}\" ({r['wall_s']:.2f} s)", bool(r.get("caption"))))
+    if "write" in lab:
+        r = lab["write"]
+        rows.append(("writing the two mapped spaces (see also the targets above)",
+                     f"{r['mb'][0]} + {r['mb'][1]} MB side by side {r['after']['wall_s']:.1f} s wall "
+                     f"({r['after']['cpu_s'] - r['after']['children_cpu_s']:.1f} CPU s here + {r['after']['children_cpu_s']:.1f} in "
+                     "the writer process); "
+                     f"one after the other {r['before']['wall_s']:.1f} s; identical bytes: "
+                     f"{'yes' if r['identical_bytes'] else 'NO'}", r["after"]["wall_s"] <= 10))
+    return rows
 
 
 if __name__ == "__main__":

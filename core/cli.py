@@ -21,6 +21,7 @@ import numpy as np
 
 from . import __version__
 from .errors import CLWEError, ConfigError, OutputError
+from .evaluate import evaluate_bli
 from .io import (BUNDLED_PAIRS, BUNDLED_SPACES, FAMILIES, PAIR_REGISTRY, SAMPLE_DATA, check_alignable,
                  dictionary_coverage, load_bundled_dictionary,
                  load_dictionary, load_embeddings, save_word2vec,
@@ -335,7 +336,10 @@ def _align_into(args, out: Path) -> float:
     mapping = run.final
     align_seconds = time.perf_counter() - started
     src_mapped, tgt_mapped = run.mapped(final=True)
+    t_write = time.perf_counter()
     save_word2vec_all([(src_mapped, out / "src.vec"), (tgt_mapped, out / "tgt.vec")])   # side by side at 200k
+    progress(f"mapped spaces: src.vec and tgt.vec ({len(src_mapped):,} + {len(tgt_mapped):,} words) written in "
+             f"{time.perf_counter() - t_write:.1f} s")
     # The dictionary the final mapping induces, deterministically (the last stochastic iteration's
     # dictionary is noisy on purpose when the run stopped before the keep probability reached 1).
     induced = induce_dictionary(src_mapped.vectors, tgt_mapped.vectors, retrieval=config.retrieval,
@@ -347,7 +351,8 @@ def _align_into(args, out: Path) -> float:
             f.write(f"{src.words[i]}\t{tgt.words[j]}\t{score:.6f}\n")
     final = {}
     if test is not None:
-        final = {r: run.evaluate(test, mapping, retrieval=r).as_dict() for r in ("nn", "csls")}
+        final = {r: evaluate_bli(src_mapped, tgt_mapped, test, retrieval=r, csls_k=config.csls_k,
+                                 batch_size=config.batch_size).as_dict() for r in ("nn", "csls")}  # = run.evaluate
         progress(f"final ({mapping.method}) P@1: csls {final['csls']['p_at_1']:.3f}, nn {final['nn']['p_at_1']:.3f}")
     dictionary_source = args.dictionary or (f"bundled {_bundled_pair(args)} train" if train is not None else None)
     # The seed's parameters, without the training pairs themselves (config.json names their source).
@@ -367,7 +372,8 @@ def _align_into(args, out: Path) -> float:
     }
     (out / "config.json").write_text(json.dumps(config_record, indent=2, default=str) + "\n", encoding="utf-8")
     from .runfile import from_learner, write_run  # the lab's run-file format: the lab opens this run
-    write_run(out / "run.zip", from_learner(run, config_record, final=True, dictionary=induced))
+    write_run(out / "run.zip", from_learner(run, config_record, final=True, dictionary=induced,
+                                            mapped=(src_mapped, tgt_mapped)))
     for word in args.translate:  # a word that cannot be translated is reported, never fails the finished run
         line = {"word": word, "in_vocabulary": word in src.index}
         try:
@@ -422,8 +428,6 @@ def _refine(run, args) -> dict | None:
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluate import evaluate_bli
-
     src = load_embeddings(args.src, max_vocab=args.max_vocab)
     tgt = load_embeddings(args.tgt, max_vocab=args.max_vocab)
     pairs = load_dictionary(args.dictionary)

@@ -134,18 +134,22 @@ def evaluate_bli(Xm_emb: Embeddings, Zm_emb: Embeddings, pairs: Iterable[tuple[s
         scale = inv_temperature
     gold_idx = [np.array([Zm_emb.index[t] for t in gold[s] if t in Zm_emb.index], np.int64)
                 for s in covered]
+    # every (query, gold target) as flat arrays: the gold scores and hits without a loop over the words
+    g_rows = np.repeat(np.arange(len(covered)), [len(g) for g in gold_idx])
+    g_cols = np.concatenate(gold_idx)
     n_q = len(covered)
     ranks = np.empty(n_q, np.int64)
 
-    def gold_ranks(S, start):
-        best_gold = np.array([S[r, gold_idx[start + r]].max() for r in range(len(S))], np.float32)
-        ranks[start:start + len(S)] = 1 + (S > best_gold[:, None]).sum(axis=1)
+    def gold_ranks(S, i):
+        j = i + len(S)
+        lo, hi = np.searchsorted(g_rows, [i, j])
+        best_gold = np.full(j - i, -np.inf, np.float32)
+        np.maximum.at(best_gold, g_rows[lo:hi] - i, S[g_rows[lo:hi] - i, g_cols[lo:hi]])
+        ranks[i:j] = 1 + (S > best_gold[:, None]).sum(axis=1)
     top_v, top_i = scan_topk(Q, Z, k_out, scale=scale, col_offset=col_offset, row_offset=row_offset,
                              batch_size=batch_size, on_batch=gold_ranks)
-    gold_sets = [set(g.tolist()) for g in gold_idx]
-    hit = np.zeros((n_q, top_i.shape[1]), bool)
-    for r in range(n_q):
-        hit[r] = [t in gold_sets[r] for t in top_i[r]]
+    n_z = len(Z)
+    hit = np.isin(np.arange(n_q)[:, None] * n_z + top_i, g_rows * n_z + g_cols)
 
     def p_at(m):
         return float(hit[:, :m].any(axis=1).mean())

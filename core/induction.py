@@ -63,6 +63,10 @@ class InducedDictionary:
         one direction was computed).
     forward : int64 array or None
         The forward match of every source word within the cutoff (for churn statistics).
+    r_tgt : float32 array or None
+        CSLS's penalty of every target word within the cutoff (its mean cosine to its ``k`` nearest
+        source words within the cutoff), from deterministic or stochastic CSLS induction's own pass
+        (None for the other retrievals); the per-iteration log reuses it.
     """
 
     src: np.ndarray
@@ -71,6 +75,7 @@ class InducedDictionary:
     objective: float
     mutual_ratio: float = float("nan")
     forward: np.ndarray | None = None
+    r_tgt: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.src)
@@ -138,10 +143,10 @@ def _nn_pass(X, Z, *, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stocha
     fwd, fwd_val = fwd or (None, None)
     if deterministic:
         tgt_best, bwd = cols
-        return src_best, tgt_best, fwd, fwd_val, bwd, tgt_best.copy()
+        return src_best, tgt_best, fwd, fwd_val, bwd, tgt_best.copy(), None
     tgt_best, _, _, bwd = argmax_pass(Z, X, retrieve=bwd_needed, **kw)
     bwd, bwd_val = bwd or (None, None)
-    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, None
 
 
 def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stochastic):
@@ -165,7 +170,7 @@ def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, s
             fwd, fwd_val = fwd_cols[1], (2 * fwd_cols[0] - r_src).astype(np.float32)
         if bwd_cols is not None:
             bwd, bwd_val = bwd_cols[1], (2 * bwd_cols[0] - r_tgt).astype(np.float32)
-        return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+        return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, r_tgt
     src_best, r_src, _, _ = argmax_pass(X, Z, csls_k=kk, **kw)
     half_src = (r_src / 2).astype(np.float32) if bwd_needed else None
     tgt_best, r_tgt, _, picks = argmax_pass(Z, X, csls_k=kk, retrieve=bwd_needed, col_offset=half_src, **kw)
@@ -177,7 +182,7 @@ def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, s
         Xa = np.hstack([2 * X, -rs, np.ones_like(rs)])
         Za = np.hstack([Z, np.ones_like(rt), -rt])
         _, _, _, (fwd, fwd_val) = argmax_pass(Xa, Za, retrieve=True, **kw)
-    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val
+    return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, r_tgt
 
 
 def _three_pass(X, Z, *, retrieval, stat, fwd_needed, bwd_needed, common):
@@ -280,10 +285,11 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
     if retrieval in ("nn", "csls") and fast:
         fast_pass = _csls_pass if retrieval == "csls" else _nn_pass
         kw = dict(k=k) if retrieval == "csls" else {}
-        src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = fast_pass(
+        src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, r_tgt = fast_pass(
             X, Z, fwd_needed=fwd_needed, bwd_needed=bwd_needed, keep_prob=keep_prob, rng=rng,
             batch_size=batch_size, stochastic=stochastic, **kw)
     else:
+        r_tgt = None
         src_best, tgt_best, fwd, fwd_val, bwd, bwd_val = _three_pass(
             X, Z, retrieval=retrieval, stat=stat, fwd_needed=fwd_needed, bwd_needed=bwd_needed,
             common=common)
@@ -311,4 +317,5 @@ def induce_dictionary(Xm, Zm, retrieval: str = "csls", k: int = 10, direction: s
         objective = float((np.mean(src_best, dtype=np.float64) + np.mean(tgt_best, dtype=np.float64)) / 2)
     return InducedDictionary(np.asarray(src, np.int64), np.asarray(tgt, np.int64),
                              np.asarray(scores, np.float32), objective, mutual_ratio,
-                             None if fwd is None else fwd.astype(np.int64))
+                             None if fwd is None else fwd.astype(np.int64),
+                             None if r_tgt is None else r_tgt.astype(np.float32))

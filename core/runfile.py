@@ -64,7 +64,7 @@ def history_line(rec) -> dict:
 
 
 def from_learner(learner, config: dict, iteration: int | None = None, final: bool = False,
-                 dictionary=None) -> RunFile:
+                 dictionary=None, mapped=None) -> RunFile:
     """A RunFile of a :class:`core.selflearning.SelfLearning` run.
 
     Parameters
@@ -79,10 +79,15 @@ def from_learner(learner, config: dict, iteration: int | None = None, final: boo
         Keep the final mapping (:meth:`SelfLearning.finalize`) instead of the iteration's.
     dictionary : object with ``src``, ``tgt``, ``scores`` or None
         The dictionary to keep (default: the iteration's own).
+    mapped : (Embeddings, Embeddings) or None
+        The kept mapping's mapped spaces when the caller has them (mapping 200k words twice costs seconds).
     """
     iteration = learner.current.iteration if iteration is None else int(iteration)
     rec = learner.history[iteration]
-    src, tgt = learner.mapped(final=True) if final else learner.mapped(iteration=iteration)
+    if mapped is not None:
+        src, tgt = mapped
+    else:
+        src, tgt = learner.mapped(final=True) if final else learner.mapped(iteration=iteration)
     if dictionary is None:
         s_idx, t_idx, scores = rec.src_idx, rec.tgt_idx, rec.scores
     else:

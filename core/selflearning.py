@@ -26,7 +26,7 @@ from .io import Embeddings, shared_string_pairs  # noqa: F401 (re-exported: core
 from .mapping import MIN_PAIRS, NEEDS_SPACES, Mapping, fit_mapping
 from .normalize import normalize as normalize_vectors
 from .selection import DEFAULT_CRITERION, select_mapping
-from .similarity import DEFAULT_BATCH, topk_similarities
+from .similarity import DEFAULT_BATCH, mean_topk_similarity, topk_similarities
 
 # Collapse thresholds, calibrated on bundled en-fr / fi-fr against random-seed and shuffled-target runs
 # (see bench/calibrate_collapse.py): the margin of the objective over the same spaces under a random
@@ -346,31 +346,64 @@ class SelfLearning:
         return (mapping.transform_src(self.src.vectors[:ns], normalize=True),
                 mapping.transform_tgt(self.tgt.vectors[:nt], normalize=True))
 
-    def _bli(self, mapping: Mapping) -> dict | None:
-        """The per-iteration log on the test dictionary (NN and CSLS P@1).
+    def _induce(self, mapping: Mapping, iteration: int, keep_prob: float, mapped=None):
+        """The dictionary ``mapping`` induces at ``iteration`` (VecMap's dictionary step) and its seconds.
+
+        Computed once: the per-iteration log beyond ``log_vocab`` words runs the next iteration's induction
+        early for its CSLS penalties (:meth:`_bli`), and the step then takes it from here. The induction
+        depends only on the mapping, the iteration's random generator, the keep probability and the
+        configuration, so early or on time it is the same dictionary. ``mapped``: :meth:`_mapped_cut` of
+        ``mapping`` when the caller has it.
+        """
+        pending = getattr(self, "_pending", None)
+        self._pending = None
+        if pending is not None and pending[0] is mapping and pending[1:4] == (iteration, keep_prob, self.config):
+            return pending[4], pending[5]
+        cfg = self.config
+        t0 = time.perf_counter()
+        Xm, Zm = mapped if mapped is not None else self._mapped_cut(mapping)
+        D = induce_dictionary(Xm, Zm, retrieval=cfg.retrieval, k=cfg.csls_k, direction=cfg.direction,
+                              cutoff=0, mutual=cfg.mutual, keep_prob=keep_prob,
+                              random_state=np.random.default_rng([cfg.random_state, iteration]),
+                              batch_size=cfg.batch_size, inv_temperature=cfg.inv_temperature)
+        return D, time.perf_counter() - t0
+
+    def _bli(self, mapping: Mapping, upcoming: tuple[int, float] | None = None) -> tuple[dict | None, float]:
+        """The per-iteration log on the test dictionary (NN and CSLS P@1), and the seconds of the next
+        iteration's induction run early for it (not the log's own cost).
 
         Exact (the whole vocabularies) up to ``config.log_vocab`` words per side. Beyond it, exact CSLS
         costs a product of the two whole vocabularies per iteration (hours at 200k words), so the log is
         the BLI among the words that take part in induction (``config.cutoff``): the test words retrieve
-        among the cutoff target words, and CSLS's target term is their mean similarity to the cutoff source
-        words (and the test words). The exact score of the final mapping is :meth:`evaluate`'s.
+        among the cutoff target words, with CSLS's penalties of those words from the cutoff source words --
+        the penalties the next induction (``upcoming``: its iteration and keep probability) computes anyway,
+        so that induction runs now and the log only adds the test words' own products.
         """
         if not self.gold_test:
-            return None
-        n = self.config.log_vocab
+            return None, 0.0
+        cfg = self.config
+        n = cfg.log_vocab
         if n <= 0 or (len(self.src) <= n and len(self.tgt) <= n):
             Xm, Zm = self._mapped_full(mapping)
-        else:
-            ns, nt = resolve_cutoff(self.config.cutoff, len(self.src), len(self.tgt))
-            tgt_rows = np.arange(nt)
-            queries = {self.src.index[s] for s, _ in self.gold_test if s in self.src.index}
-            src_rows = np.union1d(np.arange(ns), np.fromiter(queries, np.int64, len(queries)))
-            Xm = Embeddings(tuple(self.src.words[i] for i in src_rows),
-                            mapping.transform_src(self.src.vectors[src_rows], normalize=True), self.src.name)
-            Zm = self.tgt.head(len(tgt_rows)).with_vectors(
-                mapping.transform_tgt(self.tgt.vectors[tgt_rows], normalize=True))
-        return {r: evaluate_bli(Xm, Zm, self.gold_test, retrieval=r, csls_k=self.config.csls_k,
-                                batch_size=self.config.batch_size) for r in ("nn", "csls")}
+            return {r: evaluate_bli(Xm, Zm, self.gold_test, retrieval=r, csls_k=cfg.csls_k,
+                                    batch_size=cfg.batch_size) for r in ("nn", "csls")}, 0.0
+        ns = resolve_cutoff(cfg.cutoff, len(self.src), len(self.tgt))[0]
+        Xc, Zc = self._mapped_cut(mapping)        # the next induction's input too
+        rare = np.unique(np.array([self.src.index[s] for s, _ in self.gold_test if self.src.index.get(s, -1) >= ns],
+                                  np.int64))
+        src_rows = np.concatenate([np.arange(ns), rare])
+        Xm = Embeddings(tuple(self.src.words[i] for i in src_rows),
+                        np.vstack([Xc, mapping.transform_src(self.src.vectors[rare], normalize=True)]), self.src.name)
+        Zm = self.tgt.head(len(Zc)).with_vectors(Zc)
+        r_tgt, early = None, 0.0
+        if upcoming is not None and cfg.retrieval == "csls":
+            D, early = self._induce(mapping, *upcoming, mapped=(Xc, Zc))
+            self._pending = (mapping, *upcoming, cfg, D, early)
+            r_tgt = D.r_tgt
+        if r_tgt is None:
+            r_tgt = mean_topk_similarity(Zm.vectors, Xm.vectors[:ns], cfg.csls_k, cfg.batch_size)
+        return {r: evaluate_bli(Xm, Zm, self.gold_test, retrieval=r, csls_k=cfg.csls_k, batch_size=cfg.batch_size,
+                                r_tgt=r_tgt if r == "csls" else None) for r in ("nn", "csls")}, early
 
     def _agreement(self, mapping: Mapping) -> float:
         if len(self.shared_pairs) == 0:
@@ -392,8 +425,8 @@ class SelfLearning:
         zs = mapping.transform_tgt(self.tgt.vectors[seed[:, 1]], normalize=True)
         scores = np.einsum("ij,ij->i", xs, zs).astype(np.float32)
         t1 = time.perf_counter()
-        bli = self._bli(mapping)
-        t2 = time.perf_counter()
+        bli, early = self._bli(mapping, upcoming=(1, cfg.stochastic_initial))
+        t2 = time.perf_counter() - early
         n_unique = len({(int(a), int(b)) for a, b in seed})
         return IterationRecord(iteration=0, mapping=mapping, src_idx=seed[:, 0].copy(), tgt_idx=seed[:, 1].copy(),
                                scores=scores, objective=float("nan"), dictionary_size=n_unique,
@@ -414,12 +447,7 @@ class SelfLearning:
         prev = self.current
         it = prev.iteration + 1
         keep_prob = prev.next_keep_prob
-        rng = np.random.default_rng([cfg.random_state, it])
-        t0 = time.perf_counter()
-        Xm, Zm = self._mapped_cut(prev.mapping)
-        D = induce_dictionary(Xm, Zm, retrieval=cfg.retrieval, k=cfg.csls_k, direction=cfg.direction,
-                              cutoff=0, mutual=cfg.mutual, keep_prob=keep_prob, random_state=rng,
-                              batch_size=cfg.batch_size, inv_temperature=cfg.inv_temperature)
+        D, induce_seconds = self._induce(prev.mapping, it, keep_prob)
         t1 = time.perf_counter()
         # VecMap's schedule: a stall of `stochastic_interval` iterations doubles the keep probability,
         # and a stall at keep probability 1 ends the run.
@@ -443,7 +471,7 @@ class SelfLearning:
             tgt_idx = np.concatenate([tgt_idx, self.seed_pairs[:, 1]])
         mapping = self._fit(cfg.mapping, src_idx, tgt_idx)
         t2 = time.perf_counter()
-        bli = self._bli(mapping)
+        bli, early = self._bli(mapping, upcoming=None if converged else (it + 1, next_kp))
         t3 = time.perf_counter()
         churn = float("nan")
         if D.forward is not None and prev.forward is not None and len(prev.forward) == len(D.forward):
@@ -455,7 +483,8 @@ class SelfLearning:
         t4 = time.perf_counter()
         rec = IterationRecord(iteration=it, mapping=mapping, src_idx=src_idx, tgt_idx=tgt_idx, scores=scores,
                               objective=D.objective, dictionary_size=D.n_unique, keep_prob=keep_prob,
-                              seconds={"induce": t1 - t0, "map": t2 - t1, "evaluate": t3 - t2, "probe": t4 - t3},
+                              seconds={"induce": induce_seconds, "map": t2 - t1, "evaluate": t3 - t2 - early,
+                                       "probe": t4 - t3},
                               bli=bli, converged=converged, collapse=None, mutual_ratio=D.mutual_ratio,
                               churn=churn, next_keep_prob=next_kp, best_objective=best, last_improvement=last,
                               forward=D.forward, shared_agreement=self._agreement(mapping),

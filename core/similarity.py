@@ -819,3 +819,61 @@ def distribution_rank(sig, candidates, target: int) -> int:
         raise ConfigError(f"candidates must be (n, {a.shape[-1]}), got {C.shape}")
     sims = (C @ a) / np.maximum(np.linalg.norm(C, axis=1) * np.linalg.norm(a), 1e-12)
     return int(1 + np.sum(sims > sims[target]))
+
+
+def csls_topk_pruned(A, B, C, k_neighbors: int = 10, topk: int = 10, probe: int = 256, chunk: int = 256,
+                     batch_size: int = DEFAULT_BATCH):
+    """CSLS top-k of a few query rows, exact, without the penalties of every candidate.
+
+    The same scores as ``csls_topk(A, B, r_B=mean_topk_similarity(B, C))`` (Conneau et al. 2018, ICLR: ``C`` is
+    the query side's vocabulary, ``A`` a few of its rows), but the penalty ``r_C(b)`` -- a product of ``B`` with
+    the whole of ``C`` -- is computed only for the candidates that can still enter the top-k. The mean
+    similarity of ``b`` to its ``k`` nearest among any subset of ``C`` is a lower bound of ``r_C(b)``, so
+    ``2 a.b - bound - r_B(a)`` bounds the score from above; the subset is the ``probe`` rows of ``C`` nearest
+    the query (the neighbourhood of its likely translations, where the bound is tight). Candidates are scored
+    exactly in decreasing order of the bound until the bound falls below the k-th exact score. The float32
+    operations are those of :func:`scan_topk`, and the bound stays an upper bound through their rounding
+    (rounding is monotonic), so the result is the full computation's on unit rows of the
+    :func:`core.normalize.grid_unit_rows` grid, whose products are exact.
+
+    Parameters
+    ----------
+    A : ndarray (n_a, d)
+        Query rows (few: the work is per row).
+    B : ndarray (n_b, d)
+        Candidates.
+    C : ndarray (n_c, d)
+        The rows that define the candidates' penalties.
+    k_neighbors, topk : int
+    probe : int
+        Rows of ``C`` in the lower bound's subset.
+    chunk : int
+        Candidates scored exactly at a time.
+
+    Returns
+    -------
+    values : float32 (n_a, topk), sorted descending
+    indices : int64 (n_a, topk)
+    """
+    A, B = _comparable(A, B)
+    C = _f32(C)
+    k = min(k_neighbors, len(C))
+    topk = min(topk, len(B))
+    r_A = mean_topk_similarity(A, B, k_neighbors, batch_size)
+    vals = np.empty((len(A), topk), np.float32)
+    idx = np.empty((len(A), topk), np.int64)
+    for i, a in enumerate(A):
+        near = np.argpartition(-(C @ a), min(probe, len(C)) - 1)[:min(max(probe, k), len(C))]
+        two_s = (B @ a) * np.float32(2.0)
+        bound = (two_s - mean_topk_similarity(B, C[near], k, batch_size)) - r_A[i]
+        order = np.argsort(-bound, kind="stable")
+        cand, score = np.empty(0, np.int64), np.empty(0, np.float32)
+        for start in range(0, len(B), chunk):
+            if len(score) >= topk and bound[order[start]] < np.partition(score, len(score) - topk)[len(score) - topk]:
+                break
+            part = order[start:start + chunk]
+            exact = (two_s[part] - mean_topk_similarity(B[part], C, k, batch_size)) - r_A[i]
+            cand, score = np.concatenate([cand, part]), np.concatenate([score, exact])
+        best = np.lexsort((cand, -score))[:topk]      # ties: the lower index first
+        vals[i], idx[i] = score[best], cand[best]
+    return vals, idx

@@ -323,3 +323,45 @@ def _random_mapping(sl):
     from core.mapping import Mapping
     Q, _ = np.linalg.qr(np.random.default_rng(5).standard_normal((sl.src.dim, sl.src.dim)))
     return Mapping(Q.astype(np.float32), np.eye(sl.tgt.dim, dtype=np.float32), "random")
+
+
+def test_log_beyond_log_vocab_reuses_the_next_induction_and_changes_nothing(good, monkeypatch):
+    """Beyond ``log_vocab`` words the log's CSLS penalties are the next induction's own (that induction runs
+    early, once): the run is bit-identical with and without the log, and the logged P@1 is the BLI among the
+    cutoff words with penalties from the cutoff source words, computed here directly."""
+    from core.evaluate import evaluate_bli
+    from core.induction import resolve_cutoff
+    from core.similarity import mean_topk_similarity
+
+    src, tgt, gold, seed = good
+    cfg = _config(cutoff=500, log_vocab=600, max_iter=8)
+    import core.selflearning as sl_module
+
+    calls = []
+    real = sl_module.induce_dictionary
+    monkeypatch.setattr(sl_module, "induce_dictionary", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    logged = SelfLearning(src, tgt, seed, cfg, gold_test=gold[:300])
+    logged.run(8)
+    assert len(calls) == len(logged.history)     # one induction per step, plus the unused one after the last
+    plain = SelfLearning(src, tgt, seed, cfg)
+    plain.run(8)
+    assert len(logged.history) == len(plain.history) > 3
+    for a, b in zip(logged.history, plain.history):
+        assert np.array_equal(a.src_idx, b.src_idx) and np.array_equal(a.tgt_idx, b.tgt_idx)
+        assert a.objective == b.objective or (np.isnan(a.objective) and np.isnan(b.objective))
+        assert np.array_equal(a.mapping.transform_src(src.vectors[:50]), b.mapping.transform_src(src.vectors[:50]))
+    assert any(r.keep_prob < 1 for r in logged.history[1:])      # stochastic inductions were reused too
+    rec = logged.current
+    ns, nt = resolve_cutoff(cfg.cutoff, len(src), len(tgt))
+    rows = sorted(set(range(ns)) | {src.index[s] for s, _ in gold[:300]})
+    Xm = Embeddings(tuple(src.words[i] for i in rows),
+                    rec.mapping.transform_src(logged.src.vectors[rows], normalize=True))
+    Zm = tgt.head(nt).with_vectors(rec.mapping.transform_tgt(logged.tgt.vectors[:nt], normalize=True))
+    r_tgt = mean_topk_similarity(Zm.vectors, Xm.vectors[:ns], cfg.csls_k)
+    direct = evaluate_bli(Xm, Zm, gold[:300], retrieval="csls", csls_k=cfg.csls_k, r_tgt=r_tgt)
+    assert rec.bli["csls"].p_at_1 == direct.p_at_1 and rec.bli["csls"].mrr == direct.mrr
+    assert 0.5 < direct.p_at_1 <= 1.0
+    # a rewind with another configuration never takes an induction computed for the old one
+    logged.rewind(2, retrieval="nn")
+    plain.rewind(2, retrieval="nn")
+    assert np.array_equal(logged.step().src_idx, plain.step().src_idx)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app import selection, ui
 from app.state import lab as get_lab
-from core.similarity import csls_topk, mean_topk_similarity, topk_similarities
+from core.similarity import csls_topk_pruned, topk_similarities
 
 lab = get_lab()
 st.header("Word inspector: nearest neighbours across languages")
@@ -59,24 +59,23 @@ def _mapped(token: str, forward: bool, _run, _record):
     return O
 
 
-@st.cache_resource(max_entries=2, show_spinner="Computing CSLS penalties for this iteration…")
-def _penalties(token: str, forward: bool, n_query: int, n_other: int, _run, _record, _O):
-    """The first ``n_query`` mapped words of the query side and CSLS's penalty r of the first ``n_other`` words of
-    the other side: their mean similarity to their k nearest among those (Conneau et al. 2018)."""
+@st.cache_resource(max_entries=2, show_spinner="Mapping the query side for this iteration…")
+def _query_side(token: str, forward: bool, n_query: int, _run, _record):
+    """The first ``n_query`` mapped words of the query side: the words whose similarities make CSLS's penalties
+    (Conneau et al. 2018); :func:`core.similarity.csls_topk_pruned` computes a penalty only for the candidates
+    that can reach the top, so a first lookup never waits for all of them."""
     rows = _run.src_norm.vectors[:n_query] if forward else _run.tgt_norm.vectors[:n_query]
     Q = (_record.mapping.transform_src(rows, normalize=True) if forward
          else _record.mapping.transform_tgt(rows, normalize=True))
-    r_other = mean_topk_similarity(_O[:n_other], Q, int(_run.config.csls_k))
-    for a in (Q, r_other):
-        a.flags.writeable = False
-    return Q, r_other
+    Q.flags.writeable = False
+    return Q
 
 
 with ui.guard("Neighbours"):
     token = lab.record_token(view)
     O = _mapped(token, forward, run, record)
     n_q, n_o = selection.csls_words(run.config, len(query_space), len(other_space))
-    Q, r_other = _penalties(token, forward, n_q, n_o, run, record, O)
+    Q = _query_side(token, forward, n_q, run, record)
     k = int(ss["w_insp_k"])
     i = query_space.index[word]
     if i < n_q:
@@ -86,7 +85,7 @@ with ui.guard("Neighbours"):
         q = (record.mapping.transform_src(row, normalize=True) if forward
              else record.mapping.transform_tgt(row, normalize=True))
     nn_v, nn_i = topk_similarities(q, O, k)
-    cs_v, cs_i = csls_topk(q, O[:n_o], int(run.config.csls_k), min(k, n_o), r_B=r_other)
+    cs_v, cs_i = csls_topk_pruned(q, O[:n_o], Q, int(run.config.csls_k), min(k, n_o))
     gold = data.test + data.train
     golds = {t for s, t in gold if s == word} if forward else {s for s, t in gold if t == word}
     st.caption(f"Iteration {view}. Gold translations: " + (ui.md(", ".join(sorted(golds))) if golds else "none in the "
