@@ -112,7 +112,7 @@ def content_pairs(src, tgt, test, n_words: int) -> list[tuple[str, str]]:
 
 def projection(scene: Scene) -> dict:
     """F3: joint PCA of content words before and after the supervised map, plus mixing numbers."""
-    from core.evaluate import cross_language_mixing, pair_cosines
+    from core.evaluate import cross_language_mixing, pair_cosines, translation_is_nearest
     from core.projection import project_2d
 
     p = scene.params
@@ -133,8 +133,7 @@ def projection(scene: Scene) -> dict:
         before = np.vstack([a - [1.3, 0], b + [1.3, 0]])
     after = project_2d(np.vstack([Xm, Zm]), p["method"], random_state=0)
     # within the chosen words: is each source word's nearest target word its translation?
-    S = (Xm / np.linalg.norm(Xm, axis=1, keepdims=True)) @ (Zm / np.linalg.norm(Zm, axis=1, keepdims=True)).T
-    hits_after = [bool(S[i].argmax() == i) for i in range(len(words))]
+    hits_after = translation_is_nearest(Xm, Zm).tolist()
     bli = learner.history[0].bli
     return {
         "words": words, "same_dim": same_dim,

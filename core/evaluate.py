@@ -18,8 +18,8 @@ import numpy as np
 
 from .errors import ConfigError
 from .io import Embeddings
-from .normalize import grid_unit_rows
-from .similarity import DEFAULT_BATCH, _topk_rows, batch_rows, mean_topk_similarity
+from .normalize import grid_unit_rows, unit_length
+from .similarity import DEFAULT_BATCH, inverted_softmax_normaliser, mean_topk_similarity, scan_topk
 
 DEFAULT_BANDS = (0, 1000, 5000, 10000, 20000, 50000, 100000, 200000)
 
@@ -69,26 +69,6 @@ class BLIResult:
                 "p_at_10": self.p_at_10, "mrr": self.mrr}
 
 
-def _unit(M: np.ndarray) -> np.ndarray:
-    # on the grid: the similarities that decide a retrieval are exact on every machine
-    return grid_unit_rows(M)
-
-
-def _logsumexp_over_rows(A: np.ndarray, B: np.ndarray, beta: float, batch_size: int) -> np.ndarray:
-    """log sum_a exp(beta * a.b) for every row b of B (the inverted softmax normaliser)."""
-    out = np.empty(len(B), np.float64)
-    batch_size = batch_rows(batch_size, len(A))
-    AT = np.ascontiguousarray(A.T)
-    for i in range(0, len(B), batch_size):
-        S = B[i:i + batch_size] @ AT
-        m = S.max(axis=1)
-        S -= m[:, None]
-        S *= np.float32(beta)
-        np.exp(S, out=S)
-        out[i:i + batch_size] = beta * m + np.log(S.sum(axis=1, dtype=np.float64))
-    return out
-
-
 def evaluate_bli(Xm_emb: Embeddings, Zm_emb: Embeddings, pairs: Iterable[tuple[str, str]],
                  retrieval: str = "csls", k: int = 10, bands: Sequence[int] = DEFAULT_BANDS,
                  csls_k: int = 10, inv_temperature: float = 30.0,
@@ -136,47 +116,38 @@ def evaluate_bli(Xm_emb: Embeddings, Zm_emb: Embeddings, pairs: Iterable[tuple[s
     k_out = max(k, 10)
     if not covered:
         return BLIResult(0, 0.0, 0.0, 0.0, 0.0, 0.0, [], [], retrieval, n_total)
-    X = _unit(Xm_emb.vectors)
-    Z = _unit(Zm_emb.vectors)
+    # on the grid: the similarities that decide a retrieval are exact on every machine
+    X = grid_unit_rows(Xm_emb.vectors)
+    Z = grid_unit_rows(Zm_emb.vectors)
     q_idx = np.array([Xm_emb.index[s] for s in covered], np.int64)
     Q = X[q_idx]
-    col_offset = None
+    col_offset = row_offset = None
     scale = 1.0
     if retrieval == "csls":
         if r_tgt is None:
             r_tgt = mean_topk_similarity(Z, X, csls_k, batch_size)
         col_offset = np.asarray(r_tgt, np.float32)
-        row_r = mean_topk_similarity(Q, Z, csls_k, batch_size)
+        row_offset = mean_topk_similarity(Q, Z, csls_k, batch_size)
         scale = 2.0
     elif retrieval == "isf":
-        col_offset = _logsumexp_over_rows(X, Z, inv_temperature, batch_size).astype(np.float32)
+        col_offset = inverted_softmax_normaliser(X, Z, inv_temperature, batch_size).astype(np.float32)
         scale = inv_temperature
     gold_idx = [np.array([Zm_emb.index[t] for t in gold[s] if t in Zm_emb.index], np.int64)
                 for s in covered]
     # every (query, gold target) as flat arrays: the gold scores and hits without a loop over the words
     g_rows = np.repeat(np.arange(len(covered)), [len(g) for g in gold_idx])
     g_cols = np.concatenate(gold_idx)
-    ZT = np.ascontiguousarray(Z.T)
     n_q = len(covered)
-    batch_size = batch_rows(batch_size, len(Z))
-    top_v = np.empty((n_q, min(k_out, len(Z))), np.float32)
-    top_i = np.empty_like(top_v, dtype=np.int64)
     ranks = np.empty(n_q, np.int64)
-    for i in range(0, n_q, batch_size):
-        j = min(i + batch_size, n_q)
-        S = Q[i:j] @ ZT
-        if scale != 1.0:
-            S *= np.float32(scale)
-        if col_offset is not None:
-            S -= col_offset
-        if retrieval == "csls":
-            S -= row_r[i:j, None]
-        v, ix = _topk_rows(S, top_v.shape[1])
-        top_v[i:j], top_i[i:j] = v, ix
+
+    def gold_ranks(S, i):
+        j = i + len(S)
         lo, hi = np.searchsorted(g_rows, [i, j])
         best_gold = np.full(j - i, -np.inf, np.float32)
         np.maximum.at(best_gold, g_rows[lo:hi] - i, S[g_rows[lo:hi] - i, g_cols[lo:hi]])
         ranks[i:j] = 1 + (S > best_gold[:, None]).sum(axis=1)
+    top_v, top_i = scan_topk(Q, Z, k_out, scale=scale, col_offset=col_offset, row_offset=row_offset,
+                             batch_size=batch_size, on_batch=gold_ranks)
     n_z = len(Z)
     hit = np.isin(np.arange(n_q)[:, None] * n_z + top_i, g_rows * n_z + g_cols)
 
@@ -248,8 +219,8 @@ def cross_language_mixing(A, B) -> float:
     -------
     float in [0, 1]
     """
-    A = _unit(A)
-    B = _unit(B)
+    A = grid_unit_rows(A)
+    B = grid_unit_rows(B)
     if A.shape[1] != B.shape[1]:
         raise ConfigError(f"the two sets differ in dimension ({A.shape[1]} vs {B.shape[1]}); map them first")
     if len(A) + len(B) < 2 or len(A) == 0 or len(B) == 0:
@@ -262,10 +233,23 @@ def cross_language_mixing(A, B) -> float:
     return float(np.mean(lang[nearest] != lang))
 
 
+def translation_is_nearest(A, B) -> np.ndarray:
+    """For word pairs ``(A[i], B[i])``: is ``B[i]`` the nearest row of ``B`` to ``A[i]`` (cosine)?
+
+    A picture-sized check (a few dozen pairs, one small dense product) for the lab's projection lesson.
+
+    Returns
+    -------
+    bool (len(A),)
+    """
+    S = unit_length(A, dtype=None, summation="linalg") @ unit_length(B, dtype=None, summation="linalg").T
+    return S.argmax(axis=1) == np.arange(len(A))
+
+
 def pair_cosines(A, B) -> np.ndarray:
     """Cosine of each row pair ``(A[i], B[i])`` (float32); e.g. a word and its translation after mapping."""
-    A = _unit(A)
-    B = _unit(B)
+    A = grid_unit_rows(A)
+    B = grid_unit_rows(B)
     if A.shape != B.shape:
         raise ConfigError(f"pair_cosines needs two arrays of one shape, got {A.shape} and {B.shape}")
     return np.einsum("ij,ij->i", A, B)

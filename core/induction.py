@@ -35,14 +35,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConfigError
-from .similarity import (DEFAULT_BATCH, N_CHUNKS, ColumnTopK, _topk_mean_rows, _topk_rows, batch_rows,
-                         map_row_batches)
+from .similarity import (DEFAULT_BATCH, STOCHASTIC_CANDIDATES, STOCHASTIC_METHODS, SUBSET_GROUP, argmax_pass,
+                         csls_penalty, isf_log_normaliser, retrieval_scores, row_argmax, row_batches)
 
 RETRIEVALS = ("nn", "csls", "isf")
 DIRECTIONS = ("forward", "backward", "union")
-STOCHASTIC_CANDIDATES = 64
-SUBSET_GROUP = 16
-STOCHASTIC_METHODS = ("subset", "geometric")
+__all__ = ["InducedDictionary", "induce_dictionary", "resolve_cutoff", "RETRIEVALS", "DIRECTIONS",
+           "STOCHASTIC_CANDIDATES", "STOCHASTIC_METHODS", "SUBSET_GROUP"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,112 +109,29 @@ def resolve_cutoff(cutoff, n_src: int, n_tgt: int) -> tuple[int, int]:
     return min(cutoff, n_src), min(cutoff, n_tgt)
 
 
-def _logsumexp_rows(S: np.ndarray, beta: float) -> np.ndarray:
-    m = S.max(axis=1)
-    tmp = np.subtract(S, m[:, None])
-    tmp *= np.float32(beta)
-    np.exp(tmp, out=tmp)
-    return beta * m.astype(np.float64) + np.log(tmp.sum(axis=1, dtype=np.float64))
-
-
 def _scan(A, BT, *, stat, k, beta, retrieve, scale, col_offset, m, keep_prob, rng, batch_size, stochastic):
-    """One pass over the rows of ``A`` against ``BT`` (B transposed).
+    """One sequential pass over the rows of ``A`` against ``BT`` (B transposed).
 
-    Returns best plain similarity per row, the row statistic ("topk" mean, "lse" or None), and the
-    retrieved column (argmax of ``scale * S - col_offset`` over a random subset, drawn as ``stochastic``
-    says, see :func:`_pick_rows`) with its adjusted score.
+    Returns best plain similarity per row, the row statistic (the CSLS penalty "topk", the inverted-softmax
+    normaliser "lse", or None), and the retrieved column (argmax of ``scale * S - col_offset`` over a
+    random subset, drawn as ``stochastic`` says, see :func:`core.similarity.row_argmax`) with its score.
     """
     n = len(A)
-    batch_size = batch_rows(batch_size, BT.shape[1])
     best = np.empty(n, np.float32)
     rstat = np.empty(n, np.float64) if stat else None
     ridx = np.empty(n, np.int64) if retrieve else None
     rval = np.empty(n, np.float32) if retrieve else None
-    buf = np.empty((min(batch_size, max(n, 1)), BT.shape[1]), np.float32)
-    for i in range(0, n, batch_size):
-        j = min(i + batch_size, n)
-        S = buf[: j - i]
-        np.matmul(A[i:j], BT, out=S)
+    for i, S in row_batches(A, BT, batch_size):
+        j = i + len(S)
         if stat == "topk":
-            best[i:j], rstat[i:j] = _topk_mean_rows(S, k)
+            best[i:j], rstat[i:j] = csls_penalty(S, k)
         else:
             best[i:j] = S.max(axis=1)
             if stat == "lse":
-                rstat[i:j] = _logsumexp_rows(S, beta)
-        if not retrieve:
-            continue
-        if scale != 1.0:
-            S *= np.float32(scale)
-        if col_offset is not None:
-            S -= col_offset
-        ridx[i:j], rval[i:j] = _pick_rows(S, keep_prob, rng, stochastic, m)
-    return best, rstat, ridx, rval
-
-
-def _pick(v, ix, keep_prob, rng):
-    """Row-wise argmax over a random subset of kept candidates: the g-th best, g ~ Geometric(p)."""
-    if keep_prob >= 1.0:
-        return ix[:, 0], v[:, 0]
-    g = np.minimum(rng.geometric(keep_prob, size=len(v)), v.shape[1]) - 1
-    rows = np.arange(len(v))
-    return ix[rows, g], v[rows, g]
-
-
-def _pick_rows(S, keep_prob, rng, stochastic, k_cand):
-    """Row-wise retrieval in one batch: argmax, or argmax over a random subset of the columns.
-
-    "subset": one random column subset per group of ``SUBSET_GROUP`` rows (exact per-row semantics,
-    one gather); "geometric": the g-th best of each row's top ``k_cand``, g ~ Geometric(p).
-    Returns (picked column, picked value).
-    """
-    b, nb = S.shape
-    if keep_prob >= 1.0:
-        a = S.argmax(axis=1)
-        return a, S[np.arange(b), a]
-    if stochastic == "geometric":
-        v, ix = _topk_rows(S, min(k_cand, nb))
-        return _pick(v, ix, keep_prob, rng)
-    idx = np.empty(b, np.int64)
-    val = np.empty(b, np.float32)
-    for g in range(0, b, SUBSET_GROUP):
-        keep = np.flatnonzero(rng.random(nb) < keep_prob)
-        if keep.size == 0:
-            keep = rng.integers(nb, size=1)
-        sub = S[g:g + SUBSET_GROUP][:, keep]
-        a = sub.argmax(axis=1)
-        idx[g:g + len(a)] = keep[a]
-        val[g:g + len(a)] = sub[np.arange(len(a)), a]
-    return idx, val
-
-
-def _merge_column_max(accs):
-    """Merge per-thread running column argmaxes (ties: the lower row, as argmax would)."""
-    v, ix = accs[0].values[:, 0].copy(), accs[0].indices[:, 0].copy()
-    for acc in accs[1:]:
-        w, jx = acc.values[:, 0], acc.indices[:, 0]
-        take = (w > v) | ((w == v) & (jx < ix))
-        v[take], ix[take] = w[take], jx[take]
-    return v, ix
-
-
-def _nn_rows(A, B, *, retrieve, col_acc, keep_prob, rng, batch_size, stochastic):
-    """One pass over the rows of ``A`` against ``B``: best cosine, optional row retrieval, optional
-    running column argmax (one :class:`ColumnTopK` per chunk, merged)."""
-    best = np.empty(len(A), np.float32)
-    idx = np.empty(len(A), np.int64) if retrieve else None
-    val = np.empty(len(A), np.float32) if retrieve else None
-    accs = [ColumnTopK(len(B), 1) for _ in range(N_CHUNKS)] if col_acc else []
-    rngs = rng.spawn(N_CHUNKS)
-
-    def reduce(c, part, start):
-        sl = slice(start, start + len(part))
-        best[sl] = part.max(axis=1)
+                rstat[i:j] = isf_log_normaliser(S, beta)
         if retrieve:
-            idx[sl], val[sl] = _pick_rows(part, keep_prob, rngs[c], stochastic, STOCHASTIC_CANDIDATES)
-        if col_acc:
-            accs[c].update(part, start)
-    map_row_batches(reduce, A, np.ascontiguousarray(B.T), batch_size)
-    return best, idx, val, (_merge_column_max(accs) if col_acc else None)
+            ridx[i:j], rval[i:j] = row_argmax(retrieval_scores(S, scale, col_offset), keep_prob, rng, stochastic, m)
+    return best, rstat, ridx, rval
 
 
 def _nn_pass(X, Z, *, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stochastic):
@@ -223,46 +139,14 @@ def _nn_pass(X, Z, *, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stocha
     stochastic backward retrieval takes its own pass over the target rows."""
     deterministic = keep_prob >= 1.0
     kw = dict(keep_prob=keep_prob, rng=rng, batch_size=batch_size, stochastic=stochastic)
-    src_best, fwd, fwd_val, cols = _nn_rows(X, Z, retrieve=fwd_needed, col_acc=deterministic, **kw)
+    src_best, _, cols, fwd = argmax_pass(X, Z, retrieve=fwd_needed, col_argmax=deterministic, **kw)
+    fwd, fwd_val = fwd or (None, None)
     if deterministic:
         tgt_best, bwd = cols
         return src_best, tgt_best, fwd, fwd_val, bwd, tgt_best.copy(), None
-    tgt_best, bwd, bwd_val, _ = _nn_rows(Z, X, retrieve=bwd_needed, col_acc=False, **kw)
+    tgt_best, _, _, bwd = argmax_pass(Z, X, retrieve=bwd_needed, **kw)
+    bwd, bwd_val = bwd or (None, None)
     return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, None
-
-
-def _csls_rows(A, B, k, *, col_argmax, pick_offset, keep_prob, rng, batch_size, stochastic):
-    """One pass over the rows of ``A`` against ``B`` for CSLS.
-
-    Per batch: the best cosine and the r-term (mean top-k cosine) of each row from the raw batch; then
-    the batch becomes ``S - r_row / 2``, whose running column argmax (``col_argmax``) is the CSLS match
-    of every column (the column's own r-term does not change it); with ``pick_offset`` (the other
-    side's ``r / 2``) subtracted too, the batch is ``CSLS / 2`` and each row picks its match
-    (stochastically when ``keep_prob < 1``).
-
-    Returns (best, r, (column value, column argmax) or None, (row pick, CSLS value) or None).
-    """
-    n = len(A)
-    best = np.empty(n, np.float32)
-    r = np.empty(n, np.float64)
-    accs = [ColumnTopK(len(B), 1) for _ in range(N_CHUNKS)] if col_argmax else []
-    pick = (np.empty(n, np.int64), np.empty(n, np.float32)) if pick_offset is not None else None
-    rngs = rng.spawn(N_CHUNKS)
-
-    def reduce(c, S, start):
-        sl = slice(start, start + len(S))
-        best[sl], r[sl] = _topk_mean_rows(S, k)
-        if not (col_argmax or pick):
-            return
-        S -= (r[sl] / 2).astype(np.float32)[:, None]
-        if col_argmax:
-            accs[c].update(S, start)
-        if pick:
-            S -= pick_offset
-            pick[0][sl], v = _pick_rows(S, keep_prob, rngs[c], stochastic, STOCHASTIC_CANDIDATES)
-            pick[1][sl] = 2 * v
-    map_row_batches(reduce, A, np.ascontiguousarray(B.T), batch_size)
-    return best, r, (_merge_column_max(accs) if col_argmax else None), pick
 
 
 def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, stochastic):
@@ -279,25 +163,25 @@ def _csls_pass(X, Z, *, k, fwd_needed, bwd_needed, keep_prob, rng, batch_size, s
     kk = min(k, ns, nt)
     kw = dict(keep_prob=keep_prob, rng=rng, batch_size=batch_size, stochastic=stochastic)
     if keep_prob >= 1.0:
-        src_best, r_src, bwd_cols, _ = _csls_rows(X, Z, kk, col_argmax=bwd_needed, pick_offset=None, **kw)
-        tgt_best, r_tgt, fwd_cols, _ = _csls_rows(Z, X, kk, col_argmax=fwd_needed, pick_offset=None, **kw)
+        src_best, r_src, bwd_cols, _ = argmax_pass(X, Z, csls_k=kk, col_argmax=bwd_needed, **kw)
+        tgt_best, r_tgt, fwd_cols, _ = argmax_pass(Z, X, csls_k=kk, col_argmax=fwd_needed, **kw)
         fwd = fwd_val = bwd = bwd_val = None
         if fwd_cols is not None:
             fwd, fwd_val = fwd_cols[1], (2 * fwd_cols[0] - r_src).astype(np.float32)
         if bwd_cols is not None:
             bwd, bwd_val = bwd_cols[1], (2 * bwd_cols[0] - r_tgt).astype(np.float32)
         return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, r_tgt
-    src_best, r_src, _, _ = _csls_rows(X, Z, kk, col_argmax=False, pick_offset=None, **kw)
+    src_best, r_src, _, _ = argmax_pass(X, Z, csls_k=kk, **kw)
     half_src = (r_src / 2).astype(np.float32) if bwd_needed else None
-    tgt_best, r_tgt, _, picks = _csls_rows(Z, X, kk, col_argmax=False, pick_offset=half_src, **kw)
-    bwd, bwd_val = picks if picks else (None, None)
+    tgt_best, r_tgt, _, picks = argmax_pass(Z, X, csls_k=kk, retrieve=bwd_needed, col_offset=half_src, **kw)
+    bwd, bwd_val = picks or (None, None)
     fwd = fwd_val = None
     if fwd_needed:
         rs = r_src[:, None].astype(np.float32)
         rt = r_tgt[:, None].astype(np.float32)
         Xa = np.hstack([2 * X, -rs, np.ones_like(rs)])
         Za = np.hstack([Z, np.ones_like(rt), -rt])
-        _, fwd, fwd_val, _ = _nn_rows(Xa, Za, retrieve=True, col_acc=False, **kw)
+        _, _, _, (fwd, fwd_val) = argmax_pass(Xa, Za, retrieve=True, **kw)
     return src_best, tgt_best, fwd, fwd_val, bwd, bwd_val, r_tgt
 
 

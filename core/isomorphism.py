@@ -24,14 +24,16 @@ import numpy as np
 from . import similarity
 from .errors import ConfigError
 from .io import Embeddings, pairs_to_indices
+from .normalize import unit_length
 
 __all__ = ["aligned_pairs", "knn_laplacian_spectrum", "eigenvector_similarity", "relational_similarity",
            "singular_value_gap", "PairNeighbourhood", "neighbourhood_overlap", "isomorphism_report"]
 
 
-def _unit(X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
-    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), np.float32(1e-12))
+def _unit_pair_rows(src: Embeddings, tgt: Embeddings, idx: np.ndarray):
+    """Unit float32 rows of the pairs ``idx`` on each side (np.linalg.norm's summation, as recorded)."""
+    return (unit_length(src.vectors[idx[:, 0]], summation="linalg"),
+            unit_length(tgt.vectors[idx[:, 1]], summation="linalg"))
 
 
 def aligned_pairs(src: Embeddings, tgt: Embeddings, pairs, n: int | None = None,
@@ -69,7 +71,7 @@ def knn_laplacian_spectrum(X: np.ndarray, k: int = 10) -> np.ndarray:
     ----------
     Søgaard, Ruder & Vulić (2018). On the limitations of unsupervised bilingual dictionary induction. ACL.
     """
-    X = _unit(X)
+    X = unit_length(X, summation="linalg")
     n = len(X)
     k = min(k, n - 1)
     _, nn = similarity.topk_similarities(X, X, k + 1)
@@ -124,7 +126,7 @@ def relational_similarity(src: Embeddings, tgt: Embeddings, pairs, n: int = 1000
     Vulić, Ruder & Søgaard (2020). Are all good word vector spaces isomorphic? EMNLP.
     """
     idx = aligned_pairs(src, tgt, pairs, n)
-    Xs, Zs = _unit(src.vectors[idx[:, 0]]), _unit(tgt.vectors[idx[:, 1]])
+    Xs, Zs = _unit_pair_rows(src, tgt, idx)
     iu = np.triu_indices(len(idx), k=1)
     a = (Xs @ Xs.T)[iu].astype(np.float64)
     b = (Zs @ Zs.T)[iu].astype(np.float64)
@@ -147,8 +149,9 @@ def singular_value_gap(src: Embeddings, tgt: Embeddings, pairs, n: int = 1000) -
     cross-lingual task performance with spectral similarity measures. EMNLP.
     """
     idx = aligned_pairs(src, tgt, pairs, n)
-    s_x = np.linalg.svd(_unit(src.vectors[idx[:, 0]]).astype(np.float64), compute_uv=False)
-    s_z = np.linalg.svd(_unit(tgt.vectors[idx[:, 1]]).astype(np.float64), compute_uv=False)
+    Xs, Zs = _unit_pair_rows(src, tgt, idx)
+    s_x = np.linalg.svd(Xs.astype(np.float64), compute_uv=False)
+    s_z = np.linalg.svd(Zs.astype(np.float64), compute_uv=False)
     d = min(len(s_x), len(s_z))
     # spaces of different dimension: compare the shapes of the top-d spectra (a no-op for equal
     # dimensions, where unit rows give both the same total energy n)
@@ -195,7 +198,7 @@ def neighbourhood_overlap(src: Embeddings, tgt: Embeddings, pairs, k: int = 10,
     Nakashole & Flauger (2018). Characterizing departures from linearity in word translation. ACL.
     """
     idx = aligned_pairs(src, tgt, pairs, n, min_pairs=k + 2)
-    Xs, Zs = _unit(src.vectors[idx[:, 0]]), _unit(tgt.vectors[idx[:, 1]])
+    Xs, Zs = _unit_pair_rows(src, tgt, idx)
     _, nn_s = similarity.topk_similarities(Xs, Xs, k + 1)
     _, nn_t = similarity.topk_similarities(Zs, Zs, k + 1)
     out = []

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import ConfigError
-from .normalize import grid_unit_rows
-from .similarity import scan_topk, single_thread_blas
+from .normalize import grid_unit_rows, unit_length
+from .similarity import mean_of_topk, scan_topk, single_thread_blas
 
 MAPPING_METHODS = ("procrustes", "least_squares", "multistep", "rcsls")
 
@@ -291,32 +291,18 @@ def multistep(Xd, Zd, X=None, Z=None, whiten: bool = True, src_reweight: float =
     return Mapping(Wx, Wz, "multistep", info)
 
 
-def _unit_rows32(M) -> np.ndarray:
-    M = np.array(M, dtype=np.float32, copy=True)
-    n = np.sqrt(np.einsum("ij,ij->i", M, M))
-    n[n < 1e-12] = 1.0
-    M /= n[:, None]
-    return M
-
-
 def _rcsls_terms(A, B, W, Xn, Zn, k, batch_size):
     """Relaxed CSLS loss of ``W`` (cosines of the mapped rows, as CSLS retrieves) and what its
     gradient needs: the unit mapped pair rows and their norms, the unit mapped neighbourhood rows and
     their norms, and the neighbour indices (``k`` nearest targets ``Zn`` of each ``a W``, ``k`` nearest
     mapped sources ``Xn W`` of each ``b``)."""
-    U, ru = _unit_norms(A @ W)
-    V, rv = _unit_norms(Xn @ W)
+    U, ru = unit_length(A @ W, dtype=None, return_norms=True)
+    V, rv = unit_length(Xn @ W, dtype=None, return_norms=True)
     fv, fi = scan_topk(U, Zn, k, batch_size=batch_size)
     bv, bi = scan_topk(B, V, k, batch_size=batch_size)
     pos = np.einsum("ij,ij->i", U, B, dtype=np.float64)
-    loss = float(np.mean(-2 * pos + fv.mean(axis=1, dtype=np.float64) + bv.mean(axis=1, dtype=np.float64)))
+    loss = float(np.mean(-2 * pos + mean_of_topk(fv) + mean_of_topk(bv)))   # minus the mean CSLS of the pairs
     return loss, (U, ru, V, rv, fi, bi)
-
-
-def _unit_norms(M: np.ndarray):
-    n = np.sqrt(np.einsum("ij,ij->i", M, M))
-    n[n < 1e-12] = 1.0
-    return M / n[:, None], n
 
 
 def _rcsls_gradient(A, B, Xn, Zn, state) -> np.ndarray:
@@ -417,9 +403,9 @@ def rcsls(Xd, Zd, X=None, Z=None, k: int = 10, n_neighbours: int = 20000, epochs
         base = init
     Wz = base.Wz
     A = np.asarray(Xd, np.float32)
-    B = _unit_rows32(Zd @ Wz)
+    B = unit_length(Zd @ Wz)
     Xn = np.ascontiguousarray(np.asarray(X, np.float32)[:n_neighbours])
-    Zn = _unit_rows32(np.asarray(Z, np.float32)[:n_neighbours] @ Wz)
+    Zn = unit_length(np.asarray(Z, np.float32)[:n_neighbours] @ Wz)
     W = base.Wx.copy()
     loss, state = _rcsls_terms(A, B, W, Xn, Zn, k, batch_size)
     losses = [loss]

@@ -39,8 +39,8 @@ import numpy as np
 from .errors import ConfigError
 from .induction import induce_dictionary
 from .mapping import Mapping
-from .normalize import grid_unit_rows
-from .similarity import DEFAULT_BATCH, mean_topk_similarity, scan_topk
+from .normalize import grid_unit_rows, unit_length
+from .similarity import DEFAULT_BATCH, csls_of_pairs, mean_topk_similarity, scan_topk
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -164,12 +164,6 @@ class Refinement:
 # ------------------------------------------------------------------------------------------------ the loss
 
 
-def _unit64(M: np.ndarray):
-    n = np.sqrt(np.einsum("...j,...j->...", M, M))
-    n = np.where(n < 1e-12, 1.0, n)
-    return M / n[..., None], n
-
-
 def _back_unit(g: np.ndarray, u: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Gradient through ``u = a / |a|``: ``(g - (u.g) u) / |a|``."""
     return (g - np.einsum("...j,...j->...", u, g)[..., None] * u) / n[..., None]
@@ -227,10 +221,10 @@ def _info_nce_block(Wx, Wz, A, B, An, Bn, temperature, gradient):
     A, B = np.asarray(A, np.float64), np.asarray(B, np.float64)
     An, Bn = np.asarray(An, np.float64), np.asarray(Bn, np.float64)
     b, k = An.shape[0], An.shape[1]
-    u, nu = _unit64(A @ Wx)
-    v, nv = _unit64(B @ Wz)
-    un, nun = _unit64(An @ Wx)
-    vn, nvn = _unit64(Bn @ Wz)
+    u, nu = unit_length(A @ Wx, dtype=None, return_norms=True)
+    v, nv = unit_length(B @ Wz, dtype=None, return_norms=True)
+    un, nun = unit_length(An @ Wx, dtype=None, return_norms=True)
+    vn, nvn = unit_length(Bn @ Wz, dtype=None, return_norms=True)
     pos = np.einsum("ij,ij->i", u, v)
     logits = np.concatenate([pos[:, None], np.einsum("ij,ikj->ik", u, vn), np.einsum("ikj,ij->ik", un, v)],
                             axis=1) / temperature
@@ -648,7 +642,7 @@ def pair_features(src_words, tgt_words, s, t, Xm, Zm, r_src, r_tgt, rank, mutual
                      for a, b in zip(s, t)])
     dice = np.array([2 * len(_bigrams(src_words[a]) & _bigrams(tgt_words[b]))
                      / (len(_bigrams(src_words[a])) + len(_bigrams(tgt_words[b]))) for a, b in zip(s, t)])
-    return np.stack([cos, 2 * cos - r_src[s] - r_tgt[t], np.log1p(rank), mutual.astype(np.float64),
+    return np.stack([cos, csls_of_pairs(cos, r_src[s], r_tgt[t]), np.log1p(rank), mutual.astype(np.float64),
                      ls, lt, np.abs(ls - lt), edit, dice], axis=1)
 
 

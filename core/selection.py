@@ -29,7 +29,7 @@ from .induction import induce_dictionary
 from .io import shared_string_pairs
 from .mapping import NEEDS_SPACES, Mapping
 from .normalize import grid_unit_rows
-from .similarity import DEFAULT_BATCH, mean_topk_similarity
+from .similarity import DEFAULT_BATCH, mean_topk_similarity, scan_topk
 
 CRITERIA = ("auto", "identical", "mean_csls", "combined")
 DEFAULT_CRITERION = "identical"
@@ -86,11 +86,6 @@ class Selection:
                                for c in self.candidates]}
 
 
-def _unit(M: np.ndarray) -> np.ndarray:
-    # on the grid: the similarities that decide a retrieval are exact on every machine
-    return grid_unit_rows(M)
-
-
 def mean_csls_criterion(Xm, Zm, k: int = 10, batch_size: int = DEFAULT_BATCH) -> float:
     """MUSE's unsupervised validation criterion (Conneau et al. 2018, ICLR, Section 3.5): the mean
     cosine between each source word and its CSLS translation.
@@ -107,7 +102,7 @@ def mean_csls_criterion(Xm, Zm, k: int = 10, batch_size: int = DEFAULT_BATCH) ->
     -------
     float
     """
-    X, Z = _unit(Xm), _unit(Zm)
+    X, Z = grid_unit_rows(Xm), grid_unit_rows(Zm)   # on the grid: the same dictionary on every machine
     D = induce_dictionary(X, Z, retrieval="csls", k=k, direction="forward", cutoff=0, batch_size=batch_size)
     return float(np.mean(np.einsum("ij,ij->i", X[D.src], Z[D.tgt]), dtype=np.float64))
 
@@ -135,15 +130,11 @@ def identical_strings_criterion(Xq, Zm, targets, k: int = 10, r_tgt=None,
     targets = np.asarray(targets, np.int64)
     if len(targets) == 0:
         return float("nan")
-    Q, Z = _unit(Xq), _unit(Zm)
-    ZT = np.ascontiguousarray(Z.T)
+    Q, Z = grid_unit_rows(Xq), grid_unit_rows(Zm)
+    # the query's own r-term does not change its argmax
     offset = None if r_tgt is None else (np.asarray(r_tgt, np.float32) / 2)
-    hits = 0
-    for i in range(0, len(Q), batch_size):
-        S = Q[i:i + batch_size] @ ZT
-        if offset is not None:
-            S -= offset            # the query's own r-term does not change its argmax
-        hits += int(np.sum(S.argmax(axis=1) == targets[i:i + batch_size]))
+    _, idx = scan_topk(Q, Z, 1, col_offset=offset, batch_size=batch_size)
+    hits = int(np.sum(idx[:, 0] == targets))
     return hits / len(targets)
 
 

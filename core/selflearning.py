@@ -250,12 +250,6 @@ class IterationRecord:
     mutual_excess: float = float("nan")
 
 
-def _unit_rows(M: np.ndarray) -> np.ndarray:
-    n = np.sqrt(np.einsum("ij,ij->i", M, M))
-    n[n < 1e-12] = 1.0
-    return M / n[:, None]
-
-
 def shared_agreement(Xq: np.ndarray, Zm: np.ndarray, targets: np.ndarray, batch_size: int = DEFAULT_BATCH) -> float:
     """Share of the rows of ``Xq`` whose nearest neighbour (cosine) among the rows of ``Zm`` is ``targets[i]``.
 

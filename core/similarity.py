@@ -1,8 +1,22 @@
-"""Batched float32 similarity kernels shared by induction, evaluation, the seeds and the app.
+"""Batched float32 similarity kernels shared by induction, evaluation, selection, the mappings, the seeds and
+the app: the one place where CSLS and the other retrievals are written.
 
 Rows are assumed unit length, so the dot product is the cosine. Nothing here builds an n x n float64
 matrix: similarities are computed in row batches of ``batch_size`` rows into a reused float32 buffer
 (``np.matmul(..., out=buf)``) and reduced on the fly.
+
+The retrieval kernel, for nearest neighbour (NN), CSLS (Conneau, Lample, Ranzato, Denoyer & Jégou 2018,
+"Word Translation Without Parallel Data", ICLR) and the inverted softmax (ISF; Smith, Turban, Hamblin &
+Hammerla 2017, "Offline bilingual word vectors, orthogonal transformations and the inverted softmax", ICLR):
+
+* per batch: :func:`csls_penalty` (the CSLS r-term of every row), :func:`isf_log_normaliser` (the ISF
+  denominator), :func:`retrieval_scores` (a block of cosines turned into NN / CSLS / ISF scores),
+  :func:`row_argmax` (row retrieval, stochastic or not), :class:`ColumnTopK` and
+  :func:`merge_column_argmax` (column retrieval);
+* passes: :func:`row_batches` (sequential) and :func:`map_row_batches` (threaded) feed the batches;
+  :func:`mean_topk_similarity` (r-terms), :func:`inverted_softmax_normaliser`, :func:`scan_topk`
+  (top-k by rows; :func:`csls_topk`, :func:`topk_similarities`) and :func:`argmax_pass` (row and column
+  argmax in one pass) are the retrievals every other module calls.
 
 Exact top-k uses block maxima instead of partitioning every row: the columns of a batch are split
 into ``B`` interleaved blocks, the block maxima are one vectorised ``maximum`` reduction, and the
@@ -86,19 +100,36 @@ def _topk_rows(S: np.ndarray, k: int, want_indices: bool = True):
     return np.take_along_axis(vals, order, axis=1), np.take_along_axis(cand, order, axis=1)
 
 
-def _topk_mean_rows(S: np.ndarray, k: int):
-    """Best value and mean of the top-k values of every row (no indices: the CSLS r-terms).
+def csls_penalty(S: np.ndarray, k: int):
+    """The CSLS penalty (r-term) of every row of a block of cosines, and the row's best cosine.
 
-    Two levels of interleaved block maxima: blocks of ``_BLOCK`` columns, then groups of ``_GROUP``
-    blocks. The top-k entries lie in the k best blocks, which lie in the k best groups, so only
-    ``k * _GROUP`` block maxima and then ``k * _BLOCK`` entries are partitioned per row.
+    ``r(a) = 1/k sum of the k largest cos(a, b)`` over the block's columns (Conneau, Lample, Ranzato,
+    Denoyer & Jégou 2018, "Word Translation Without Parallel Data", ICLR, eq. 6): the mean similarity of
+    ``a`` to its ``k`` nearest neighbours in the other language, high for hubs.
+
+    Exact, without partitioning whole rows: two levels of interleaved block maxima (blocks of ``_BLOCK``
+    columns, then groups of ``_GROUP`` blocks). The top-k entries lie in the k best blocks, which lie in
+    the k best groups, so only ``k * _GROUP`` block maxima and then ``k * _BLOCK`` entries are
+    partitioned per row.
+
+    Parameters
+    ----------
+    S : float32 (b, n), C-contiguous
+    k : int, ``1 <= k``
+
+    Returns
+    -------
+    best : float32 (b,)
+        Largest entry of each row.
+    r : float64 (b,)
+        Mean of the ``min(k, n)`` largest entries (accumulated in float64).
     """
     b, n = S.shape
     nb = n // _BLOCK
     ng = nb // _GROUP
     if k >= n or ng <= 2 * k or k == 1 or b == 0:
         v, _ = _topk_rows(S, k)
-        return v[:, 0], v.mean(axis=1, dtype=np.float64)
+        return v[:, 0], mean_of_topk(v)
     bmax = S[:, : nb * _BLOCK].reshape(b, _BLOCK, nb).max(axis=1)          # block c = cols {c + j*nb}
     gmax = bmax[:, : ng * _GROUP].reshape(b, _GROUP, ng).max(axis=1)       # group g = blocks {g + j*ng}
     groups = np.argpartition(gmax, ng - k, axis=1)[:, ng - k:]
@@ -114,7 +145,12 @@ def _topk_mean_rows(S: np.ndarray, k: int):
     if nb * _BLOCK < n:
         vals = np.concatenate([vals, S[:, nb * _BLOCK:]], axis=1)
     top = np.partition(vals, vals.shape[1] - k, axis=1)[:, -k:]
-    return top.max(axis=1), top.mean(axis=1, dtype=np.float64)
+    return top.max(axis=1), mean_of_topk(top)
+
+
+def mean_of_topk(values: np.ndarray) -> np.ndarray:
+    """The CSLS r-term from each row's ``k`` largest similarities (any order): their mean, in float64."""
+    return values.mean(axis=1, dtype=np.float64)
 
 
 @contextlib.contextmanager
@@ -182,11 +218,111 @@ def map_row_batches(fn, A, BT, batch_size: int = DEFAULT_BATCH) -> None:
             f.result()
 
 
+def row_batches(A, BT, batch_size: int = DEFAULT_BATCH):
+    """Yield ``(start, S)``, ``S = A[start:start + len(S)] @ BT`` (float32), batch after batch in row order.
+
+    The sequential form of :func:`map_row_batches`, for passes whose per-batch state (a random stream, a
+    running sum) must see the batches in order. One buffer of ``batch_rows(batch_size, n_cols)`` rows is
+    reused: ``S`` may be modified in place and is overwritten by the next batch.
+    """
+    n = len(A)
+    rows = batch_rows(batch_size, BT.shape[1])
+    buf = np.empty((min(rows, max(n, 1)), BT.shape[1]), np.float32)
+    for i in range(0, n, rows):
+        S = buf[: min(i + rows, n) - i]
+        np.matmul(A[i:i + len(S)], BT, out=S)
+        yield i, S
+
+
+def retrieval_scores(S: np.ndarray, scale: float = 1.0, col_offset=None, row_offset=None) -> np.ndarray:
+    """Turn a block of cosines into retrieval scores in place: ``scale * S - col_offset - row_offset``.
+
+    * Nearest neighbour: ``scale = 1``, no offsets.
+    * CSLS (Conneau et al. 2018, ICLR): ``CSLS(a, b) = 2 cos(a, b) - r_B(a) - r_A(b)``: ``scale = 2``,
+      ``col_offset`` the columns' r-terms, ``row_offset`` the rows' (see :func:`csls_penalty`). A row's
+      own r-term does not change its ranking, so row retrieval may leave it out.
+    * Inverted softmax (Smith, Turban, Hamblin & Hammerla 2017, ICLR): ``log P(b | a) = beta cos(a, b) -
+      log sum_a' exp(beta cos(a', b))``: ``scale = beta``, ``col_offset`` the columns' log normalisers
+      (:func:`inverted_softmax_normaliser`).
+
+    The order (scale, columns, rows) is fixed, in float32: every recorded score was computed so.
+
+    Parameters
+    ----------
+    S : float32 (b, n)
+    scale : float
+    col_offset : float32 (n,) or None
+    row_offset : float32 (b,) or None
+
+    Returns
+    -------
+    S
+    """
+    if scale != 1.0:
+        S *= np.float32(scale)
+    if col_offset is not None:
+        S -= col_offset
+    if row_offset is not None:
+        S -= row_offset[:, None]
+    return S
+
+
+def isf_log_normaliser(S: np.ndarray, beta: float, *, overwrite: bool = False,
+                       float64_max: bool = True) -> np.ndarray:
+    """``log sum_j exp(beta * S[i, j])`` of every row of a block, stably (the row maximum taken out): the
+    denominator of the inverted softmax (Smith et al. 2017, ICLR) when the rows are the candidates.
+
+    Parameters
+    ----------
+    S : float32 (b, n)
+    beta : float
+        Inverse temperature.
+    overwrite : bool
+        Use ``S`` as scratch space (it is left holding ``exp(beta (S - max))``).
+    float64_max : bool
+        Multiply the row maxima by ``beta`` in float64 (induction) or float32 (evaluation's recorded
+        numbers were made so).
+
+    Returns
+    -------
+    float64 (b,)
+    """
+    m = S.max(axis=1)
+    T = S if overwrite else np.empty_like(S)
+    np.subtract(S, m[:, None], out=T)
+    T *= np.float32(beta)
+    np.exp(T, out=T)
+    return beta * m.astype(np.float64 if float64_max else np.float32) + np.log(T.sum(axis=1, dtype=np.float64))
+
+
+def csls_of_pairs(cos, r_src, r_tgt):
+    """CSLS of given word pairs, ``2 cos(x, z) - r(x) - r(z)`` (Conneau et al. 2018, ICLR), from their
+    cosines and the two words' r-terms (:func:`csls_penalty`), in the inputs' precision."""
+    return 2 * cos - r_src - r_tgt
+
+
+def inverted_softmax_normaliser(A, B, beta: float, batch_size: int = DEFAULT_BATCH) -> np.ndarray:
+    """``log sum_a exp(beta a.b)`` for every row ``b`` of ``B`` over all rows ``a`` of ``A``: the column
+    offset of inverted-softmax retrieval from ``A`` to ``B`` (Smith et al. 2017, ICLR; see
+    :func:`retrieval_scores`), in one pass of row batches.
+
+    Returns
+    -------
+    float64 (n_b,)
+    """
+    A, B = _comparable(A, B)
+    out = np.empty(len(B), np.float64)
+    for i, S in row_batches(B, np.ascontiguousarray(A.T), batch_size):
+        out[i:i + len(S)] = isf_log_normaliser(S, beta, overwrite=True, float64_max=False)
+    return out
+
+
 def scan_topk(A, B, k: int, *, scale: float = 1.0, col_offset=None, row_offset=None,
-              batch_size: int = DEFAULT_BATCH, col_max: bool = False):
+              batch_size: int = DEFAULT_BATCH, on_batch=None):
     """Top-k of ``scale * A @ B.T - col_offset[None, :] - row_offset[:, None]`` per row, batched.
 
-    The workhorse of every retrieval: NN (``scale=1``), CSLS (``scale=2``, offsets = r-terms).
+    The top-k retrieval pass of NN (``scale=1``), CSLS (``scale=2``, offsets = r-terms) and the inverted
+    softmax (``scale=beta``, ``col_offset`` = log normalisers); see :func:`retrieval_scores`.
 
     Parameters
     ----------
@@ -196,51 +332,70 @@ def scan_topk(A, B, k: int, *, scale: float = 1.0, col_offset=None, row_offset=N
     scale : float
     col_offset, row_offset : ndarray (n_b,), (n_a,) or None
     batch_size : int
-    col_max : bool
-        Also return the per-column maximum and its row (the backward argmax), accumulated over the
-        same batches -- a union induction then needs no extra pass.
+    on_batch : callable or None
+        ``on_batch(S, start)`` sees every batch of scores (rows ``start ...``) after the top-k is taken
+        (e.g. the rank of a gold candidate).
 
     Returns
     -------
     values : float32 (n_a, k), sorted descending
     indices : int64 (n_a, k)
-    (col_values float32 (n_b,), col_indices int64 (n_b,)) when ``col_max``
     """
     A, B = _comparable(A, B)
-    n_a, n_b = len(A), len(B)
-    batch_size = batch_rows(batch_size, n_b)
-    k = min(k, n_b)
-    vals = np.empty((n_a, k), np.float32)
-    idx = np.empty((n_a, k), np.int64)
-    BT = np.ascontiguousarray(B.T)
-    buf = np.empty((min(batch_size, max(n_a, 1)), n_b), np.float32)
+    k = min(k, len(B))
+    vals = np.empty((len(A), k), np.float32)
+    idx = np.empty((len(A), k), np.int64)
     co = None if col_offset is None else _f32(col_offset)
     ro = None if row_offset is None else _f32(row_offset)
-    if col_max:
-        cmax = np.full(n_b, -np.inf, np.float32)
-        carg = np.zeros(n_b, np.int64)
-    for i in range(0, n_a, batch_size):
-        j = min(i + batch_size, n_a)
-        S = buf[: j - i]
-        np.matmul(A[i:j], BT, out=S)
-        if scale != 1.0:
-            S *= np.float32(scale)
-        if co is not None:
-            S -= co
-        if ro is not None:
-            S -= ro[i:j, None]
-        v, ix = _topk_rows(S, k)
-        vals[i:j] = v
-        idx[i:j] = ix
-        if col_max:
-            m = S.max(axis=0)
-            better = np.flatnonzero(m > cmax)
-            if better.size:
-                cmax[better] = m[better]
-                carg[better] = i + S[:, better].argmax(axis=0)
-    if col_max:
-        return vals, idx, (cmax, carg)
+    for i, S in row_batches(A, np.ascontiguousarray(B.T), batch_size):
+        sl = slice(i, i + len(S))
+        retrieval_scores(S, scale, co, None if ro is None else ro[sl])
+        vals[sl], idx[sl] = _topk_rows(S, k)
+        if on_batch is not None:
+            on_batch(S, i)
     return vals, idx
+
+
+STOCHASTIC_CANDIDATES = 64
+SUBSET_GROUP = 16
+STOCHASTIC_METHODS = ("subset", "geometric")
+
+
+def row_argmax(S: np.ndarray, keep_prob: float = 1.0, rng=None, stochastic: str = "subset",
+               n_candidates: int = STOCHASTIC_CANDIDATES):
+    """Row retrieval in one batch of scores: each row's argmax, or its argmax over a random subset of
+    the columns, each kept with probability ``keep_prob`` (stochastic dictionary induction, Artetxe,
+    Labaka & Agirre 2018, ACL).
+
+    ``stochastic="subset"``: one random column subset per group of ``SUBSET_GROUP`` rows (exact per-row
+    semantics, one gather); ``"geometric"``: the g-th best of each row's top ``n_candidates``,
+    g ~ Geometric(keep_prob). Ties go to the lower column, as ``argmax``.
+
+    Returns
+    -------
+    index : int64 (b,)
+    value : float32 (b,)
+    """
+    b, nb = S.shape
+    if keep_prob >= 1.0:
+        a = S.argmax(axis=1)
+        return a, S[np.arange(b), a]
+    if stochastic == "geometric":
+        v, ix = _topk_rows(S, min(n_candidates, nb))
+        g = np.minimum(rng.geometric(keep_prob, size=len(v)), v.shape[1]) - 1
+        rows = np.arange(len(v))
+        return ix[rows, g], v[rows, g]
+    idx = np.empty(b, np.int64)
+    val = np.empty(b, np.float32)
+    for g in range(0, b, SUBSET_GROUP):
+        keep = np.flatnonzero(rng.random(nb) < keep_prob)
+        if keep.size == 0:
+            keep = rng.integers(nb, size=1)
+        sub = S[g:g + SUBSET_GROUP][:, keep]
+        a = sub.argmax(axis=1)
+        idx[g:g + len(a)] = keep[a]
+        val[g:g + len(a)] = sub[np.arange(len(a)), a]
+    return idx, val
 
 
 def topk_similarities(A, B, k: int, batch_size: int = DEFAULT_BATCH):
@@ -276,7 +431,7 @@ def mean_topk_similarity(A, B, k: int = 10, batch_size: int = DEFAULT_BATCH) -> 
     out = np.empty(len(A), np.float64)
 
     def stats(c, S, start):
-        out[start:start + len(S)] = _topk_mean_rows(S, k)[1]
+        out[start:start + len(S)] = csls_penalty(S, k)[1]
     map_row_batches(stats, A, np.ascontiguousarray(B.T), batch_size)
     return out.astype(np.float32)
 
@@ -386,10 +541,6 @@ def sorted_similarity_profile(X, rows: Sequence[int] | np.ndarray | None = None,
     return out
 
 
-def _normalize_unit_center_unit(M: np.ndarray) -> np.ndarray:
-    return normalize(M, ("unit", "center", "unit"))
-
-
 def second_order_signatures(X, n: int = 4000, rows=None) -> np.ndarray:
     """Second-order similarity signatures of the ``n`` most frequent words (Artetxe, Labaka & Agirre
     2018, ACL): with ``U S V^T = SVD(X[:n])``, ``M = U S U^T`` is the square root of the similarity
@@ -424,7 +575,7 @@ def second_order_signatures(X, n: int = 4000, rows=None) -> np.ndarray:
         # float64 product and grid rows: the seed's CSLS between signatures is exact on every machine
         M = _sorted_descending((U * s) @ U.T)
     if rows is None:
-        return grid_unit_rows(_normalize_unit_center_unit(M))
+        return grid_unit_rows(normalize(M, ("unit", "center", "unit")))
     rows = np.asarray(rows, dtype=np.int64)
     out = np.empty((len(rows), n), np.float32)
     inside = rows < n
@@ -561,6 +712,73 @@ class ColumnTopK:
         v, ix = _topk_rows(dv, k)
         self.values[U] = v
         self.indices[U] = np.take_along_axis(di, ix, axis=1)
+
+
+def argmax_pass(A, B, *, csls_k: int | None = None, col_argmax: bool = False, retrieve: bool = False,
+                col_offset=None, keep_prob: float = 1.0, rng=None, stochastic: str = "subset",
+                batch_size: int = DEFAULT_BATCH):
+    """One threaded pass (:func:`map_row_batches`) of NN or CSLS argmax retrieval over the rows of ``A``
+    against ``B``, by rows, by columns, or both at once.
+
+    Per batch of cosines ``S``: every row's best cosine and, with ``csls_k``, its CSLS penalty ``r``
+    (:func:`csls_penalty`). The batch then becomes ``S - r_row / 2`` (NN: ``S``), whose running column
+    argmax (``col_argmax``) is the CSLS (NN) match of every column of ``B``: a column's own r-term does
+    not change it. With ``col_offset`` (the other side's ``r / 2``) subtracted too, the batch is half the
+    CSLS score (Conneau et al. 2018, ICLR), and each row retrieves its match (``retrieve``; over a random
+    subset of the columns when ``keep_prob < 1``, see :func:`row_argmax`, one random stream per stream of
+    batches, spawned from ``rng``).
+
+    Returns
+    -------
+    best : float32 (n_a,)
+    r : float64 (n_a,) or None (without ``csls_k``)
+    columns : (float32 (n_b,) score, int64 (n_b,) row) or None
+        The column argmax, in the units of the batch (``S - r_row / 2``).
+    rows : (int64 (n_a,) column, float32 (n_a,) score) or None
+        The row retrieval; with ``csls_k`` the score is ``2 x`` the batch's, the CSLS score.
+    """
+    n = len(A)
+    best = np.empty(n, np.float32)
+    r = np.empty(n, np.float64) if csls_k else None
+    accs = [ColumnTopK(len(B), 1) for _ in range(N_CHUNKS)] if col_argmax else []
+    rows = (np.empty(n, np.int64), np.empty(n, np.float32)) if retrieve else None
+    rngs = rng.spawn(N_CHUNKS) if rng is not None else [None] * N_CHUNKS
+
+    def reduce(c, S, start):
+        sl = slice(start, start + len(S))
+        if csls_k:
+            best[sl], r[sl] = csls_penalty(S, csls_k)
+        else:
+            best[sl] = S.max(axis=1)
+        if not (col_argmax or retrieve):
+            return
+        if csls_k:
+            retrieval_scores(S, row_offset=(r[sl] / 2).astype(np.float32))
+        if col_argmax:
+            accs[c].update(S, start)
+        if retrieve:
+            rows[0][sl], v = row_argmax(retrieval_scores(S, col_offset=col_offset), keep_prob, rngs[c], stochastic)
+            rows[1][sl] = 2 * v if csls_k else v
+    map_row_batches(reduce, A, np.ascontiguousarray(B.T), batch_size)
+    return best, r, (merge_column_argmax(accs) if col_argmax else None), rows
+
+
+def merge_column_argmax(accs) -> tuple[np.ndarray, np.ndarray]:
+    """Merge running column argmaxes (:class:`ColumnTopK` with ``k = 1``, one per stream of
+    :func:`map_row_batches`) into the column argmax of the whole matrix; ties go to the lower row, as
+    ``argmax`` would.
+
+    Returns
+    -------
+    values : float32 (n_cols,)
+    rows : int64 (n_cols,)
+    """
+    v, ix = accs[0].values[:, 0].copy(), accs[0].indices[:, 0].copy()
+    for acc in accs[1:]:
+        w, jx = acc.values[:, 0], acc.indices[:, 0]
+        take = (w > v) | ((w == v) & (jx < ix))
+        v[take], ix[take] = w[take], jx[take]
+    return v, ix
 
 
 def translation_win_rate(sig_src, sig_tgt, pairs, random_state=0) -> tuple[float, int]:

@@ -62,3 +62,15 @@ def test_mark_pairs_and_precision():
     assert marks.tolist() == [1, 0, -1, 1]
     assert pair_precision(marks) == 2 / 3
     assert np.isnan(pair_precision(np.array([-1, -1])))
+
+
+def test_translation_is_nearest():
+    """Each source word's nearest target word (cosine, rows of any length) is or is not its own pair."""
+    from core.evaluate import translation_is_nearest
+
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((12, 6)).astype(np.float32)
+    X = 3.0 * Z + 0.01 * rng.standard_normal((12, 6)).astype(np.float32)    # longer rows, same directions
+    X[4] = Z[7]                                                              # word 4 now points at word 7
+    hits = translation_is_nearest(X, Z)
+    assert hits.dtype == bool and hits.sum() == 11 and not hits[4]

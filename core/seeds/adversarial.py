@@ -12,6 +12,7 @@ import numpy as np
 from .. import similarity
 from ..errors import ConfigError
 from ..io import Embeddings
+from ..normalize import unit_length
 from ._common import Seed, _csls_pairs, _rng
 
 __all__ = [
@@ -160,9 +161,7 @@ def pca_reduce(X: np.ndarray, dim: int, n_fit: int = 20000) -> np.ndarray:
     fit = X[:n_fit].astype(np.float64)
     mean = fit.mean(axis=0)
     _, _, vt = np.linalg.svd(fit - mean, full_matrices=False)
-    Y = ((X - mean.astype(X.dtype)) @ vt[:dim].T.astype(X.dtype)).astype(np.float32)
-    Y /= np.maximum(np.linalg.norm(Y, axis=1, keepdims=True), 1e-12)
-    return Y
+    return unit_length((X - mean.astype(X.dtype)) @ vt[:dim].T.astype(X.dtype), summation="linalg")
 
 
 def _common_dimension(X: np.ndarray, Z: np.ndarray, n_fit: int):
@@ -181,6 +180,7 @@ def mean_cosine_criterion(Xm: np.ndarray, Z: np.ndarray, n: int = 10000, csls_k:
     neighbour among the ``n`` most frequent target words. Higher means a better aligned mapping.
     """
     A, B = Xm[:n], Z[:n]
+    # not core.selection.mean_csls_criterion: off-grid rows and a float32 mean, as the recorded seeds were made
     _, idx = similarity.csls_topk(A, B, csls_k, 1)
     return float(np.mean(np.einsum("ij,ij->i", A, B[idx[:, 0]])))
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..io import Embeddings
+from ..normalize import unit_length
 from ._common import Seed, _check_n, _rng, _unique_pairs
 
 __all__ = ["gromov_wasserstein_seed", "entropic_gromov_wasserstein", "sinkhorn_stabilized", "coupling_pairs",
@@ -281,8 +282,8 @@ def gromov_wasserstein_seed(src: Embeddings, tgt: Embeddings, n: int = 2500, eps
     Peyré, Cuturi & Solomon (2016). Gromov-Wasserstein averaging of kernel and distance matrices. ICML.
     """
     n = _check_n(n, src, tgt, "The Gromov-Wasserstein seed", max_n=MAX_GROMOV_WASSERSTEIN_N)
-    X = src.vectors[:n] / np.maximum(np.linalg.norm(src.vectors[:n], axis=1, keepdims=True), 1e-12)
-    Z = tgt.vectors[:n] / np.maximum(np.linalg.norm(tgt.vectors[:n], axis=1, keepdims=True), 1e-12)
+    X = unit_length(src.vectors[:n], dtype=None, summation="linalg")
+    Z = unit_length(tgt.vectors[:n], dtype=None, summation="linalg")
     T, info = entropic_gromov_wasserstein(X, Z, epsilon, epsilon_start, anneal_iter, max_iter, tol,
                                           init_noise=init_noise, random_state=random_state,
                                           callback=callback)
