@@ -63,3 +63,13 @@ def test_pruned_scores_few_candidates(mapped, monkeypatch):
         scored.clear()
         csls_topk_pruned(Q[[w]], O, Q, 10, 10, chunk=64)
         assert 0 < sum(scored) <= len(O) // 8, (w, sum(scored))
+
+
+def test_nearest_neighbours_of_a_few_words_equal_the_batch_pass(mapped):
+    """``topk_similarities`` of up to ``FEW_QUERIES`` rows skips the transposed copy of the other space; on grid
+    unit rows (every mapped space) its scores and neighbours are the batch pass's, bit for bit."""
+    Q, O = mapped
+    for rows in ([5], [0, 17, 300], list(range(100, 100 + similarity.FEW_QUERIES))):
+        fast = similarity.topk_similarities(Q[rows], O, 10)
+        batch = similarity.scan_topk(Q[rows], O, 10)
+        assert np.array_equal(fast[0], batch[0]) and np.array_equal(fast[1], batch[1])
