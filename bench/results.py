@@ -244,7 +244,7 @@ def refine_rows() -> list[Row]:
                                                                           "ours `--init unsupervised --refine`"),
                          align(a, b, "unsupervised", "--refine", files=True), test_of(dic), prep=files,
                          stochastic=True, ratio_to=f"ours:{pair}/unsupervised", slow=True))
-        elif pair in doc:   # en-fr50's VecMap and unrefined rows are the VecMap table's
+        else:   # en-fr50's VecMap and unrefined rows are the VecMap table's
             settings = f"VecMap `{RECIPES['unsupervised']}`"
             r.append(Row("refine", f"refine:{pair}/unsupervised/vecmap", (pair, "unsupervised", settings),
                          vecmap_command(a, b, "unsupervised"), test_of(dic), prep=files, program="VecMap",
