@@ -377,7 +377,8 @@ def _align_into(args, out: Path) -> float:
     for word in args.translate:  # a word that cannot be translated is reported, never fails the finished run
         line = {"word": word, "in_vocabulary": word in src.index}
         try:
-            line["nn"] = [[w, round(v, 6)] for w, v in run.translate(word, k=10, mapping=mapping)]
+            line["nn"] = [[w, round(v, 6)] for w, v in run.translate(word, k=10, mapping=mapping,
+                                                                      other=tgt_mapped.vectors)]
         except CLWEError as e:
             line["error"] = str(e)
         print(json.dumps(line, ensure_ascii=False))

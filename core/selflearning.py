@@ -690,17 +690,19 @@ class SelfLearning:
         transform = mapping.transform_src if side == "src" else mapping.transform_tgt
         return transform(v, normalize=True)
 
-    def translate(self, word: str, k: int = 10, side: str = "src", mapping: Mapping | None = None
-                  ) -> list[tuple[str, float]]:
+    def translate(self, word: str, k: int = 10, side: str = "src", mapping: Mapping | None = None,
+                  other: np.ndarray | None = None) -> list[tuple[str, float]]:
         """The ``k`` nearest words (cosine) in the other language of ``word``, known or (fastText ``.bin``)
-        unknown: :meth:`query_vector` against the mapped other space."""
+        unknown: :meth:`query_vector` against the mapped other space. ``other``: that mapped space (unit rows)
+        when the caller has it, so that translating many words maps it once (seconds at 200k words)."""
         mapping = mapping or self.final or self.current.mapping
         q = self.query_vector(word, side, mapping)
-        other = self.tgt if side == "src" else self.src
-        transform = mapping.transform_tgt if side == "src" else mapping.transform_src
-        values, idx = topk_similarities(q, transform(other.vectors, normalize=True), k,
-                                        batch_size=self.config.batch_size)
-        return [(other.words[j], float(v)) for v, j in zip(values[0], idx[0])]
+        words = (self.tgt if side == "src" else self.src).words
+        if other is None:
+            transform = mapping.transform_tgt if side == "src" else mapping.transform_src
+            other = transform((self.tgt if side == "src" else self.src).vectors, normalize=True)
+        values, idx = topk_similarities(q, other, k, batch_size=self.config.batch_size)
+        return [(words[j], float(v)) for v, j in zip(values[0], idx[0])]
 
     def evaluate(self, pairs, mapping: Mapping | None = None, retrieval: str = "csls") -> BLIResult:
         """BLI of a mapping (default: final if finalized, else current) on a gold dictionary."""

@@ -365,3 +365,12 @@ def test_log_beyond_log_vocab_reuses_the_next_induction_and_changes_nothing(good
     logged.rewind(2, retrieval="nn")
     plain.rewind(2, retrieval="nn")
     assert np.array_equal(logged.step().src_idx, plain.step().src_idx)
+
+
+def test_translate_with_the_mapped_space_given_equals_mapping_it_again(good):
+    src, tgt, gold, seed = good
+    sl = SelfLearning(src, tgt, seed, _config(max_iter=3))
+    sl.run(3)
+    _, Zm = sl.mapped()
+    for word in (gold[0][0], gold[7][0], gold[40][0]):
+        assert sl.translate(word, k=5, other=Zm.vectors) == sl.translate(word, k=5)
