@@ -351,6 +351,10 @@ def _align_into(args, out: Path) -> float:
             f.write(f"{src.words[i]}\t{tgt.words[j]}\t{score:.6f}\n")
     final = {}
     if test is not None:
+        if max(len(src_mapped), len(tgt_mapped)) > config.log_vocab:
+            progress(f"final evaluation: exact CSLS over {len(src_mapped):,} x {len(tgt_mapped):,} words (its "
+                     "penalties are a product of the two whole vocabularies: minutes at this size; the "
+                     "per-iteration log searched among the cutoff words)")
         final = {r: evaluate_bli(src_mapped, tgt_mapped, test, retrieval=r, csls_k=config.csls_k,
                                  batch_size=config.batch_size).as_dict() for r in ("nn", "csls")}  # = run.evaluate
         progress(f"final ({mapping.method}) P@1: csls {final['csls']['p_at_1']:.3f}, nn {final['nn']['p_at_1']:.3f}")
