@@ -865,23 +865,33 @@ def csls_topk_pruned(A, B, C, k_neighbors: int = 10, topk: int = 10, probe: int 
     """
     A, B = _comparable(A, B)
     C = _f32(C)
+    CT = np.ascontiguousarray(C.T)          # once: every exact penalty reads it
     k = min(k_neighbors, len(C))
     topk = min(topk, len(B))
-    r_A = mean_topk_similarity(A, B, k_neighbors, batch_size)
     vals = np.empty((len(A), topk), np.float32)
     idx = np.empty((len(A), topk), np.int64)
     for i, a in enumerate(A):
+        cos = np.ascontiguousarray((B @ a)[None])       # (1, n_b), B read as it is
+        r_a = csls_penalty(cos, min(k_neighbors, len(B)))[1].astype(np.float32)
         near = np.argpartition(-(C @ a), min(probe, len(C)) - 1)[:min(max(probe, k), len(C))]
-        two_s = (B @ a) * np.float32(2.0)
-        bound = (two_s - mean_topk_similarity(B, C[near], k, batch_size)) - r_A[i]
+        lower = _penalties(B, np.ascontiguousarray(C[near].T), k, batch_size)
+        bound = retrieval_scores(cos.copy(), 2.0, lower, r_a)[0]
         order = np.argsort(-bound, kind="stable")
         cand, score = np.empty(0, np.int64), np.empty(0, np.float32)
         for start in range(0, len(B), chunk):
             if len(score) >= topk and bound[order[start]] < np.partition(score, len(score) - topk)[len(score) - topk]:
                 break
             part = order[start:start + chunk]
-            exact = (two_s[part] - mean_topk_similarity(B[part], C, k, batch_size)) - r_A[i]
+            exact = retrieval_scores(cos[:, part], 2.0, _penalties(B[part], CT, k, batch_size), r_a)[0]
             cand, score = np.concatenate([cand, part]), np.concatenate([score, exact])
         best = np.lexsort((cand, -score))[:topk]      # ties: the lower index first
         vals[i], idx[i] = score[best], cand[best]
     return vals, idx
+
+
+def _penalties(A, BT, k: int, batch_size: int) -> np.ndarray:
+    """:func:`mean_topk_similarity` of ``A`` against ``B`` given transposed, sequentially (a few rows)."""
+    out = np.empty(len(A), np.float64)
+    for start, S in row_batches(A, BT, batch_size):
+        out[start:start + len(S)] = csls_penalty(S, k)[1]
+    return out.astype(np.float32)

@@ -52,13 +52,13 @@ def test_pruned_scores_few_candidates(mapped, monkeypatch):
     """The point of it: exact penalties for a small share of the candidates, not all of them."""
     Q, O = mapped
     scored = []
-    real = similarity.mean_topk_similarity
+    real = similarity._penalties
 
-    def counting(A, B, k=10, batch_size=similarity.DEFAULT_BATCH):
-        if len(B) == len(Q):                         # an exact penalty: candidates against the whole of C
+    def counting(A, BT, k, batch_size):
+        if BT.shape[1] == len(Q):                    # an exact penalty: candidates against the whole of C
             scored.append(len(A))
-        return real(A, B, k, batch_size)
-    monkeypatch.setattr(similarity, "mean_topk_similarity", counting)
+        return real(A, BT, k, batch_size)
+    monkeypatch.setattr(similarity, "_penalties", counting)
     for w in (10, 200, 1500):
         scored.clear()
         csls_topk_pruned(Q[[w]], O, Q, 10, 10, chunk=64)
