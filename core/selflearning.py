@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -211,6 +211,17 @@ class AlignConfig:
                     dim_reduction=self.dim_reduction)
 
 
+class _EarlyInduction(NamedTuple):
+    """An induction run ahead of its step (see :meth:`SelfLearning._induce`) and what it was computed for."""
+
+    mapping: Mapping
+    iteration: int
+    keep_prob: float
+    config: AlignConfig
+    dictionary: object
+    seconds: float
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
 class IterationRecord:
     """One self-learning iteration: the dictionary induced from the previous mapping and the mapping
@@ -315,6 +326,7 @@ class SelfLearning:
         self.final: Mapping | None = None
         self.selection = None
         self.refinement = None
+        self._pending: _EarlyInduction | None = None
         self.history: list[IterationRecord] = [self._initial_record(seed)]
 
     # ----------------------------------------------------------------- helpers
@@ -355,10 +367,9 @@ class SelfLearning:
         configuration, so early or on time it is the same dictionary. ``mapped``: :meth:`_mapped_cut` of
         ``mapping`` when the caller has it.
         """
-        pending = getattr(self, "_pending", None)
-        self._pending = None
-        if pending is not None and pending[0] is mapping and pending[1:4] == (iteration, keep_prob, self.config):
-            return pending[4], pending[5]
+        pending, self._pending = self._pending, None
+        if pending is not None and pending.mapping is mapping and pending[1:4] == (iteration, keep_prob, self.config):
+            return pending.dictionary, pending.seconds
         cfg = self.config
         t0 = time.perf_counter()
         Xm, Zm = mapped if mapped is not None else self._mapped_cut(mapping)
@@ -398,7 +409,7 @@ class SelfLearning:
         r_tgt, early = None, 0.0
         if upcoming is not None and cfg.retrieval == "csls":
             D, early = self._induce(mapping, *upcoming, mapped=(Xc, Zc))
-            self._pending = (mapping, *upcoming, cfg, D, early)
+            self._pending = _EarlyInduction(mapping, *upcoming, cfg, D, early)
             r_tgt = D.r_tgt
         if r_tgt is None:
             r_tgt = mean_topk_similarity(Zm.vectors, Xm.vectors[:ns], cfg.csls_k, cfg.batch_size)
