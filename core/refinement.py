@@ -25,7 +25,7 @@ compared on the dev splits and lost (``bench/tuning.md#refinement``); it stays h
 Nothing builds an ``n x n`` matrix: hard negatives and augmentation use the batched scans of
 :mod:`core.similarity` and :mod:`core.induction`, on unit rows rounded to the grid of
 :func:`core.normalize.grid_unit_rows` (so the chosen negatives and pairs are the same on every machine); the
-gradient is computed in float64 on the gathered rows of a minibatch. Every random draw comes from
+gradient is computed in float64, once per distinct row of a minibatch. Every random draw comes from
 ``numpy.random.default_rng([random_state, round])``.
 """
 
@@ -35,12 +35,14 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from .errors import ConfigError
 from .induction import induce_dictionary
 from .mapping import Mapping
 from .normalize import grid_unit_rows, unit_length
-from .similarity import DEFAULT_BATCH, csls_of_pairs, mean_topk_similarity, scan_topk
+from .similarity import (DEFAULT_BATCH, csls_of_pairs, mean_topk_similarity, mean_topk_similarity_both,
+                         scan_topk)
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -169,7 +171,7 @@ def _back_unit(g: np.ndarray, u: np.ndarray, n: np.ndarray) -> np.ndarray:
     return (g - np.einsum("...j,...j->...", u, g)[..., None] * u) / n[..., None]
 
 
-# Rows of a minibatch per float64 gradient block: block x negatives x dimension stays near 2M numbers (16 MB)
+# Pairs of a minibatch per float64 block of gathered negatives: block x negatives x rank stays near 2M numbers
 GRADIENT_BLOCK_ELEMENTS = 1 << 21
 
 
@@ -184,8 +186,7 @@ def info_nce_loss(Wx, Wz, A, B, An, Bn, temperature: float = 0.1, gradient: bool
                                                              + sum_m exp(u_m.v_i / t) ) ].
 
     The gradient flows through the normalisation and through the negatives' rows too (they are mapped by the
-    same ``Wx``, ``Wz``). Computed in float64, in blocks of rows (memory bounded by
-    ``GRADIENT_BLOCK_ELEMENTS``), summed in a fixed order.
+    same ``Wx``, ``Wz``). This is :func:`info_nce_loss_indexed` with every negative row its own row.
 
     Parameters
     ----------
@@ -202,50 +203,82 @@ def info_nce_loss(Wx, Wz, A, B, An, Bn, temperature: float = 0.1, gradient: bool
     loss : float
     (gWx, gWz) : float64 arrays like ``Wx``, ``Wz`` (None when ``gradient`` is False)
     """
-    Wx, Wz = np.asarray(Wx, np.float64), np.asarray(Wz, np.float64)
     b, k = np.shape(An)[0], np.shape(An)[1]
-    step = max(1, GRADIENT_BLOCK_ELEMENTS // max(1, k * max(Wx.shape[0], Wz.shape[0], Wx.shape[1])))
-    total, gWx, gWz = 0.0, np.zeros_like(Wx), np.zeros_like(Wz)
-    for i in range(0, b, step):
-        rows = slice(i, i + step)
-        loss, grads = _info_nce_block(Wx, Wz, A[rows], B[rows], An[rows], Bn[rows], temperature, gradient)
-        total += loss
-        if gradient:
-            gWx += grads[0]
-            gWz += grads[1]
-    return total / b, ((gWx / b, gWz / b) if gradient else None)
+    index = np.arange(b * k).reshape(b, k)
+    return info_nce_loss_indexed(Wx, Wz, A, B, np.reshape(An, (b * k, -1)), index, np.reshape(Bn, (b * k, -1)),
+                                 index, temperature, gradient)
 
 
-def _info_nce_block(Wx, Wz, A, B, An, Bn, temperature, gradient):
-    """Summed (not averaged) loss of a block of pairs and its gradient (see :func:`info_nce_loss`)."""
+def info_nce_loss_indexed(Wx, Wz, A, B, Xn, neg_src, Zn, neg_tgt, temperature: float = 0.1,
+                          gradient: bool = True):
+    """:func:`info_nce_loss` with the negatives given once each: rows ``Xn``, ``Zn`` and, per pair, the
+    indices ``neg_src``, ``neg_tgt`` (b, k) into them.
+
+    Hard negatives come from a few thousand frequent words, so a minibatch's ``b x k`` negatives repeat rows:
+    each distinct row is mapped, normalised and back-propagated once, and the gradients of its occurrences
+    are summed first (the normalisation's backward step is linear in the gradient). Computed in float64; the
+    gathered ``(block, k, r)`` arrays are bounded by ``GRADIENT_BLOCK_ELEMENTS``; every sum runs in a fixed
+    order.
+
+    Returns
+    -------
+    loss : float
+    (gWx, gWz) : float64 arrays like ``Wx``, ``Wz`` (None when ``gradient`` is False)
+    """
+    Wx, Wz = np.asarray(Wx, np.float64), np.asarray(Wz, np.float64)
     A, B = np.asarray(A, np.float64), np.asarray(B, np.float64)
-    An, Bn = np.asarray(An, np.float64), np.asarray(Bn, np.float64)
-    b, k = An.shape[0], An.shape[1]
+    Xn, Zn = np.asarray(Xn, np.float64), np.asarray(Zn, np.float64)
+    neg_src, neg_tgt = np.asarray(neg_src, np.intp), np.asarray(neg_tgt, np.intp)
+    b, k = neg_src.shape
     u, nu = unit_length(A @ Wx, dtype=None, return_norms=True)
     v, nv = unit_length(B @ Wz, dtype=None, return_norms=True)
-    un, nun = unit_length(An @ Wx, dtype=None, return_norms=True)
-    vn, nvn = unit_length(Bn @ Wz, dtype=None, return_norms=True)
+    un, nun = unit_length(Xn @ Wx, dtype=None, return_norms=True)     # each distinct negative row once
+    vn, nvn = unit_length(Zn @ Wz, dtype=None, return_norms=True)
+    gu, gv = np.zeros_like(u), np.zeros_like(v)
+    gun, gvn = np.zeros_like(un), np.zeros_like(vn)
+    total = 0.0
+    step = max(1, GRADIENT_BLOCK_ELEMENTS // max(1, k * u.shape[1]))
+    for i in range(0, b, step):
+        rows = slice(i, i + step)
+        total += _info_nce_block(u[rows], v[rows], un, vn, neg_src[rows], neg_tgt[rows], temperature,
+                                 (gu[rows], gv[rows], gun, gvn) if gradient else None)
+    if not gradient:
+        return total / b, None
+    gWx = A.T @ _back_unit(gu, u, nu) + Xn.T @ _back_unit(gun, un, nun)
+    gWz = B.T @ _back_unit(gv, v, nv) + Zn.T @ _back_unit(gvn, vn, nvn)
+    return total / b, (gWx / b, gWz / b)
+
+
+def _info_nce_block(u, v, un, vn, neg_src, neg_tgt, temperature, grads):
+    """Summed loss of a block of pairs (unit rows ``u``, ``v``); adds the gradients with respect to the unit
+    rows into ``grads = (gu, gv, gun, gvn)`` (block rows of ``gu``, ``gv``; every row of ``gun``, ``gvn``)."""
+    vk, uk = vn[neg_tgt], un[neg_src]                                  # (block, k, r) gathered negatives
     pos = np.einsum("ij,ij->i", u, v)
-    logits = np.concatenate([pos[:, None], np.einsum("ij,ikj->ik", u, vn), np.einsum("ikj,ij->ik", un, v)],
-                            axis=1) / temperature
+    logits = np.concatenate([pos[:, None], np.matmul(vk, u[:, :, None])[..., 0],
+                             np.matmul(uk, v[:, :, None])[..., 0]], axis=1) / temperature
     top = logits.max(axis=1, keepdims=True)
     e = np.exp(logits - top)
     total = e.sum(axis=1)
     loss = float(np.sum(np.log(total) + top[:, 0] - logits[:, 0]))
-    if not gradient:
-        return loss, None
+    if grads is None:
+        return loss
+    gu, gv, gun, gvn = grads
+    k = neg_src.shape[1]
     d = e / total[:, None]
     d[:, 0] -= 1.0
     d /= temperature
     g_pos, g_tn, g_sn = d[:, 0], d[:, 1:k + 1], d[:, k + 1:]
-    gu = g_pos[:, None] * v + np.einsum("ik,ikj->ij", g_tn, vn)
-    gv = g_pos[:, None] * u + np.einsum("ik,ikj->ij", g_sn, un)
-    gvn = g_tn[:, :, None] * u[:, None, :]
-    gun = g_sn[:, :, None] * v[:, None, :]
-    r = Wx.shape[1]
-    gWx = A.T @ _back_unit(gu, u, nu) + An.reshape(b * k, -1).T @ _back_unit(gun, un, nun).reshape(b * k, r)
-    gWz = B.T @ _back_unit(gv, v, nv) + Bn.reshape(b * k, -1).T @ _back_unit(gvn, vn, nvn).reshape(b * k, r)
-    return loss, (gWx, gWz)
+    gu += g_pos[:, None] * v + np.matmul(g_tn[:, None, :], vk)[:, 0]
+    gv += g_pos[:, None] * u + np.matmul(g_sn[:, None, :], uk)[:, 0]
+    gvn += _occurrences(g_tn, neg_tgt, len(gvn)) @ u     # a negative's occurrences summed, in a fixed order
+    gun += _occurrences(g_sn, neg_src, len(gun)) @ v
+    return loss
+
+
+def _occurrences(weights, index, n_rows):
+    """Sparse ``(n_rows, block)`` matrix whose row ``j`` holds the weights of the pairs where ``j`` occurs."""
+    cols = np.repeat(np.arange(index.shape[0]), index.shape[1])
+    return sparse.csr_matrix((weights.ravel(), (index.ravel(), cols)), shape=(n_rows, index.shape[0]))
 
 
 # ------------------------------------------------------------------------------------------------ optimisers
@@ -302,24 +335,23 @@ def hard_negatives(X, Z, Wx, Wz, pairs: np.ndarray, k: int, vocab: int, csls_k: 
     """
     ns, nt = min(vocab, len(X)), min(vocab, len(Z))
     Xv, Zv = _mapped(X[:ns], Wx), _mapped(Z[:nt], Wz)
-    r_src = mean_topk_similarity(Xv, Zv, csls_k, batch_size)   # CSLS r-terms among the negative vocabularies
-    r_tgt = mean_topk_similarity(Zv, Xv, csls_k, batch_size)
-    U, V = _mapped(X[pairs[:, 0]], Wx), _mapped(Z[pairs[:, 1]], Wz)
+    r_src, r_tgt = mean_topk_similarity_both(Xv, Zv, csls_k, batch_size)   # among the negative vocabularies
     keys = np.unique(pairs[:, 0] * len(Z) + pairs[:, 1])
-    neg_tgt = _wrong_neighbours(U, Zv, r_tgt, pairs[:, 0], k, keys, len(Z), src_side=True, batch=batch_size)
-    neg_src = _wrong_neighbours(V, Xv, r_src, pairs[:, 1], k, keys, len(Z), src_side=False, batch=batch_size)
+    neg_tgt = _wrong_neighbours(X, Wx, Zv, r_tgt, pairs[:, 0], k, keys, len(Z), src_side=True, batch=batch_size)
+    neg_src = _wrong_neighbours(Z, Wz, Xv, r_src, pairs[:, 1], k, keys, len(Z), src_side=False, batch=batch_size)
     return neg_tgt, neg_src
 
 
-def _wrong_neighbours(Q, C, r_c, words, k, keys, n_tgt, src_side, batch):
-    """Top-``k`` CSLS candidates in ``C`` of each query row that are not a dictionary pair of its word."""
-    extra = int(np.max(np.unique(words, return_counts=True)[1]))  # translations a word has in the dictionary
-    m = min(k + extra, len(C))
-    _, cand = scan_topk(Q, C, m, scale=2.0, col_offset=r_c, batch_size=batch)
-    key = words[:, None] * n_tgt + cand if src_side else cand * n_tgt + words[:, None]
+def _wrong_neighbours(E, W, C, r_c, words, k, keys, n_tgt, src_side, batch):
+    """Top-``k`` CSLS candidates in ``C`` of every word's mapped row ``E[word] @ W`` that are not a dictionary
+    pair of that word (rows of ``words``, each distinct word searched once)."""
+    distinct, at, counts = np.unique(words, return_inverse=True, return_counts=True)
+    m = min(k + int(counts.max()), len(C))        # room for every translation the word has in the dictionary
+    _, cand = scan_topk(_mapped(E[distinct], W), C, m, scale=2.0, col_offset=r_c, batch_size=batch)
+    key = distinct[:, None] * n_tgt + cand if src_side else cand * n_tgt + distinct[:, None]
     gold = np.isin(key, keys)
     order = np.argsort(gold, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(cand, order, axis=1)
+    return np.take_along_axis(cand, order, axis=1)[at.ravel()]
 
 
 # ------------------------------------------------------------------------------------------------ rounds
@@ -371,8 +403,11 @@ def train_round(X, Z, Wx, Wz, pairs: np.ndarray, config: RefinementConfig, rng: 
         batch = order[pos:pos + cfg.batch_size]
         pos += cfg.batch_size
         p = pairs[batch]
-        loss, (gx, gz) = info_nce_loss(Wx, Wz, X[p[:, 0]], Z[p[:, 1]], X[neg_src[batch]], Z[neg_tgt[batch]],
-                                       cfg.temperature)
+        src_rows, src_at = np.unique(neg_src[batch], return_inverse=True)
+        tgt_rows, tgt_at = np.unique(neg_tgt[batch], return_inverse=True)
+        loss, (gx, gz) = info_nce_loss_indexed(Wx, Wz, X[p[:, 0]], Z[p[:, 1]], X[src_rows],
+                                               src_at.reshape(len(batch), -1), Z[tgt_rows],
+                                               tgt_at.reshape(len(batch), -1), cfg.temperature)
         if cfg.optimizer == "adam":
             Wx, Wz = adam_step([Wx, Wz], [gx, gz], opt, cfg.lr)
         else:

@@ -347,12 +347,18 @@ def scan_topk(A, B, k: int, *, scale: float = 1.0, col_offset=None, row_offset=N
     idx = np.empty((len(A), k), np.int64)
     co = None if col_offset is None else _f32(col_offset)
     ro = None if row_offset is None else _f32(row_offset)
-    for i, S in row_batches(A, np.ascontiguousarray(B.T), batch_size):
+
+    def topk(c, S, i):
         sl = slice(i, i + len(S))
         retrieval_scores(S, scale, co, None if ro is None else ro[sl])
         vals[sl], idx[sl] = _topk_rows(S, k)
-        if on_batch is not None:
-            on_batch(S, i)
+    BT = np.ascontiguousarray(B.T)
+    if on_batch is None:            # rows are independent: one stream per core (map_row_batches)
+        map_row_batches(topk, A, BT, batch_size)
+        return vals, idx
+    for i, S in row_batches(A, BT, batch_size):
+        topk(0, S, i)
+        on_batch(S, i)
     return vals, idx
 
 
@@ -442,6 +448,32 @@ def mean_topk_similarity(A, B, k: int = 10, batch_size: int = DEFAULT_BATCH) -> 
         out[start:start + len(S)] = csls_penalty(S, k)[1]
     map_row_batches(stats, A, np.ascontiguousarray(B.T), batch_size)
     return out.astype(np.float32)
+
+
+def mean_topk_similarity_both(A, B, k: int = 10, batch_size: int = DEFAULT_BATCH):
+    """Both CSLS r-terms, ``mean_topk_similarity(A, B, k)`` and ``mean_topk_similarity(B, A, k)``, from one
+    pass over ``A @ B.T``: each batch gives its rows' penalties (:func:`csls_penalty`) and feeds a running
+    top-k of every column (:class:`ColumnTopK`), so the product is computed once instead of twice. The same
+    top-k values, so the same r-terms, as the two separate calls.
+
+    Returns
+    -------
+    r_a, r_b : float32 (n_a,), (n_b,)
+    """
+    if k < 1:
+        raise ConfigError(f"CSLS needs k >= 1 neighbours (got {k})")
+    A, B = _comparable(A, B)
+    r_a = np.empty(len(A), np.float64)
+    cols = [ColumnTopK(len(B), min(k, len(A))) for _ in range(N_CHUNKS)]
+
+    def stats(c, S, start):
+        r_a[start:start + len(S)] = csls_penalty(S, min(k, len(B)))[1]
+        cols[c].update(S, start)
+    map_row_batches(stats, A, np.ascontiguousarray(B.T), batch_size)
+    merged = np.concatenate([acc.values for acc in cols], axis=1)       # every stream's column top-k
+    kb = min(k, len(A))
+    top = np.partition(merged, merged.shape[1] - kb, axis=1)[:, -kb:]
+    return r_a.astype(np.float32), mean_of_topk(top).astype(np.float32)
 
 
 def csls_topk(A, B, k_neighbors: int = 10, topk: int = 10, batch_size: int = DEFAULT_BATCH,

@@ -8,7 +8,7 @@ from core.io import load_embeddings
 from core.mapping import Mapping, canonical_polar
 from core.normalize import grid_unit_rows, normalize
 from core.refinement import (RefinementConfig, augment, contrastive_refinement, hard_negatives, info_nce_loss,
-                             train_round)
+                             info_nce_loss_indexed, train_round)
 from core.selflearning import AlignConfig, SelfLearning
 from core.synthetic import random_rotation, synthetic_pair
 
@@ -51,6 +51,21 @@ def test_gradient_matches_finite_differences():
             num[idx] = (info_nce_loss(*plus, A, B, An, Bn, 0.5, gradient=False)[0]
                         - info_nce_loss(*minus, A, B, An, Bn, 0.5, gradient=False)[0]) / (2 * eps)
         assert np.allclose(num, g, atol=1e-7, rtol=1e-5), np.abs(num - g).max()
+
+
+def test_negatives_given_once_equal_negatives_given_per_pair():
+    """info_nce_loss_indexed (each distinct negative row mapped once, its occurrences' gradients summed) gives
+    the loss and gradient of the dense form with every occurrence its own row."""
+    rng = np.random.default_rng(2)
+    b, k, d, r = 40, 6, 9, 9
+    Wx, Wz = rng.normal(size=(d, r)), rng.normal(size=(d, r))
+    A, B = rng.normal(size=(b, d)), rng.normal(size=(b, d))
+    Xn, Zn = rng.normal(size=(15, d)), rng.normal(size=(12, d))
+    ns, nt = rng.integers(0, 15, (b, k)), rng.integers(0, 12, (b, k))      # repeats within and across pairs
+    loss, (gx, gz) = info_nce_loss_indexed(Wx, Wz, A, B, Xn, ns, Zn, nt, 0.3)
+    ref, (rx, rz) = info_nce_loss(Wx, Wz, A, B, Xn[ns], Zn[nt], 0.3)
+    assert np.isclose(loss, ref, rtol=1e-12) and np.allclose(gx, rx, rtol=1e-10, atol=1e-13)
+    assert np.allclose(gz, rz, rtol=1e-10, atol=1e-13)
 
 
 def test_loss_goes_down_with_fixed_negatives(rotated):

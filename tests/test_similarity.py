@@ -2,6 +2,7 @@ import numpy as np
 
 from core.normalize import GRID_BITS, unit_length
 from core.similarity import (ColumnTopK, csls_topk, distribution_similarity, mean_topk_similarity,
+                             mean_topk_similarity_both, scan_topk,
                              second_order_signatures, sorted_similarity_profile, topk_similarities)
 
 
@@ -359,3 +360,25 @@ def test_argmax_pass_rows_and_columns_at_once():
     assert np.allclose(2 * col_v - rZ, dense.max(axis=0), atol=1e-6)   # column units: S - r_row / 2
     best, r, cols, rows = argmax_pass(X, Z, col_argmax=True, rng=np.random.default_rng(0))
     assert r is None and rows is None and np.array_equal(cols[1], (X @ Z.T).argmax(axis=0))
+
+
+def test_both_r_terms_from_one_pass_equal_two_passes():
+    """mean_topk_similarity_both: the same r-terms, bit for bit, as two calls (also with k above a side)."""
+    from core.normalize import grid_unit_rows
+    rng = np.random.default_rng(5)
+    for n_a, n_b, k in ((1300, 900, 10), (7, 40, 10), (600, 3, 5)):
+        A = grid_unit_rows(rng.standard_normal((n_a, 24)))
+        B = grid_unit_rows(rng.standard_normal((n_b, 24)))
+        r_a, r_b = mean_topk_similarity_both(A, B, k, batch_size=100)
+        assert np.array_equal(r_a, mean_topk_similarity(A, B, k, batch_size=100))
+        assert np.array_equal(r_b, mean_topk_similarity(B, A, k, batch_size=100))
+
+
+def test_scan_topk_threaded_equals_sequential():
+    """Without on_batch the scan runs one stream per core; its top-k equals the sequential pass's."""
+    A, B = _unit(700, 16, 4), _unit(3000, 16, 5)
+    off = np.linspace(0, 0.3, 3000).astype(np.float32)
+    seen = []
+    v1, i1 = scan_topk(A, B, 7, scale=2.0, col_offset=off, batch_size=64)
+    v2, i2 = scan_topk(A, B, 7, scale=2.0, col_offset=off, batch_size=64, on_batch=lambda S, i: seen.append(i))
+    assert np.array_equal(i1, i2) and np.array_equal(v1, v2) and seen == sorted(seen)

@@ -107,8 +107,7 @@ def _csls_pairs(A: np.ndarray, B: np.ndarray, csls_k: int, direction: str, keep_
     if direction not in ("forward", "backward", "union", "mutual"):
         raise ConfigError(f"direction must be 'forward', 'backward', 'union' or 'mutual', not {direction!r}.")
     sim = similarity
-    r_a = sim.mean_topk_similarity(A, B, csls_k)  # computed once, used by both directions
-    r_b = sim.mean_topk_similarity(B, A, csls_k)
+    r_a, r_b = sim.mean_topk_similarity_both(A, B, csls_k)  # computed once, used by both directions
     fwd_val, fwd_idx = sim.csls_topk(A, B, csls_k, 1, r_A=r_a, r_B=r_b)
     bwd_val, bwd_idx = sim.csls_topk(B, A, csls_k, 1, r_A=r_b, r_B=r_a)
     fwd_idx, bwd_idx = fwd_idx[:, 0], bwd_idx[:, 0]
