@@ -149,6 +149,7 @@ INIT_PRESETS = {"dictionary": "supervised", "random": "weak", "identical": "weak
 # en-fr 45.0 -> 47.4, en-fr50 37.9 -> 40.2, fi-fr 55.0 -> 62.0; first 1,000 pairs 43.0 -> 46.2, 33.5 -> 37.9,
 # 54.3 -> 60.5; first 500 pairs 40.9 -> 44.6, 32.9 -> 35.9, 53.6 -> 61.7; doc_en-doc_fr 33.3 -> 34.5 (all),
 # 32.1 -> 33.5 (1,000). The other doc pairs were not run.
+# Languages sharing too few spellings to hold out are skipped by default (MUSE's criterion keeps the start).
 REFINE_DEFAULT = ("dictionary",)
 # Seeds that are a real dictionary: their pairs stay positives in every refinement round.
 TRUSTED_SEEDS = ("dictionary", "random")
@@ -411,7 +412,16 @@ def _refine(run, args) -> dict | None:
     default = args.init in REFINE_DEFAULT and not args.no_self_learning   # VecMap's supervised mode stays plain
     if not (args.refine if args.refine is not None else default):
         return None
-    from .refinement import RefinementConfig
+    from .refinement import RefinementConfig, held_out_words
+
+    if args.refine is None and held_out_words(run) is None:
+        # Without held-out identical strings only MUSE's mean CSLS cosine could judge it, and a contrastive
+        # refinement lowers that by construction (it pushes negatives apart): the start would be kept anyway.
+        why = ("the languages share too few identically spelled words to hold out and judge it (MUSE's mean CSLS "
+               "cosine, the fallback, falls under any contrastive refinement: bench/tuning.md#refinement); "
+               "--refine runs it anyway")
+        progress(f"contrastive refinement skipped: {why}")
+        return {"skipped": why}
 
     started = time.perf_counter()
 
@@ -576,7 +586,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="after self-learning and selection, refine the kept mapping contrastively (Li et al. "
                              "2022, ACL, stage C1: InfoNCE over CSLS hard negatives, dictionary augmentation), kept "
                              "only where held-out identical strings score it above its start"
-                             + (f" (default for --init {', '.join(REFINE_DEFAULT)} with self-learning)" if REFINE_DEFAULT else ""))
+                             + (f" (default for --init {', '.join(REFINE_DEFAULT)} with self-learning, where the "
+                                "languages share enough identical strings to judge it)" if REFINE_DEFAULT else ""))
     refine.add_argument("--no-refine", dest="refine", action="store_false", help="no contrastive refinement")
     p.add_argument("--random-seed", type=int, default=0, help="seed of every stochastic step")
     p.add_argument("--out", required=True, help="output folder (built under a temporary name, renamed when complete)")

@@ -135,6 +135,25 @@ def test_align_semi_supervised_seed_and_refinement(synthetic_files, tmp_path, ca
     assert stop.value.code == 2
 
 
+def test_refinement_by_default_only_where_held_out_strings_can_judge_it(tmp_path, capsys):
+    """Languages sharing no spelling: the default skips the refinement (MUSE's criterion would keep the start
+    anyway) and says why; --refine still runs it, judged by MUSE's criterion."""
+    src, tgt, gold = synthetic_pair(load_embeddings("fr", max_vocab=1500), noise=0.05, random_state=2,
+                                    word_forms="mirror")
+    save_word2vec(src, tmp_path / "src.vec")
+    save_word2vec(tgt, tmp_path / "tgt.vec")
+    (tmp_path / "gold.txt").write_text("".join(f"{s} {t}\n" for s, t in gold[:900:3]), encoding="utf-8")
+    common = ["align", "--src", str(tmp_path / "src.vec"), "--tgt", str(tmp_path / "tgt.vec"), "--init",
+              "dictionary", "--dictionary", str(tmp_path / "gold.txt"), "--max-iter", "2", "--no-eval"]
+    assert main(common + ["--out", str(tmp_path / "default")]) == 0, capsys.readouterr().err
+    ref = json.loads((tmp_path / "default" / "config.json").read_text())["refinement"]
+    assert "too few identically spelled words" in ref["skipped"]
+    assert "contrastive refinement skipped" in capsys.readouterr().err
+    assert main(common + ["--refine", "--out", str(tmp_path / "forced")]) == 0, capsys.readouterr().err
+    ref = json.loads((tmp_path / "forced" / "config.json").read_text())["refinement"]
+    assert ref["criterion"].startswith("mean CSLS cosine") and [r["round"] for r in ref["rounds"]] == [0, 1, 2]
+
+
 def test_align_impossible_requests(synthetic_files, tmp_path, capsys):
     f = synthetic_files
     prefixed = tmp_path / "prefixed.vec"
