@@ -23,7 +23,11 @@ def test_every_curve_size_and_target_is_recorded():
     assert sorted(int(n) for n in record["curve"]) == list(scale.SIZES)
     for row in record["curve"].values():
         assert row["unsupervised"]["seconds"] > 0 and row["supervised"]["peak_gb"] > 0
-    assert {"unsupervised_vec", "unsupervised_shared", "logging"} <= set(record["targets"])
+        assert row["supervised_refine"]["phases"]["refine"] > 0      # forced: the default skips it here
+        assert "refine" not in row["supervised"]["phases"]
+    assert {"unsupervised_vec", "unsupervised_shared", "supervised_shared", "supervised_shared_no_refine",
+            "logging"} <= set(record["targets"])
+    assert record["targets"]["supervised_shared"]["phases"]["refine"] > 0   # shared spellings: the default refines
     assert {"load", "step", "inspector", "projections", "write"} <= set(record["lab"])
 
 
