@@ -411,11 +411,11 @@ def target_rows(row: dict, extra: dict) -> list[tuple[str, str, bool]]:
     share_run = log["log_seconds"] / u["seconds"]
     write = u["phases"].get("write_spaces", float("nan"))
 
-    def secs(m):
-        return f"{m['seconds']:.0f} s ({m['cpu_seconds']:.0f} CPU s)"
-    sup_text = (f"{secs(sup)} without shared spellings (the default skips the refinement there); with shared "
-                f"spellings {secs(sup_sh)}, of which the contrastive refinement "
-                f"{sup_sh['phases'].get('refine', float('nan')):.0f} s, and {secs(sup_sh_plain)} with `--no-refine`")
+    def secs(m, digits=0):
+        return f"{m['seconds']:.{digits}f} s ({m['cpu_seconds']:.0f} CPU s)"
+    sup_text = (f"{secs(sup, 1)} without shared spellings (the default skips the refinement there); with shared "
+                f"spellings {secs(sup_sh, 1)}, of which the contrastive refinement "
+                f"{sup_sh['phases'].get('refine', float('nan')):.1f} s, and {secs(sup_sh_plain, 1)} with `--no-refine`")
     return [
         ("unsupervised `clwe align` end to end from `.npz` <= 2 min", secs(u), u["seconds"] <= 120),
         ("unsupervised end to end from `.vec` text <= 3 min", secs(v), v["seconds"] <= 180),
