@@ -579,9 +579,15 @@ def refine_mapping(lab: LabState, callback=None) -> dict:
 def refinement_text(result: dict) -> str:
     """One paragraph for the page: which round was kept and why."""
     res = result["refinement"]
-    what = "the start mapping (no round beat it)" if res.kept_round == 0 else f"refinement round {res.kept_round}"
-    return (f"**Kept {what}** by the {res.criterion}. {res.reason}. The refinement took {res.seconds:.0f} s; "
-            "round 0 is the start mapping refitted without the held-out words.")
+    start, kept = res.rounds[0].score, res.rounds[res.kept_round].score
+    if res.kept_round == 0:
+        head = (f"**Kept the start mapping**: by the {res.criterion}, no refinement round scored above its "
+                f"{start:.4f} (rounds " + ", ".join(f"{r.score:.4f}" for r in res.rounds[1:]) + ")")
+    else:
+        head = (f"**Kept refinement round {res.kept_round}**: by the {res.criterion}, it scored {kept:.4f} against "
+                f"the start mapping's {start:.4f}")
+    return (f"{head}. The refinement took {res.seconds:.0f} s; round 0 is the start mapping refitted without the "
+            "held-out words.")
 
 
 def branch(lab: LabState, from_iteration: int, **changes) -> None:

@@ -356,6 +356,7 @@ def test_refine_mapping(opened):
     assert [r["round"] for r in rows] == [0, 1, 2] and sum(r["kept"] for r in rows) == 1
     kept = next(r for r in rows if r["kept"])
     assert kept["held-out score"] == max(r["held-out score"] for r in rows)
+    assert f"{kept['held-out score']:.4f}" in text[0]            # the paragraph names the kept round's score
     assert all("test P@1 CSLS" in r for r in rows)
     at.button(key="b_reset").click().run()
 
