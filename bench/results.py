@@ -488,7 +488,7 @@ def render_vecmap(recs: list, by_row: dict) -> str:
     return "\n".join(lines)
 
 
-def render_refine(recs: list, by_row: dict) -> str:
+def render_refine(recs: list) -> str:
     """Issue 18's table; a refined row also shows its refinement's own seconds and their ratio to the rest of
     the same run (:func:`refine_ratio`)."""
     lines = ["| pair | seed | program and settings | P@1 CSLS | P@1 NN | seeds | seconds "
@@ -565,7 +565,7 @@ def render(table: str, records: list) -> str:
     order = {row.row: i for i, row in enumerate(rows())}
     recs = sorted((r for r in records if r["table"] == table), key=lambda r: order.get(r["row"], 1 << 20))
     fn = RENDER[table]
-    if fn in (render_vecmap, render_refine):
+    if fn is render_vecmap:
         return fn(recs, {r["row"]: r for r in records})
     return fn(recs)
 
