@@ -14,6 +14,10 @@ pairs only).
 
     python -m bench.tune_refinement --pairs en-fr en-fr50 fi-fr --sizes all 1000 500 [--set steps=60 ...]
                                     [--methods contrastive classifier] [--jsonl bench/tuning_refine.jsonl]
+                                    [--grid default lr=1e-3 lr=2e-4,steps=80 ...]
+
+``--grid`` sweeps the contrastive refinement's settings: every comma-separated set of ``key=value`` (``default``:
+none changed, on top of ``--set``) refines the same self-learning run, one record each.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ def parse_set(items) -> dict:
     return out
 
 
-def experiment(pair: str, size: str, methods, changes: dict, seed: int = 0):
+def experiment(pair: str, size: str, methods, changes: dict, seed: int = 0, grid=None):
     src, tgt, dic = spaces(pair)
     train, dev = split_dev(load_bundled_dictionary(dic, "train"))
     t0 = time.perf_counter()
@@ -78,21 +82,27 @@ def experiment(pair: str, size: str, methods, changes: dict, seed: int = 0):
            "kept_iteration": run.selection.iteration, "collapse": bool(last.collapse),
            "self_learning": dev_p1(run, dev, base),
            "sl_seconds": round(sl_seconds, 1), "n_dev_words": len({w for w, _ in dev})}
-    for method in methods:
-        run.final, run.selection = base, run.selection
-        t0 = time.perf_counter()
-        if method == "contrastive":
-            res = run.refine(replace(RefinementConfig(random_state=seed), **changes), trusted_seed=trusted)
-        else:
-            from core.refinement import classifier_refinement
-            res = classifier_refinement(run, random_state=seed)
-        secs = time.perf_counter() - t0
-        rounds = [dev_p1(run, dev, r.mapping)["csls"] for r in res.rounds]
-        rec[method] = {"dev": dev_p1(run, dev, res.mapping), "kept_round": res.kept_round,
-                       "round_dev_csls": rounds, "round_scores": [round(r.score, 4) for r in res.rounds],
-                       "seconds": round(secs, 1), "ratio": round(secs / sl_seconds, 2), "changes": changes}
-        run.final = base
-    return rec
+    out = []
+    for extra in grid or [{}]:
+        rec_g = dict(rec)
+        for method in methods:
+            run.final, run.selection = base, run.selection
+            t0 = time.perf_counter()
+            if method == "contrastive":
+                cfg_r = replace(RefinementConfig(random_state=seed), **{**changes, **extra})
+                res = run.refine(cfg_r, trusted_seed=trusted)
+            else:
+                from core.refinement import classifier_refinement
+                res = classifier_refinement(run, random_state=seed)
+            secs = time.perf_counter() - t0
+            rounds = [dev_p1(run, dev, r.mapping)["csls"] for r in res.rounds]
+            rec_g[method] = {"dev": dev_p1(run, dev, res.mapping), "kept_round": res.kept_round,
+                             "round_dev_csls": rounds, "round_scores": [round(r.score, 4) for r in res.rounds],
+                             "seconds": round(secs, 1), "ratio": round(secs / sl_seconds, 2),
+                             "changes": {**changes, **(extra if method == "contrastive" else {})}}
+            run.final = base
+        out.append(rec_g)
+    return out
 
 
 def main(argv=None):
@@ -102,13 +112,16 @@ def main(argv=None):
     ap.add_argument("--methods", nargs="+", default=["contrastive"])
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--set", nargs="*", help="refinement settings, key=value")
+    ap.add_argument("--grid", nargs="*", help="settings to sweep: comma-separated key=value sets, or default")
     ap.add_argument("--jsonl", help="append one JSON record per run")
     args = ap.parse_args(argv)
     changes = parse_set(args.set)
+    grid = [parse_set(g.split(",") if g != "default" else []) for g in args.grid or ["default"]]
     for pair in args.pairs:
         for size in args.sizes:
             for seed in args.seeds:
-                emit(experiment(pair, size, args.methods, changes, seed), args.jsonl)
+                for rec in experiment(pair, size, args.methods, changes, seed, grid):
+                    emit(rec, args.jsonl)
 
 
 if __name__ == "__main__":
