@@ -555,8 +555,9 @@ def selection_text(result: dict) -> str:
 def refine_mapping(lab: LabState, callback=None) -> dict:
     """The contrastive refinement (core.refinement; Li et al. 2022, C1) of the mapping the gold-free selection
     keeps, as ``clwe align --refine`` runs it: each round scored by the held-out identical strings, and (when a
-    test dictionary is loaded) by test P@1, which plays no part in the choice. The rounds are rows of a table,
-    not iterations of the run (they are not self-learning steps and do not enter the run file)."""
+    test dictionary is loaded) by test P@1, which plays no part in the choice. ``rows`` are the rounds as a
+    table, ``curve`` as points of the learning curves (rounds after the last iteration); they are not
+    self-learning steps of the run, so the slider and the run file do not hold them."""
     from core.cli import TRUSTED_SEEDS
     from core.refinement import RefinementConfig
 
@@ -565,15 +566,18 @@ def refine_mapping(lab: LabState, callback=None) -> dict:
         learner.select()
     res = learner.refine(RefinementConfig(random_state=learner.config.random_state),
                          trusted_seed=lab.run.seed.strategy in TRUSTED_SEEDS, callback=callback)
-    rows = []
+    rows, curve = [], []
     for r in res.rounds:
+        p1 = learner.evaluate(data.test, r.mapping, "csls").p_at_1 if data.test else None
         row = {"round": r.round, "pairs": r.n_pairs, "augmented": r.n_augmented,
                "InfoNCE loss (first → last step)": (f"{r.losses[0]:.3f} → {r.losses[-1]:.3f}" if r.losses else "–"),
                "held-out score": round(r.score, 4), "kept": r.round == res.kept_round}
-        if data.test:
-            row["test P@1 CSLS"] = round(100 * learner.evaluate(data.test, r.mapping, "csls").p_at_1, 1)
+        if p1 is not None:
+            row["test P@1 CSLS"] = round(100 * p1, 1)
         rows.append(row)
-    return {"refinement": res, "rows": rows}
+        curve.append({"round": r.round, "p1_csls": p1, "score": r.score, "pairs": r.n_pairs,
+                      "kept": r.round == res.kept_round})
+    return {"refinement": res, "rows": rows, "curve": curve}
 
 
 def refinement_text(result: dict) -> str:

@@ -69,14 +69,21 @@ def best_iteration(rows: list[dict], key: str = "p1_csls") -> int | None:
     return -max(scored)[1]
 
 
+REFINE_NAME = "refinement round (CSLS)"
+REFINE_COLOR = "#56B4E9"  # sky blue: the same accuracy, by another method
+
+
 def learning_curves(rows: list[dict], view: int | None = None, branches: list[dict] | None = None,
-                    retrieval: str = "csls", changed_at: int | None = None) -> go.Figure:
+                    retrieval: str = "csls", changed_at: int | None = None,
+                    refinement: list[dict] | None = None) -> go.Figure:
     """Correct translations (P@1, NN and CSLS), dictionary size and objective per iteration.
 
     A dashed line marks the shown iteration and a star the best one (the objective is not the accuracy:
     a run can keep "improving" its objective while P@1 falls). ``branches`` are earlier runs left at a
     branch point: dicts with ``rows``, ``label`` and ``branch_point``, drawn in grey beside the current run;
-    ``changed_at`` marks the iteration after which the current run's settings changed.
+    ``changed_at`` marks the iteration after which the current run's settings changed. ``refinement``: the
+    rounds of a contrastive refinement of the run (dicts with ``round``, ``p1_csls``, ``score``, ``pairs``,
+    ``kept``), drawn as further iterations R1, R2, … after the last one, the kept round ringed.
     """
     it = [r["iteration"] for r in rows]
     has_gold = any(r["p1_csls"] is not None for r in rows)
@@ -88,6 +95,8 @@ def learning_curves(rows: list[dict], view: int | None = None, branches: list[di
     branches = branches or []
     shares = [v for r in rows + [x for b in branches for x in b["rows"]]
               for v in (r["p1_csls"], r["p1_nn"], r.get("shared")) if v is not None]
+    shares += [v for r in refinement or [] if r["round"] > 0
+               for v in (r["p1_csls"] if has_gold else r["score"],) if v is not None]
     for b in branches:
         bit = [r["iteration"] for r in b["rows"]]
         key = "p1_csls" if has_gold else "shared"
@@ -139,12 +148,43 @@ def learning_curves(rows: list[dict], view: int | None = None, branches: list[di
             fig.add_vline(x=view, line=dict(color="#444", dash="dash", width=1), row=1, col=col)
     all_it = it + [r["iteration"] for b in branches for r in b["rows"]]
     last = max(all_it, default=0)
-    fig.update_xaxes(title_text="iteration", dtick=1 if last <= 15 else None, range=[-0.3, max(last, 1) + 0.3])
+    rounds = [r for r in refinement or [] if r["round"] > 0]
+    if rounds:
+        _refinement_traces(fig, rounds, max(it, default=0), has_gold)
+        end = max(it, default=0) + len(rounds)
+        ticks = list(range(0, max(it, default=0) + 1, 1 if last <= 15 else max(1, last // 10)))
+        fig.update_xaxes(title_text="iteration", range=[-0.3, end + 0.3],
+                         tickvals=ticks + [max(it, default=0) + r["round"] for r in rounds],
+                         ticktext=[str(t) for t in ticks] + [f"R{r['round']}" for r in rounds])
+    else:
+        fig.update_xaxes(title_text="iteration", dtick=1 if last <= 15 else None, range=[-0.3, max(last, 1) + 0.3])
     fig.update_yaxes(rangemode="tozero", tickformat=",d", row=1, col=2)
     fig.update_layout(**{**LAYOUT, "legend": dict(orientation="h", yanchor="bottom", y=1.12, xanchor="left", x=0),
                          "margin": dict(l=60, r=20, t=100, b=50)}, height=440)
     fig.update_annotations(font_size=17)
     return fig
+
+
+def _refinement_traces(fig, rounds: list[dict], last: int, has_gold: bool) -> None:
+    """Refinement rounds after iteration ``last``: accuracy (or, without gold, the held-out identical-string
+    score that judges them) and training pairs, a line marking where self-learning ended, the kept round ringed."""
+    x = [last + r["round"] for r in rounds]
+    y = [r["p1_csls"] if has_gold else r["score"] for r in rounds]
+    kept = [r["kept"] for r in rounds]
+    text = [f"kept {100 * v:.1f}%" if k and v is not None else "" for k, v in zip(kept, y)]
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers+text", name=REFINE_NAME if has_gold else
+                             "held-out identical words (refinement)", line=dict(color=REFINE_COLOR, width=4),
+                             text=text, textposition="top left", textfont=dict(size=16, color="#000"),
+                             marker=dict(symbol="triangle-up", size=12,
+                                         line=dict(color=["#000" if k else REFINE_COLOR for k in kept],
+                                                   width=[3 if k else 0 for k in kept]))), 1, 1)
+    fig.add_trace(go.Scatter(x=x, y=[r["pairs"] for r in rounds], mode="lines+markers", name="refinement pairs",
+                             line=dict(color=REFINE_COLOR, width=3), showlegend=False), 1, 2)
+    for col in (1, 2):
+        fig.add_vline(x=last + 0.5, line=dict(color=REFINE_COLOR, width=2, dash="dot"), row=1, col=col)
+    fig.add_annotation(x=last + 0.5, y=0.02, yref="y domain", showarrow=False, xanchor="left", yanchor="bottom",
+                       text=" refinement" + ("" if any(kept) else " (start kept)"),
+                       font=dict(color="#555", size=15), row=1, col=1)
 
 
 def _projection_traces(coords, words, langs, lang_names, highlight, links, show_labels,

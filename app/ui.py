@@ -154,12 +154,13 @@ def chart(fig, key: str, export: bool = True, height: int | None = None) -> None
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def learning_curves_figure(rows: list[dict], view: int | None, branches: list[dict], retrieval: str,
-                           changed_at: int | None):
+                           changed_at: int | None, refinement: list[dict] | None = None):
     """``charts.learning_curves`` built once per server for the same numbers, shared read-only.
 
     A class stepping the same run draws the same curves; building the figure is ~100 ms of Python that
     holds the interpreter lock, so every student's rerun waited for every other's."""
-    return charts.learning_curves(rows, view, branches, retrieval=retrieval, changed_at=changed_at)
+    return charts.learning_curves(rows, view, branches, retrieval=retrieval, changed_at=changed_at,
+                                  refinement=refinement)
 
 
 def export_buttons(fig, key: str) -> None:

@@ -358,6 +358,15 @@ def test_refine_mapping(opened):
     assert kept["held-out score"] == max(r["held-out score"] for r in rows)
     assert f"{kept['held-out score']:.4f}" in text[0]            # the paragraph names the kept round's score
     assert all("test P@1 CSLS" in r for r in rows)
+    # the rounds follow the last iteration on the learning curves, as iterations R1, R2, their test P@1 drawn
+    import json
+
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    trace = next(t for t in fig["data"] if t["name"] == "refinement round (CSLS)")
+    last = at.session_state["lab"].run.learner.current.iteration
+    assert trace["x"] == [last + 1, last + 2]
+    assert [round(100 * y, 1) for y in trace["y"]] == [r["test P@1 CSLS"] for r in rows[1:]]
+    assert fig["layout"]["xaxis"]["ticktext"][-2:] == ["R1", "R2"]
     at.button(key="b_reset").click().run()
 
 

@@ -252,6 +252,24 @@ def test_export_png_and_svg_at_projector_size():
     assert svg.startswith("<svg") and 'width="1920"' in svg and "correct (CSLS)" in svg
 
 
+def test_learning_curves_draw_refinement_rounds_as_later_iterations():
+    """Without gold the rounds show the held-out score that judged them; the kept round is ringed, and a kept
+    start is said on the chart."""
+    rows = [{"iteration": i, "p1_nn": None, "p1_csls": None, "size": 100 + i, "objective": 0.5,
+             "shared": 0.05 * i} for i in range(4)]
+    rounds = [{"round": k, "p1_csls": None, "score": s, "pairs": 900 + k, "kept": k == 1}
+              for k, s in enumerate([0.30, 0.42, 0.40])]
+    fig = charts.learning_curves(rows, 3, refinement=rounds).to_plotly_json()
+    trace = next(t for t in fig["data"] if t["name"] == "held-out identical words (refinement)")
+    assert list(trace["x"]) == [4, 5] and list(trace["y"]) == [0.42, 0.40]
+    assert list(trace["marker"]["line"]["width"]) == [3, 0]
+    assert list(fig["layout"]["xaxis"]["ticktext"][-2:]) == ["R1", "R2"]
+    assert fig["layout"]["yaxis"]["range"][1] >= 0.42
+    none_kept = [dict(r, kept=r["round"] == 0) for r in rounds]
+    fig = charts.learning_curves(rows, 3, refinement=none_kept).to_plotly_json()
+    assert any("start kept" in a["text"] for a in fig["layout"]["annotations"])
+
+
 # --- item 7: small snags -------------------------------------------------------------------------------
 
 def test_seed_page_shows_the_cutoff_the_run_uses(opened):

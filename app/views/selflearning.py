@@ -37,7 +37,12 @@ if not ui.presenting():
                "induce a new dictionary from nearest neighbours in the mapped space); the slider rewinds, and "
                "stepping from an earlier iteration starts a new branch, drawn beside the earlier run.")
 
-ui.chart(ui.learning_curves_figure(rows, view, ui.branch_rows(run), retrieval, run.mixed_from), key="learning_curves")
+# the refinement of the run as it stands now: its rounds follow the last iteration on the curves
+refined = st.session_state.get("refine_eval")
+if refined is not None and refined[0] != lab.record_token(learner.current.iteration):
+    refined = None
+ui.chart(ui.learning_curves_figure(rows, view, ui.branch_rows(run), retrieval, run.mixed_from,
+                                   refined[1]["curve"] if refined else None), key="learning_curves")
 if ui.presenting():
     st.stop()   # one chart per screen; the tables are for the desk
 
@@ -98,15 +103,15 @@ if view == learner.current.iteration and view > 0:
         with st.spinner("Scoring the iterations…"), ui.guard("Model selection"):
             st.session_state["selection_eval"] = (token, actions.select_mapping(lab))
             st.rerun()
-    refined = st.session_state.get("refine_eval")
-    if refined is not None and refined[0] == token:
+    if refined is not None:
         st.info(actions.refinement_text(refined[1]), icon=":material/tune:")
         st.dataframe(refined[1]["rows"], hide_index=True)
     elif st.button("Refine contrastively (Li et al. 2022)", key="b_refine",
                    help="ContrastiveBLI's stage C1: the kept mapping refined by gradient steps on an InfoNCE loss "
                         "against hard negatives (CSLS neighbours), alternating with dictionary augmentation; kept only "
-                        "where held-out identical strings score a round above its start. The rounds show as rows "
-                        "of a table, not as iterations of the run. clwe align --refine does the same."):
+                        "where held-out identical strings score a round above its start. The rounds show on the "
+                        "curves as iterations R1, R2 after the last one, and as rows of a table. clwe align --refine "
+                        "does the same."):
         with st.spinner("Refining…"), ui.guard("Contrastive refinement"):
             st.session_state["refine_eval"] = (token, actions.refine_mapping(lab))
             st.rerun()
