@@ -346,6 +346,7 @@ def run_seeds(row: Row, work: Path) -> list:
             rec["iterations"] = c["iterations"]
             rec["search_iterations"] = c["seed"].get("search_iterations")
             rec["failed"] = bool(c["collapse"]) and "probably failed" in c["collapse"]
+            rec["doubtful"] = bool(c["collapse"]) and "may have failed" in c["collapse"]
             rec["kept_iteration"] = (c.get("selection") or {}).get("iteration")
             if c.get("refinement"):   # its own seconds, measured inside the same run (issue 18's speed target)
                 rec["refine_seconds"] = c["refinement"]["seconds"]
@@ -382,6 +383,7 @@ def record(row: Row, runs: list) -> dict:
         values = [r[key] for r in runs if r.get(key) is not None]
         rec[key] = values or None
     rec["failed_runs"] = sum(bool(r.get("failed")) for r in runs)
+    rec["doubtful_runs"] = sum(bool(r.get("doubtful")) for r in runs)
     refine = [r.get("refine_seconds") for r in runs]
     if all(x is not None for x in refine):
         rec["refine_seconds"] = _mean(refine)
@@ -438,9 +440,11 @@ def iterations_cell(rec: dict) -> str:
 
 
 def status_cell(rec: dict) -> str:
-    if not rec.get("failed_runs"):
-        return ""
-    return f" ({rec['failed_runs']} of {len(rec['seeds'])} reported as failed)"
+    """What the engine's own collapse check said of the row's runs ("probably failed" / "may have failed")."""
+    n = len(rec["seeds"])
+    said = [f"{rec[key]} of {n} reported as {what}" for key, what in
+            (("failed_runs", "failed"), ("doubtful_runs", "possibly failed or unfinished")) if rec.get(key)]
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def seconds_cell(rec: dict) -> str:

@@ -89,3 +89,11 @@ def test_quick_rows_have_not_moved():
     assert done.returncode == 0, done.stderr[-3000:]
     checked = [json.loads(line)["row"] for line in done.stdout.splitlines()]
     assert checked == [r.row for r in results.rows() if r.quick]
+
+
+def test_status_cell_says_what_the_collapse_check_said():
+    """A run the engine called "may have failed, or may just be unfinished" is counted, not only "probably
+    failed" ones."""
+    assert results.status_cell({"seeds": [0, 1, 2]}) == ""
+    cell = results.status_cell({"seeds": [0, 1, 2], "failed_runs": 1, "doubtful_runs": 2})
+    assert cell == " (1 of 3 reported as failed; 2 of 3 reported as possibly failed or unfinished)"
