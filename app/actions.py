@@ -584,7 +584,10 @@ def refinement_text(result: dict) -> str:
     """One paragraph for the page: which round was kept and why."""
     res = result["refinement"]
     start, kept = res.rounds[0].score, res.rounds[res.kept_round].score
-    if res.kept_round == 0:
+    if len(res.rounds) == 1:
+        head = (f"**Kept the start mapping**: by the {res.criterion}, it already scores the maximum ({start:.4f}), "
+                "so no refinement round could score above it and none was run")
+    elif res.kept_round == 0:
         head = (f"**Kept the start mapping**: by the {res.criterion}, no refinement round scored above its "
                 f"{start:.4f} (rounds " + ", ".join(f"{r.score:.4f}" for r in res.rounds[1:]) + ")")
     else:

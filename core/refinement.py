@@ -420,7 +420,8 @@ def train_round(X, Z, Wx, Wz, pairs: np.ndarray, config: RefinementConfig, rng: 
 
 
 def contrastive_refinement(X, Z, start: Mapping, seed_pairs, config: RefinementConfig | None = None,
-                           score=None, exclude_src=(), exclude_tgt=(), callback=None) -> Refinement:
+                           score=None, exclude_src=(), exclude_tgt=(), callback=None,
+                           ceiling: float | None = None) -> Refinement:
     """Refine a mapping contrastively, alternating with dictionary augmentation (Li et al. 2022, ACL, C1).
 
     Parameters
@@ -440,6 +441,9 @@ def contrastive_refinement(X, Z, start: Mapping, seed_pairs, config: RefinementC
         Words never used as positives (the held-out words the criterion scores).
     callback : callable(RefinementRound) or None
         Called after the start and after every round.
+    ceiling : float or None
+        The criterion's highest possible score. A start that reaches it cannot be beaten (a round is kept only
+        when strictly better), so no round is run: the outcome is the one the rounds would have led to.
 
     Returns
     -------
@@ -462,6 +466,10 @@ def contrastive_refinement(X, Z, start: Mapping, seed_pairs, config: RefinementC
     rounds = [first]
     if callback is not None:
         callback(first)
+    if ceiling is not None and s0 >= ceiling:
+        return Refinement(start, rounds, 0, "given", f"kept the start mapping: it scores the criterion's maximum "
+                          f"({s0:.4f}), so no round could score above it and none was run", cfg,
+                          time.perf_counter() - t_start)
     opt = None
     for t in range(1, cfg.rounds + 1):
         rng = np.random.default_rng([cfg.random_state, t])
@@ -575,7 +583,8 @@ def refine_run(run, config: RefinementConfig | None = None, trusted_seed: bool =
     whole folds of :func:`core.selection.identical_folds`): the start mapping is refitted on its own dictionary
     without those words, the refinement starts from
     that refit and never trains on them, and both are scored on them (:func:`held_out_criterion`). When no
-    round beats the refitted start, the run's own (full) mapping is kept. With fewer than
+    round beats the refitted start, the run's own (full) mapping is kept; a start that already translates every
+    held-out word to its twin cannot be beaten, so no round is run. With fewer than
     ``core.selection.MIN_HELD_OUT`` shared strings nothing is held out and MUSE's criterion decides.
 
     Parameters
@@ -606,7 +615,8 @@ def refine_run(run, config: RefinementConfig | None = None, trusted_seed: bool =
     result = contrastive_refinement(run.src.vectors, run.tgt.vectors, start, seed, cfg,
                                     score=held_out_criterion(run, fold),
                                     exclude_src=() if fold is None else fold[:, 0],
-                                    exclude_tgt=() if fold is None else fold[:, 1], callback=callback)
+                                    exclude_tgt=() if fold is None else fold[:, 1], callback=callback,
+                                    ceiling=None if fold is None else 1.0)   # a share of the held-out words
     result.criterion = ("identical strings held out (%d words)" % len(fold) if fold is not None
                         else "mean CSLS cosine (MUSE)")
     if result.kept_round == 0:

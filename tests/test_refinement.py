@@ -108,6 +108,23 @@ def test_refinement_recovers_a_rotation_the_seed_mapping_misses(rotated):
     assert np.array_equal(again.mapping.Wx, res.mapping.Wx) and np.array_equal(again.mapping.Wz, res.mapping.Wz)
 
 
+def test_a_start_at_the_criterions_maximum_runs_no_round(rotated):
+    """Rounds are kept only when strictly better than the start: a start at the ceiling ends the refinement at
+    once with the outcome the rounds would have had (the start kept)."""
+    X, Z, R = rotated
+    start = Mapping(R, np.eye(Z.shape[1]), "procrustes")
+    seed = np.stack([np.arange(0, 1000, 10), np.arange(0, 1000, 10)], axis=1)
+    cfg = RefinementConfig(rounds=2, steps=5, batch_size=64, n_negatives=4, negative_vocab=N, n_augment=100,
+                           cutoff=N)
+    full = contrastive_refinement(X, Z, start, seed, cfg, score=lambda m: 1.0)
+    short = contrastive_refinement(X, Z, start, seed, cfg, score=lambda m: 1.0, ceiling=1.0)
+    assert len(full.rounds) == 3 and full.kept_round == 0 and full.mapping is start
+    assert len(short.rounds) == 1 and short.kept_round == 0 and short.mapping is start
+    assert "maximum" in short.reason
+    below = contrastive_refinement(X, Z, start, seed, cfg, score=lambda m: 0.5, ceiling=1.0)
+    assert len(below.rounds) == 3
+
+
 def test_augmentation_leaves_out_seed_and_held_out_words(rotated):
     X, Z, R = rotated
     seed = np.array([[0, 0], [5, 5]])
