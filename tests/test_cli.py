@@ -105,10 +105,22 @@ def test_align_supervised_fits_the_dictionary_only(synthetic_files, tmp_path, ca
     assert config["iterations"] == 2 and config["selection"]["reason"].startswith("--no-select")
 
 
-def test_align_semi_supervised_seed_and_refinement(synthetic_files, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def noisier_files(tmp_path_factory):
+    """A pair noisy enough that the start mapping misses a few held-out identical words (0.997 of them)."""
+    folder = tmp_path_factory.mktemp("noisier")
+    src, tgt, gold = synthetic_pair(load_embeddings("fr", max_vocab=2000), noise=0.3, random_state=1)
+    save_word2vec(src, folder / "src.vec")
+    save_word2vec(tgt, folder / "tgt.vec")
+    (folder / "gold.txt").write_text("".join(f"{s} {t}\n" for s, t in gold[:1000:3]), encoding="utf-8")
+    return folder
+
+
+def test_align_semi_supervised_seed_and_refinement(noisier_files, synthetic_files, tmp_path, capsys):
     """--seed-size N with --init dictionary keeps the first N pairs; --refine records every round and keeps a
-    round only above its start by the held-out identical strings; --no-refine records nothing."""
-    f = synthetic_files
+    round only above its start by the held-out identical strings; --no-refine records nothing; a start that
+    already translates every held-out word runs no round."""
+    f = noisier_files
     out = tmp_path / "semi"
     assert main(["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "dictionary",
                  "--dictionary", str(f / "gold.txt"), "--seed-size", "40", "--max-iter", "3", "--refine",
@@ -129,6 +141,12 @@ def test_align_semi_supervised_seed_and_refinement(synthetic_files, tmp_path, ca
                  "--dictionary", str(f / "gold.txt"), "--seed-size", "40", "--max-iter", "3", "--no-refine",
                  "--no-eval", "--out", str(out2)]) == 0
     assert json.loads((out2 / "config.json").read_text())["refinement"] is None
+    easy = tmp_path / "easy"
+    assert main(["align", "--src", str(synthetic_files / "src.vec"), "--tgt", str(synthetic_files / "tgt.vec"),
+                 "--init", "dictionary", "--dictionary", str(synthetic_files / "gold.txt"), "--seed-size", "40",
+                 "--max-iter", "3", "--refine", "--no-eval", "--out", str(easy)]) == 0
+    ref = json.loads((easy / "config.json").read_text())["refinement"]
+    assert [r["score"] for r in ref["rounds"]] == [1.0] and "maximum" in ref["reason"]
     with pytest.raises(SystemExit) as stop:                       # argparse: the two flags exclude each other
         main(["align", "--src", "en", "--tgt", "fr", "--init", "dictionary", "--refine", "--no-refine",
               "--out", str(tmp_path / "x")])
