@@ -47,14 +47,18 @@ def test_bad_file_is_one_line_and_exit_2(tmp_path, capsys):
     assert "bad.vec, line 2: 1 values where 2 were expected" in err and "Traceback" not in err
 
 
-@pytest.fixture(scope="module")
-def synthetic_files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("synthetic")
-    src, tgt, gold = synthetic_pair(load_embeddings("fr", max_vocab=2000), noise=0.05, random_state=1)
+def _pair_files(folder, noise: float):
+    """French (2,000 words) and a rotated, noised copy as .vec files, with every third of 1,000 gold pairs."""
+    src, tgt, gold = synthetic_pair(load_embeddings("fr", max_vocab=2000), noise=noise, random_state=1)
     save_word2vec(src, folder / "src.vec")
     save_word2vec(tgt, folder / "tgt.vec")
     (folder / "gold.txt").write_text("".join(f"{s} {t}\n" for s, t in gold[:1000:3]), encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="module")
+def synthetic_files(tmp_path_factory):
+    return _pair_files(tmp_path_factory.mktemp("synthetic"), noise=0.05)
 
 
 def test_align_writes_every_output(synthetic_files, tmp_path, capsys):
@@ -108,12 +112,7 @@ def test_align_supervised_fits_the_dictionary_only(synthetic_files, tmp_path, ca
 @pytest.fixture(scope="module")
 def noisier_files(tmp_path_factory):
     """A pair noisy enough that the start mapping misses a few held-out identical words (0.997 of them)."""
-    folder = tmp_path_factory.mktemp("noisier")
-    src, tgt, gold = synthetic_pair(load_embeddings("fr", max_vocab=2000), noise=0.3, random_state=1)
-    save_word2vec(src, folder / "src.vec")
-    save_word2vec(tgt, folder / "tgt.vec")
-    (folder / "gold.txt").write_text("".join(f"{s} {t}\n" for s, t in gold[:1000:3]), encoding="utf-8")
-    return folder
+    return _pair_files(tmp_path_factory.mktemp("noisier"), noise=0.3)
 
 
 def test_align_semi_supervised_seed_and_refinement(noisier_files, synthetic_files, tmp_path, capsys):
