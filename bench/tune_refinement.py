@@ -105,6 +105,37 @@ def experiment(pair: str, size: str, methods, changes: dict, seed: int = 0, grid
     return out
 
 
+def _label(changes: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in changes.items()) or "default"
+
+
+def grid_table(records: list) -> str:
+    """A markdown table of a ``--grid`` sweep: per pair and seed size, the dev CSLS P@1 of self-learning and of
+    each setting's kept mapping (its kept round), then each setting's mean gain over the cells it ran on."""
+    cells, labels = {}, []
+    for r in records:
+        c = r.get("contrastive")
+        if not c:
+            continue
+        label = _label(c["changes"])
+        labels += [label] if label not in labels else []
+        cells.setdefault((r["pair"], r["size"], r["seed"]), {"sl": r["self_learning"]["csls"]})[label] = c
+    lines = ["| pair | seed pairs | self-learning | " + " | ".join(labels) + " |",
+             "|---|---|---|" + "---|" * len(labels)]
+    gains = {label: [] for label in labels}
+    for (pair, size, _), row in cells.items():
+        out = []
+        for label in labels:
+            c = row.get(label)
+            out.append(f"{c['dev']['csls']:.1f} ({c['kept_round']})" if c else "–")
+            if c:
+                gains[label].append(c["dev"]["csls"] - row["sl"])
+        lines.append(f"| {pair} | {size} | {row['sl']:.1f} | " + " | ".join(out) + " |")
+    lines.append("| mean gain | | | " + " | ".join(f"{sum(g) / len(g):+.2f}" if g else "–"
+                                                   for g in gains.values()) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", nargs="+", default=["en-fr", "en-fr50", "fi-fr"])
@@ -114,7 +145,14 @@ def main(argv=None):
     ap.add_argument("--set", nargs="*", help="refinement settings, key=value")
     ap.add_argument("--grid", nargs="*", help="settings to sweep: comma-separated key=value sets, or default")
     ap.add_argument("--jsonl", help="append one JSON record per run")
+    ap.add_argument("--table", nargs="+", metavar="JSONL", help="print the table of earlier --grid records, run nothing")
     args = ap.parse_args(argv)
+    if args.table:
+        import json
+
+        print(grid_table([json.loads(line) for path in args.table for line in open(path, encoding="utf-8")
+                          if line.strip()]))
+        return
     changes = parse_set(args.set)
     grid = [parse_set(g.split(",") if g != "default" else []) for g in args.grid or ["default"]]
     for pair in args.pairs:
