@@ -136,6 +136,33 @@ def grid_table(records: list) -> str:
     return "\n".join(lines)
 
 
+def kept_with_margin(scores: list, margin: float) -> int:
+    """The round the gold-free rule keeps when a round must beat the start's held-out score by ``margin``
+    (0: today's rule, strictly better) and every later pick must beat the earlier one."""
+    best = 0
+    for i in range(1, len(scores)):
+        if scores[i] > (scores[0] + margin if best == 0 else scores[best]):
+            best = i
+    return best
+
+
+def margin_table(records: list, margins=(0.0, 0.005, 0.01, 0.02, 0.03, 0.05)) -> str:
+    """Replays the keep rule with a margin on the recorded round scores of the default settings' dev runs (one
+    per pair and seed size): the dev CSLS P@1 gain over self-learning that each margin would have kept."""
+    runs = {}
+    for r in records:
+        c = r.get("contrastive")
+        if c and not c["changes"] and len(c["round_scores"]) == len(c["round_dev_csls"]):
+            runs.setdefault((r["pair"], r["size"]), (r["self_learning"]["csls"], c))
+    lines = ["| margin | mean dev gain | runs gaining / losing |", "|---|---|---|"]
+    for m in margins:
+        gains = [(sl if k == 0 else c["round_dev_csls"][k]) - sl
+                 for sl, c in runs.values() for k in [kept_with_margin(c["round_scores"], m)]]
+        lines.append(f"| {m:g} | {sum(gains) / len(gains):+.2f} (over {len(gains)} runs) | "
+                     f"{sum(g > 0 for g in gains)} / {sum(g < 0 for g in gains)} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", nargs="+", default=["en-fr", "en-fr50", "fi-fr"])
@@ -146,12 +173,15 @@ def main(argv=None):
     ap.add_argument("--grid", nargs="*", help="settings to sweep: comma-separated key=value sets, or default")
     ap.add_argument("--jsonl", help="append one JSON record per run")
     ap.add_argument("--table", nargs="+", metavar="JSONL", help="print the table of earlier --grid records, run nothing")
+    ap.add_argument("--margins", nargs="+", metavar="JSONL",
+                    help="replay the keep rule with a margin on earlier records, run nothing")
     args = ap.parse_args(argv)
-    if args.table:
+    if args.table or args.margins:
         import json
 
-        print(grid_table([json.loads(line) for path in args.table for line in open(path, encoding="utf-8")
-                          if line.strip()]))
+        records = [json.loads(line) for path in args.table or args.margins for line in open(path, encoding="utf-8")
+                   if line.strip()]
+        print(grid_table(records) if args.table else margin_table(records))
         return
     changes = parse_set(args.set)
     grid = [parse_set(g.split(",") if g != "default" else []) for g in args.grid or ["default"]]

@@ -180,3 +180,15 @@ def test_sgd_with_clipped_steps_lowers_the_loss(rotated):
     _, _, losses, _ = train_round(X, Z, W0, np.eye(Z.shape[1]), pairs, cfg, np.random.default_rng(0))
     assert losses[-1] < losses[0]
 
+
+
+def test_the_bench_replays_the_engines_keep_rule():
+    """bench.tune_refinement's margin replay with margin 0 keeps the round core.refinement keeps."""
+    from bench.tune_refinement import kept_with_margin
+    from core.refinement import RefinementRound, _keep
+
+    for scores in ([0.3, 0.4, 0.35], [0.3, 0.3, 0.29], [0.2, 0.25, 0.27], [0.5, 0.4, 0.5], [0.1, 0.1, 0.2]):
+        rounds = [RefinementRound(round=i, mapping=None, n_pairs=0, n_augmented=0, score=s)
+                  for i, s in enumerate(scores)]
+        assert kept_with_margin(scores, 0.0) == _keep(rounds, True)[0], scores
+    assert kept_with_margin([0.30, 0.305, 0.32], 0.01) == 2 and kept_with_margin([0.30, 0.305], 0.01) == 0
