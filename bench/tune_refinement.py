@@ -29,7 +29,7 @@ from dataclasses import fields, replace
 from bench.quality import emit, split_dev
 from core.io import load_bundled_dictionary, load_embeddings, pairs_to_indices
 from core.normalize import pca_reduce
-from core.refinement import RefinementConfig
+from core.refinement import RefinementConfig, kept_round
 from core.selflearning import AlignConfig, SelfLearning, unsupervised_start
 
 
@@ -86,7 +86,6 @@ def experiment(pair: str, size: str, methods, changes: dict, seed: int = 0, grid
     for extra in grid or [{}]:
         rec_g = dict(rec)
         for method in methods:
-            run.final, run.selection = base, run.selection
             t0 = time.perf_counter()
             if method == "contrastive":
                 cfg_r = replace(RefinementConfig(random_state=seed), **{**changes, **extra})
@@ -100,7 +99,7 @@ def experiment(pair: str, size: str, methods, changes: dict, seed: int = 0, grid
                              "round_dev_csls": rounds, "round_scores": [round(r.score, 4) for r in res.rounds],
                              "seconds": round(secs, 1), "ratio": round(secs / sl_seconds, 2),
                              "changes": {**changes, **(extra if method == "contrastive" else {})}}
-            run.final = base
+            run.final = base   # every refinement starts from the same self-learning mapping
         out.append(rec_g)
     return out
 
@@ -136,16 +135,6 @@ def grid_table(records: list) -> str:
     return "\n".join(lines)
 
 
-def kept_with_margin(scores: list, margin: float) -> int:
-    """The round the gold-free rule keeps when a round must beat the start's held-out score by ``margin``
-    (0: today's rule, strictly better) and every later pick must beat the earlier one."""
-    best = 0
-    for i in range(1, len(scores)):
-        if scores[i] > (scores[0] + margin if best == 0 else scores[best]):
-            best = i
-    return best
-
-
 def margin_table(records: list, margins=(0.0, 0.005, 0.01, 0.02, 0.03, 0.05)) -> str:
     """Replays the keep rule with a margin on the recorded round scores of the default settings' dev runs (one
     per pair and seed size): the dev CSLS P@1 gain over self-learning that each margin would have kept."""
@@ -157,7 +146,7 @@ def margin_table(records: list, margins=(0.0, 0.005, 0.01, 0.02, 0.03, 0.05)) ->
     lines = ["| margin | mean dev gain | runs gaining / losing |", "|---|---|---|"]
     for m in margins:
         gains = [(sl if k == 0 else c["round_dev_csls"][k]) - sl
-                 for sl, c in runs.values() for k in [kept_with_margin(c["round_scores"], m)]]
+                 for sl, c in runs.values() for k in [kept_round(c["round_scores"], m)]]
         lines.append(f"| {m:g} | {sum(gains) / len(gains):+.2f} (over {len(gains)} runs) | "
                      f"{sum(g > 0 for g in gains)} / {sum(g < 0 for g in gains)} |")
     return "\n".join(lines)

@@ -496,14 +496,22 @@ def contrastive_refinement(X, Z, start: Mapping, seed_pairs, config: RefinementC
                       time.perf_counter() - t_start)
 
 
+def kept_round(scores, margin: float = 0.0) -> int:
+    """Index of the round to keep from the criterion's scores (index 0: the start): the best round that beats
+    the start by more than ``margin`` (0: strictly better), else the start. ``bench.tune_refinement`` replays
+    this rule with margins on recorded scores."""
+    best = 0
+    for i in range(1, len(scores)):
+        if scores[i] > (scores[0] + margin if best == 0 else scores[best]):
+            best = i
+    return best
+
+
 def _keep(rounds: list, scored: bool) -> tuple[int, str]:
-    """The round to keep: the best-scoring one if strictly better than the start (round 0), else the start."""
+    """The round to keep (:func:`kept_round`) and why."""
     if not scored:
         return len(rounds) - 1, "no criterion: the last round"
-    best = 0
-    for r in rounds[1:]:
-        if r.score > rounds[best].score:
-            best = r.round
+    best = kept_round([r.score for r in rounds])
     if best == 0:
         return 0, (f"kept the start mapping: no refinement round scored above it ({rounds[0].score:.4f}; rounds "
                    + ", ".join(f"{r.score:.4f}" for r in rounds[1:]) + ")")

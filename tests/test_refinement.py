@@ -182,13 +182,13 @@ def test_sgd_with_clipped_steps_lowers_the_loss(rotated):
 
 
 
-def test_the_bench_replays_the_engines_keep_rule():
-    """bench.tune_refinement's margin replay with margin 0 keeps the round core.refinement keeps."""
-    from bench.tune_refinement import kept_with_margin
-    from core.refinement import RefinementRound, _keep
+def test_the_keep_rule_and_its_margin_replay():
+    """The engine keeps the round kept_round picks (the rule bench.tune_refinement replays with margins)."""
+    from core.refinement import RefinementRound, _keep, kept_round
 
-    for scores in ([0.3, 0.4, 0.35], [0.3, 0.3, 0.29], [0.2, 0.25, 0.27], [0.5, 0.4, 0.5], [0.1, 0.1, 0.2]):
+    for scores, want in (([0.3, 0.4, 0.35], 1), ([0.3, 0.3, 0.29], 0), ([0.2, 0.25, 0.27], 2),
+                         ([0.5, 0.4, 0.5], 0), ([0.1, 0.1, 0.2], 2)):
         rounds = [RefinementRound(round=i, mapping=None, n_pairs=0, n_augmented=0, score=s)
                   for i, s in enumerate(scores)]
-        assert kept_with_margin(scores, 0.0) == _keep(rounds, True)[0], scores
-    assert kept_with_margin([0.30, 0.305, 0.32], 0.01) == 2 and kept_with_margin([0.30, 0.305], 0.01) == 0
+        assert kept_round(scores) == _keep(rounds, True)[0] == want, scores
+    assert kept_round([0.30, 0.305, 0.32], 0.01) == 2 and kept_round([0.30, 0.305], 0.01) == 0
