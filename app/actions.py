@@ -566,9 +566,12 @@ def refine_mapping(lab: LabState, callback=None) -> dict:
         learner.select()
     res = learner.refine(RefinementConfig(random_state=learner.config.random_state),
                          trusted_seed=lab.run.seed.strategy in TRUSTED_SEEDS, callback=callback)
-    rows, curve = [], []
+    rows, curve, kept_bli = [], [], {}
     for r in res.rounds:
-        p1 = learner.evaluate(data.test, r.mapping, "csls").p_at_1 if data.test else None
+        bli = learner.evaluate(data.test, r.mapping, "csls") if data.test else None
+        p1 = bli.p_at_1 if bli is not None else None
+        if r.round == res.kept_round and bli is not None:
+            kept_bli["csls"] = bli
         row = {"round": r.round, "pairs": r.n_pairs, "augmented": r.n_augmented,
                "InfoNCE loss (first → last step)": (f"{r.losses[0]:.3f} → {r.losses[-1]:.3f}" if r.losses else "–"),
                "held-out score": round(r.score, 4), "kept": r.round == res.kept_round}
@@ -577,7 +580,42 @@ def refine_mapping(lab: LabState, callback=None) -> dict:
         rows.append(row)
         curve.append({"round": r.round, "p1_csls": p1, "score": r.score, "pairs": r.n_pairs,
                       "kept": r.round == res.kept_round})
-    return {"refinement": res, "rows": rows, "curve": curve}
+    return {"refinement": res, "rows": rows, "curve": curve, "view": _refined_view(learner, data, res, kept_bli)}
+
+
+@dataclasses.dataclass(frozen=True)
+class RefinedView:
+    """The mapping a refinement keeps, with what an iteration record gives the Projections page: its BLI per
+    retrieval on the test dictionary (None without one) and the dictionary it induces (``src_idx``,
+    ``tgt_idx``, for the induced-dictionary lines). ``label`` names it in titles, ``kept`` says which round."""
+
+    label: str
+    kept: str
+    mapping: object
+    bli: dict | None
+    src_idx: np.ndarray
+    tgt_idx: np.ndarray
+
+
+def _refined_view(learner, data, res, bli: dict) -> RefinedView:
+    mapping = res.mapping
+    if data.test:
+        bli = {r: bli.get(r) or learner.evaluate(data.test, mapping, r) for r in ("nn", "csls")}
+    D = learner.induced(mapping)
+    if res.kept_round:
+        label, kept = f"refinement round {res.kept_round}", f"round {res.kept_round} kept"
+    else:
+        label, kept = "the refinement's start (no round beat it)", "no round beat the selected mapping"
+    return RefinedView(label, kept, mapping, bli or None, D.src, D.tgt)
+
+
+def current_refinement(lab: LabState) -> dict | None:
+    """The result of :func:`refine_mapping` for the run as it stands now (``st.session_state["refine_eval"]``),
+    or None when there is none or the run has stepped, rewound or branched since."""
+    held = st.session_state.get("refine_eval")
+    if held is None or lab.run is None or held[0] != lab.record_token(lab.run.learner.current.iteration):
+        return None
+    return held[1]
 
 
 def refinement_text(result: dict) -> str:

@@ -82,6 +82,7 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "w_proj_links": "gold (test dictionary)",
     "w_proj_labels": True,
     "w_proj_anim": False,
+    "w_mapping_shown": "iteration",   # or "refined": Projections and Inspector, once the run is refined
     "w_sim_word_0": "two",
     "w_sim_lang_0": "source",
     "w_sim_word_1": "deux",

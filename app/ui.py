@@ -485,6 +485,25 @@ def require_run(lab: LabState, before_stop=None):
     return lab.run, lab.data, record, record.iteration
 
 
+def shown_mapping(lab: LabState, record, view: int, container=None):
+    """The mapping a page draws: the slider's iteration, or the one the contrastive refinement kept once the run
+    as it stands was refined on the Self-learning page (a radio, shared by the pages that offer it, chooses).
+
+    Returns ``(shown, token, label)``: an object with ``mapping``, ``bli``, ``src_idx`` and ``tgt_idx`` (the
+    iteration's record, or :class:`app.actions.RefinedView`), a cache token naming it, and words naming it."""
+    refined = actions.current_refinement(lab)
+    iteration = (record, lab.record_token(view), f"iteration {view}")
+    if refined is None:
+        return iteration
+    view_ = refined["view"]
+    (container or st).radio("Mapping shown", ("iteration", "refined"), key="w_mapping_shown", horizontal=True,
+                            format_func=lambda o: f"iteration {view} (the slider's)" if o == "iteration"
+                            else f"the contrastive refinement ({view_.kept})")
+    if st.session_state.get("w_mapping_shown") != "refined":
+        return iteration
+    return view_, f"{lab.record_token(lab.run.learner.current.iteration)}:refined", view_.label
+
+
 def view_record(lab: LabState):
     """The iteration record chosen with the sidebar slider."""
     learner = lab.run.learner

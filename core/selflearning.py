@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .evaluate import BLIResult, evaluate_bli
-from .induction import induce_dictionary, resolve_cutoff
+from .induction import InducedDictionary, induce_dictionary, resolve_cutoff
 from .io import Embeddings, shared_string_pairs  # noqa: F401 (re-exported: core.selflearning.shared_string_pairs)
 from .mapping import MIN_PAIRS, NEEDS_SPACES, Mapping, fit_mapping
 from .normalize import normalize as normalize_vectors
@@ -671,6 +671,17 @@ class SelfLearning:
             return self._mapped_full(self.final)
         rec = self.current if iteration is None else self.history[iteration]
         return self._mapped_full(rec.mapping)
+
+    def induced(self, mapping: Mapping | None = None) -> InducedDictionary:
+        """The dictionary ``mapping`` (default: final if finalized, else current) induces with the run's
+        settings, every pair kept (no stochastic dropout): what a step from that mapping would start from.
+        Leaves the early induction of the per-iteration log alone (:meth:`_induce`)."""
+        cfg = self.config
+        mapping = mapping or self.final or self.current.mapping
+        Xm, Zm = self._mapped_cut(mapping)
+        return induce_dictionary(Xm, Zm, retrieval=cfg.retrieval, k=cfg.csls_k, direction=cfg.direction, cutoff=0,
+                                 mutual=cfg.mutual, keep_prob=1.0, batch_size=cfg.batch_size,
+                                 inv_temperature=cfg.inv_temperature)
 
     def query_vector(self, word: str, side: str = "src", mapping: Mapping | None = None) -> np.ndarray:
         """The mapped unit vector (1, r) of ``word``: its row, or for a word outside the vocabulary of a

@@ -367,6 +367,34 @@ def test_refine_mapping(opened):
     assert trace["x"] == [last + 1, last + 2]
     assert [round(100 * y, 1) for y in trace["y"]] == [r["test P@1 CSLS"] for r in rows[1:]]
     assert fig["layout"]["xaxis"]["ticktext"][-2:] == ["R1", "R2"]
+    # the Projections page offers the refined mapping: its title names it, its green lines are the test pairs
+    # that mapping translates right (its own BLI, not the slider iteration's)
+    at.switch_page("views/projections.py").run()
+    at.slider(key="w_proj_n").set_value(40)
+    at.radio(key="w_proj_method").set_value("pca")
+    at.radio(key="w_proj_links").set_value("gold (test dictionary)")
+    at.radio(key="w_mapping_shown").set_value("refined").run()
+    _clean(at)
+    view, data = at.session_state["refine_eval"][1]["view"], at.session_state["lab"].data
+    after = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert view.label in json.dumps(after["layout"]["title"])
+    assert any(f"test P@1 {kept['test P@1 CSLS']:.1f}%" in c.value for c in at.caption)   # the table's kept row
+    src_words = set(next(t for t in after["data"] if t["name"] == data.src.name)["text"])
+    tgt_words = set(next(t for t in after["data"] if t["name"] == data.tgt.name)["text"])
+    rank = {w.src: w.gold_rank for w in view.bli["csls"].per_word}
+    right = sum(1 for s, t in data.test if s in src_words and t in tgt_words and rank.get(s) == 1)
+    green = next(t for t in after["data"] if t["name"] == "correct pair")["x"]
+    assert right > 0 and len(green) == 3 * right
+    # the Inspector shares the choice: its cosine neighbours are the refined mapping's
+    word = "two"
+    at.session_state["w_insp_word"], at.session_state["w_insp_side"] = word, "source → target"
+    at.switch_page("views/inspector.py").run()
+    _clean(at)
+    assert any(c.value.startswith(view.label[:1].upper() + view.label[1:]) for c in at.caption)
+    learner = at.session_state["lab"].run.learner
+    first = learner.translate(word, k=1, mapping=view.mapping)[0][0]
+    assert at.button(key="b_insp_nn_0").label.split("  ·  ")[0].split(" ", 1)[1].lstrip("✓ ") == first
+    at.radio(key="w_mapping_shown").set_value("iteration").run()
     at.button(key="b_reset").click().run()
 
 

@@ -1,4 +1,5 @@
-"""Word inspector: a word's nearest neighbours in the other language at the chosen iteration."""
+"""Word inspector: a word's nearest neighbours in the other language at the chosen iteration (or under the
+mapping a contrastive refinement kept)."""
 
 import streamlit as st
 
@@ -40,6 +41,7 @@ c2.radio("Direction", sides, key="w_insp_side", horizontal=True,
                                 else f"{data.tgt.name} → {data.src.name}"))
 with ui.controls():
     c3.slider("Neighbours shown", 3, 30, key="w_insp_k")
+    record, token, shown_label = ui.shown_mapping(lab, record, view, c1)
 word = ss["w_insp_word"].strip()
 forward = ss["w_insp_side"] == sides[0]
 query_space, other_space = (data.src, data.tgt) if forward else (data.tgt, data.src)
@@ -49,17 +51,17 @@ if word not in query_space.index:
     st.stop()
 
 
-@st.cache_resource(max_entries=2, show_spinner="Mapping the spaces for this iteration…")
+@st.cache_resource(max_entries=2, show_spinner="Mapping the spaces…")
 def _mapped(token: str, forward: bool, _run, _record):
     """The other side's mapped unit vectors (all of them: the cosine column searches the whole vocabulary), kept
-    per run branch and iteration (the token); read-only so sessions never alter each other's."""
+    per run branch and iteration or refinement (the token); read-only so sessions never alter each other's."""
     O = (_record.mapping.transform_tgt(_run.tgt_norm.vectors, normalize=True) if forward
          else _record.mapping.transform_src(_run.src_norm.vectors, normalize=True))
     O.flags.writeable = False
     return O
 
 
-@st.cache_resource(max_entries=2, show_spinner="Mapping the query side for this iteration…")
+@st.cache_resource(max_entries=2, show_spinner="Mapping the query side…")
 def _query_side(token: str, forward: bool, n_query: int, _run, _record):
     """The first ``n_query`` mapped words of the query side: the words whose similarities make CSLS's penalties
     (Conneau et al. 2018); :func:`core.similarity.csls_topk_pruned` computes a penalty only for the candidates
@@ -72,7 +74,6 @@ def _query_side(token: str, forward: bool, n_query: int, _run, _record):
 
 
 with ui.guard("Neighbours"):
-    token = lab.record_token(view)
     O = _mapped(token, forward, run, record)
     n_q, n_o = selection.csls_words(run.config, len(query_space), len(other_space))
     Q = _query_side(token, forward, n_q, run, record)
@@ -88,8 +89,9 @@ with ui.guard("Neighbours"):
     cs_v, cs_i = csls_topk_pruned(q, O[:n_o], Q, int(run.config.csls_k), min(k, n_o))
     gold = data.test + data.train
     golds = {t for s, t in gold if s == word} if forward else {s for s, t in gold if t == word}
-    st.caption(f"Iteration {view}. Gold translations: " + (ui.md(", ".join(sorted(golds))) if golds else "none in the "
-               "dictionaries") + ". Click a neighbour to look it up in the other direction.")
+    st.caption(f"{shown_label[:1].upper()}{shown_label[1:]}. Gold translations: "
+               + (ui.md(", ".join(sorted(golds))) if golds else "none in the dictionaries")
+               + ". Click a neighbour to look it up in the other direction.")
     if n_o < len(other_space) or n_q < len(query_space):
         st.caption(f"Cosine: among all {len(other_space):,} {ui.md(other_space.name or 'other')} words. CSLS: "
                    f"among the {n_o:,} most frequent, its penalties from the {n_q:,} most frequent "

@@ -22,15 +22,18 @@ with ui.controls():
     c2.radio("Lines join", selection.LINK_MODES, key="w_proj_links")
     c3.text_input("Highlight words (comma-separated, either language; their gold translations are added)",
                   key="w_proj_search", placeholder="dog, chien, two")
+    # the after panel: the slider's iteration, or the mapping a refinement kept (its own BLI and dictionary)
+    shown, shown_token, shown_label = ui.shown_mapping(lab, record, view, c3)
 
 ss = st.session_state
+
 NEIGHBOURS = 5   # nearest neighbours of each highlighted word, in the other language
 
 
-@st.cache_resource(max_entries=2, show_spinner="Mapping the spaces for this iteration…")
+@st.cache_resource(max_entries=2, show_spinner="Mapping the spaces…")
 def _mapped_side(token: str, side: str, _run, _record):
     """One side's mapped unit vectors, all of them (the neighbours of a highlighted word come from the whole
-    space), per run branch and iteration; read-only."""
+    space), per run branch and iteration (or refinement); read-only."""
     M = (_record.mapping.transform_src(_run.src_norm.vectors, normalize=True) if side == "src"
          else _record.mapping.transform_tgt(_run.tgt_norm.vectors, normalize=True))
     M.flags.writeable = False
@@ -39,16 +42,16 @@ def _mapped_side(token: str, side: str, _run, _record):
 
 def _neighbours(side: str, row: int):
     # cosine nearest neighbours of one word among all the words of the other language (core retrieval)
-    other = _mapped_side(lab.record_token(view), "tgt" if side == "src" else "src", run, record)
+    other = _mapped_side(shown_token, "tgt" if side == "src" else "src", run, shown)
     own = (run.src_norm.vectors if side == "src" else run.tgt_norm.vectors)[[row]]
-    q = (record.mapping.transform_src(own, normalize=True) if side == "src"
-         else record.mapping.transform_tgt(own, normalize=True))
+    q = (shown.mapping.transform_src(own, normalize=True) if side == "src"
+         else shown.mapping.transform_tgt(own, normalize=True))
     return topk_similarities(q, other, NEIGHBOURS)[1][0]
 
 
 sel = None
 with ui.guard("Word selection"):
-    sel = selection.select(data, record, int(ss["w_proj_n"]), selection.parse_words(ss["w_proj_search"]),
+    sel = selection.select(data, shown, int(ss["w_proj_n"]), selection.parse_words(ss["w_proj_search"]),
                            ss["w_proj_links"], run.config.retrieval,
                            lambda s_idx, t_idx: ui.pair_marks(s_idx, t_idx, data, data.test + data.train)[0],
                            neighbours_fn=_neighbours)
@@ -83,9 +86,9 @@ with ui.guard("Projection"):
             before = np.vstack([_project(base + ":src", method, (S,), Xb), _project(base + ":tgt", method, (T,), Zb)])
             before_note = (f"{Xb.shape[1]} vs {Zb.shape[1]} dimensions: each space projected on its own, so "
                            "positions are not comparable across languages")
-        Xa = record.mapping.transform_src(Xb, normalize=True)
-        Za = record.mapping.transform_tgt(Zb, normalize=True)
-        after = _project(lab.record_token(view), method, (S, T), np.vstack([Xa, Za]))
+        Xa = shown.mapping.transform_src(Xb, normalize=True)
+        Za = shown.mapping.transform_tgt(Zb, normalize=True)
+        after = _project(shown_token, method, (S, T), np.vstack([Xa, Za]))
     with left:
         fig_before = charts.projection(before, words, langs, names, highlight, links,
                                        "Before mapping", bool(ss["w_proj_labels"]))
@@ -96,12 +99,14 @@ with ui.guard("Projection"):
         st.caption(f"Normalised monolingual spaces ({before_note}).")
     with right:
         fig_after = charts.projection(after, words, langs, names, highlight, links,
-                                      f"After mapping (iteration {view})", bool(ss["w_proj_labels"]))
+                                      f"After mapping ({shown_label})", bool(ss["w_proj_labels"]))
         fig_after.update_xaxes(range=charts.robust_range(after[:, 0]))
         fig_after.update_yaxes(range=charts.robust_range(after[:, 1]))
         ui.chart(fig_after, key="proj_after", height=430)
-        st.caption("Both spaces mapped into the shared space by the iteration's W, one joint projection. "
-                   "Lines: green = translated correctly at this iteration, red = wrong, grey = not evaluated.")
+        bli = (getattr(shown, "bli", None) or {}).get(run.config.retrieval)
+        st.caption(f"Both spaces mapped into the shared space by the maps of {shown_label}, one joint projection"
+                   + (f" (test P@1 {100 * bli.p_at_1:.1f}%, {run.config.retrieval.upper()})" if bli else "")
+                   + ". Lines: green = translated correctly by this mapping, red = wrong, grey = not evaluated.")
 st.caption(selection.drawn_text(sel, int(ss["w_proj_n"]), len(data.src), len(data.tgt), NEIGHBOURS))
 
 

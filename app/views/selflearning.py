@@ -38,11 +38,9 @@ if not ui.presenting():
                "stepping from an earlier iteration starts a new branch, drawn beside the earlier run.")
 
 # the refinement of the run as it stands now: its rounds follow the last iteration on the curves
-refined = st.session_state.get("refine_eval")
-if refined is not None and refined[0] != lab.record_token(learner.current.iteration):
-    refined = None
+refined = actions.current_refinement(lab)
 ui.chart(ui.learning_curves_figure(rows, view, ui.branch_rows(run), retrieval, run.mixed_from,
-                                   refined[1]["curve"] if refined else None), key="learning_curves")
+                                   refined["curve"] if refined else None), key="learning_curves")
 if ui.presenting():
     st.stop()   # one chart per screen; the tables are for the desk
 
@@ -104,8 +102,8 @@ if view == learner.current.iteration and view > 0:
             st.session_state["selection_eval"] = (token, actions.select_mapping(lab))
             st.rerun()
     if refined is not None:
-        st.info(actions.refinement_text(refined[1]), icon=":material/tune:")
-        st.dataframe(refined[1]["rows"], hide_index=True)
+        st.info(actions.refinement_text(refined), icon=":material/tune:")
+        st.dataframe(refined["rows"], hide_index=True)
     elif st.button("Refine contrastively (Li et al. 2022)", key="b_refine",
                    help="ContrastiveBLI's stage C1: the kept mapping refined by gradient steps on an InfoNCE loss "
                         "against hard negatives (CSLS neighbours), alternating with dictionary augmentation; kept only "
