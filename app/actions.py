@@ -22,6 +22,7 @@ from app.state import (CHEAP_SEEDS, DIRECTION_LABELS, NORMALIZATION_PRESETS, SEE
                        LabState, RunState, new_uid)
 from core import io as cio
 from core.errors import ConfigError
+from core.refinement import RefinementConfig
 
 
 # --------------------------------------------------------------------------------------------------
@@ -552,6 +553,9 @@ def selection_text(result: dict) -> str:
     return text
 
 
+REFINE_ROUNDS = RefinementConfig().rounds   # the lab refines with the engine's defaults, as clwe align does
+
+
 def refine_mapping(lab: LabState, callback=None) -> dict:
     """The contrastive refinement (core.refinement; Li et al. 2022, C1) of the mapping the gold-free selection
     keeps, as ``clwe align --refine`` runs it: each round scored by the held-out identical strings, and (when a
@@ -559,7 +563,6 @@ def refine_mapping(lab: LabState, callback=None) -> dict:
     table, ``curve`` as points of the learning curves (rounds after the last iteration); they are not
     self-learning steps of the run, so the slider and the run file do not hold them."""
     from core.cli import TRUSTED_SEEDS
-    from core.refinement import RefinementConfig
 
     learner, data = lab.run.learner, lab.data
     if learner.selection is None:

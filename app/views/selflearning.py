@@ -108,10 +108,18 @@ if view == learner.current.iteration and view > 0:
                    help="ContrastiveBLI's stage C1: the kept mapping refined by gradient steps on an InfoNCE loss "
                         "against hard negatives (CSLS neighbours), alternating with dictionary augmentation; kept only "
                         "where held-out identical strings score a round above its start. The rounds show on the "
-                        "curves as iterations R1, R2 after the last one, and as rows of a table. clwe align --refine "
-                        "does the same."):
-        with st.spinner("Refining…"), ui.guard("Contrastive refinement"):
-            st.session_state["refine_eval"] = (token, actions.refine_mapping(lab))
+                        "curves as iterations R1, R2 after the last one, and as rows of a table; Projections and the "
+                        "Word inspector can then show the kept mapping. clwe align --refine does the same."):
+        bar = st.progress(0.0, text="Refining: scoring the start mapping…")
+        rounds = actions.REFINE_ROUNDS
+
+        def _round(rec):
+            what = "the start mapping" if rec.round == 0 else f"round {rec.round} of {rounds}"
+            bar.progress((rec.round + 1) / (rounds + 1),
+                         text=f"Refining: {what} done, criterion {rec.score:.4f}")
+
+        with ui.guard("Contrastive refinement"):
+            st.session_state["refine_eval"] = (token, actions.refine_mapping(lab, callback=_round))
             st.rerun()
 
 with st.expander(f"Branch from iteration {view} with other settings"):
