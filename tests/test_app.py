@@ -382,9 +382,10 @@ def test_refine_mapping(opened):
     src_words = set(next(t for t in after["data"] if t["name"] == data.src.name)["text"])
     tgt_words = set(next(t for t in after["data"] if t["name"] == data.tgt.name)["text"])
     rank = {w.src: w.gold_rank for w in view.bli["csls"].per_word}
-    right = sum(1 for s, t in data.test if s in src_words and t in tgt_words and rank.get(s) == 1)
-    green = next(t for t in after["data"] if t["name"] == "correct pair")["x"]
-    assert right > 0 and len(green) == 3 * right
+    drawn = [s for s, t in data.test if s in src_words and t in tgt_words and s in rank]
+    lines = {t["name"]: len(t["x"]) // 3 for t in after["data"] if t["name"] in ("correct pair", "wrong pair")}
+    assert drawn and lines.get("correct pair", 0) == sum(rank[s] == 1 for s in drawn)
+    assert lines.get("wrong pair", 0) == sum(rank[s] != 1 for s in drawn)
     # the Inspector shares the choice: its cosine neighbours are the refined mapping's
     word = "two"
     at.session_state["w_insp_word"], at.session_state["w_insp_side"] = word, "source → target"
