@@ -21,10 +21,10 @@ import numpy as np
 
 from . import __version__
 from .errors import CLWEError, ConfigError, OutputError
-from .evaluate import evaluate_bli
+from .evaluate import ANALOGY_METHODS, DEFAULT_ANALOGY_CUTOFF, evaluate_bli, word_analogy, word_similarity
 from .io import (BUNDLED_PAIRS, BUNDLED_SPACES, FAMILIES, PAIR_REGISTRY, SAMPLE_DATA, check_alignable,
-                 dictionary_coverage, load_bundled_dictionary,
-                 load_dictionary, load_embeddings, save_word2vec,
+                 dictionary_coverage, load_analogies, load_bundled_dictionary,
+                 load_dictionary, load_embeddings, load_similarity, save_word2vec,
                  save_word2vec_all)
 
 SPACE_HELP = f"a bundled short name ({', '.join(BUNDLED_SPACES)}) or an embedding file"
@@ -442,20 +442,72 @@ def _refine(run, args) -> dict | None:
     return result.as_dict()
 
 
+SIMILARITY_SIDES = ("src", "tgt", "cross")
+
+
 def cmd_evaluate(args) -> int:
+    """BLI (``--dictionary``), word similarity (``--similarity``) and analogies (``--analogy``), one JSON line."""
+    if not (args.dictionary or args.similarity or args.analogy):
+        raise ConfigError("nothing to evaluate: give --dictionary FILE (bilingual lexicon induction), --similarity "
+                          "FILE (word similarity) and/or --analogy FILE (word analogies)")
+    tgt_similarity = args.similarity and args.similarity_side != "src"
+    if not args.tgt and args.dictionary:
+        raise ConfigError("--dictionary (bilingual lexicon induction) needs the mapped target space: give --tgt SPACE")
+    if not args.tgt and tgt_similarity:
+        raise ConfigError(f"--similarity-side {args.similarity_side} looks words up in the target space: give "
+                          "--tgt SPACE (or --similarity-side src for the source space alone)")
+    pairs = load_dictionary(args.dictionary) if args.dictionary else None   # the small files first: quick errors
+    items = load_similarity(args.similarity) if args.similarity else None
+    questions = load_analogies(args.analogy) if args.analogy else None
     src = load_embeddings(args.src, max_vocab=args.max_vocab)
-    tgt = load_embeddings(args.tgt, max_vocab=args.max_vocab)
-    pairs = load_dictionary(args.dictionary)
+    tgt = load_embeddings(args.tgt, max_vocab=args.max_vocab) if args.dictionary or tgt_similarity else None
+    line = _bli_line(args, pairs, src, tgt) if pairs is not None else {}
+    if items is not None:
+        line["similarity"] = _similarity_object(args, items, src, tgt)
+    if questions is not None:
+        line["analogy"] = _analogy_object(args, questions, src)
+    print(json.dumps(line))
+    return 0
+
+
+def _bli_line(args, pairs, src, tgt) -> dict:
     result = evaluate_bli(src, tgt, pairs, retrieval=args.retrieval)
     if result.n == 0:  # P@1 = 0 over no word would read as a failed mapping
         n_src = len({s for s, _ in pairs})
         raise ConfigError(f"{args.dictionary}: none of its {n_src} source words has a translation in the "
                           f"vocabularies of {src.name} and {tgt.name}, so there is nothing to evaluate. Check "
                           "the language direction (source first), the case of the words and --max-vocab")
-    print(json.dumps({"n": result.n, "coverage": round(result.coverage, 6), "p@1": round(result.p_at_1, 6),
-                      "p@5": round(result.p_at_5, 6), "p@10": round(result.p_at_10, 6),
-                      "mrr": round(result.mrr, 6), "retrieval": args.retrieval}))
-    return 0
+    return {"n": result.n, "coverage": round(result.coverage, 6), "p@1": round(result.p_at_1, 6),
+            "p@5": round(result.p_at_5, 6), "p@10": round(result.p_at_10, 6),
+            "mrr": round(result.mrr, 6), "retrieval": args.retrieval}
+
+
+def _rounded(record: dict) -> dict:
+    """The floats of a result's ``as_dict()`` (and of a dict inside it) to 6 decimals, as the BLI keys."""
+    return {k: _rounded(v) if isinstance(v, dict) else round(v, 6) if isinstance(v, float) else v
+            for k, v in record.items()}
+
+
+def _similarity_object(args, items, src, tgt) -> dict:
+    side = args.similarity_side
+    first, second = {"src": (src, None), "tgt": (tgt, None), "cross": (src, tgt)}[side]
+    result = word_similarity(first, items, second)
+    if result.n == 0:
+        names = first.name if second is None else f"{first.name} and {second.name}"
+        raise ConfigError(f"{args.similarity}: none of its {result.n_total} word pairs has both words in the "
+                          f"vocabulary of {names}, so there is nothing to evaluate. Check the language of the "
+                          f"file (--similarity-side {side}), the case of the words and --max-vocab")
+    return {"side": side, **_rounded(result.as_dict())}
+
+
+def _analogy_object(args, questions, src) -> dict:
+    result = word_analogy(src, questions, cutoff=args.analogy_cutoff, method=args.analogy_method)
+    if result.n == 0:
+        raise ConfigError(f"{args.analogy}: none of its {result.n_total} questions has all four words among the "
+                          f"{result.cutoff} most frequent words of {src.name}, so there is nothing to evaluate. "
+                          "Check the language of the file (it is asked of --src), the case of the words, "
+                          "--analogy-cutoff and --max-vocab")
+    return _rounded(result.as_dict())
 
 
 def cmd_replay(args) -> int:
@@ -594,12 +646,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out (an earlier run)")
     p.set_defaults(func=cmd_align)
 
-    p = sub.add_parser("evaluate", help="bilingual lexicon induction between two mapped spaces (one JSON line)")
+    p = sub.add_parser("evaluate", help="bilingual lexicon induction, word similarity and analogies on mapped "
+                       "(or monolingual) spaces (one JSON line)")
     p.add_argument("--src", required=True, help="mapped source space (" + SPACE_HELP + ")")
-    p.add_argument("--tgt", required=True, help="mapped target space, same dimension")
-    p.add_argument("--dictionary", required=True, help="gold pairs: 'src tgt' per line, TSV or dictd .index")
-    p.add_argument("--retrieval", choices=("csls", "nn", "isf"), default="csls")
-    p.add_argument("--max-vocab", type=_count(1), default=None, help="retrieve among the N most frequent words")
+    p.add_argument("--tgt", help="mapped target space, same dimension (needed by --dictionary and by "
+                   "--similarity-side tgt/cross)")
+    p.add_argument("--dictionary", help="gold pairs for bilingual lexicon induction: 'src tgt' per line, TSV or "
+                   "dictd .index")
+    p.add_argument("--retrieval", choices=("csls", "nn", "isf"), default="csls",
+                   help="BLI retrieval (default csls)")
+    p.add_argument("--similarity", metavar="FILE", help="word similarity dataset, 'word1 word2 score' per line "
+                   "(e.g. SimLex-999; not bundled): Spearman and Pearson correlation with the cosines")
+    p.add_argument("--similarity-side", choices=SIMILARITY_SIDES, default="src",
+                   help="where the similarity pairs are looked up: src (default) or tgt, monolingual, or cross "
+                        "(word1 in --src, word2 in --tgt, e.g. SemEval-2017 Task 2 cross-lingual)")
+    p.add_argument("--analogy", metavar="FILE", help="word analogy questions on --src, Google format ('a b c d' "
+                   "per line, ': section' lines; not bundled): accuracy")
+    p.add_argument("--analogy-method", choices=ANALOGY_METHODS, default="3cosadd",
+                   help="3cosadd (Mikolov et al. 2013, default) or 3cosmul (Levy & Goldberg 2014)")
+    p.add_argument("--analogy-cutoff", type=_count(0), default=DEFAULT_ANALOGY_CUTOFF, metavar="N",
+                   help=f"answer among the N most frequent words (default {DEFAULT_ANALOGY_CUTOFF}; 0 = all); "
+                        "questions with a word beyond them are skipped")
+    p.add_argument("--max-vocab", type=_count(1), default=None, help="read only the N most frequent words")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("replay", help="rebuild a run file downloaded from the lab (bundled pair, cheap seed) "

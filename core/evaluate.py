@@ -1,4 +1,4 @@
-"""Bilingual lexicon induction (BLI) evaluation.
+"""Bilingual lexicon induction (BLI), word similarity and word analogy evaluation.
 
 Precision at 1/5/10 and mean reciprocal rank of the gold translations, retrieving over the *whole* target
 vocabulary by NN, CSLS (Conneau et al. 2018) or inverted softmax (Smith et al. 2017). Coverage follows
@@ -7,10 +7,16 @@ vocabulary and has at least one gold translation in the target vocabulary; the s
 The frequency-band breakdown follows Czarnowska, Ruder, Grave, Cotterell & Copestake (2019, "Don't
 Forget the Long Tail! A Comprehensive Analysis of Morphological Generalization in Bilingual Lexicon
 Induction"): precision by the source word's frequency rank.
+
+Word similarity (:func:`word_similarity`, monolingual or cross-lingual) and word analogies
+(:func:`word_analogy`, 3CosAdd or 3CosMul) check the quality of a space itself, e.g. that a mapping did
+not damage it: an orthogonal map keeps every monolingual cosine, a non-orthogonal one (least squares,
+the contrastive refinement) does not.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -19,7 +25,8 @@ import numpy as np
 from .errors import ConfigError
 from .io import Embeddings
 from .normalize import grid_unit_rows, unit_length
-from .similarity import DEFAULT_BATCH, inverted_softmax_normaliser, mean_topk_similarity, scan_topk
+from .similarity import (DEFAULT_BATCH, inverted_softmax_normaliser, map_row_batches, mean_topk_similarity,
+                         scan_topk)
 
 DEFAULT_BANDS = (0, 1000, 5000, 10000, 20000, 50000, 100000, 200000)
 
@@ -173,6 +180,193 @@ def evaluate_bli(Xm_emb: Embeddings, Zm_emb: Embeddings, pairs: Iterable[tuple[s
     return BLIResult(n=n_q, coverage=n_q / n_total, p_at_1=p_at(1), p_at_5=p_at(5), p_at_10=p_at(10),
                      mrr=float(np.mean(1.0 / ranks)), per_word=per_word, by_band=by_band,
                      retrieval=retrieval, n_total=n_total)
+
+
+def _json_float(x: float) -> float | None:
+    """``x`` as a float, or None for nan (JSON has no nan)."""
+    return None if np.isnan(x) else float(x)
+
+
+@dataclass(frozen=True)
+class SimilarityResult:
+    """Word similarity scores. ``n`` = pairs scored (both words in the vocabularies), ``n_total`` = pairs
+    of the dataset, ``coverage`` = n / n_total (VecMap's coverage); the correlations between the gold
+    scores and the cosines are over the ``n`` scored pairs, nan when fewer than 2 were scored."""
+
+    spearman: float
+    pearson: float
+    n: int
+    n_total: int
+    coverage: float
+
+    def as_dict(self) -> dict:
+        """The numbers, JSON-ready (nan as None)."""
+        return {"n": self.n, "n_total": self.n_total, "coverage": self.coverage,
+                "spearman": _json_float(self.spearman), "pearson": _json_float(self.pearson)}
+
+
+def word_similarity(src: Embeddings, items: Iterable[tuple[str, str, float]],
+                    tgt: Embeddings | None = None) -> SimilarityResult:
+    """Correlation between human similarity judgements and the cosines of a space.
+
+    The cosine of every pair ``(word1, word2)`` is compared with its gold score by Spearman's rank
+    correlation (the usual headline: SimLex-999, Hill, Reichart & Korhonen 2015, "SimLex-999: Evaluating
+    Semantic Models With (Genuine) Similarity Estimation", Computational Linguistics) and Pearson's.
+    Monolingual when ``tgt`` is None (both words looked up in ``src``); cross-lingual when ``word1`` is a
+    word of ``src`` and ``word2`` one of ``tgt`` (two mapped spaces: Camacho-Collados, Pilehvar, Collier &
+    Navigli 2017, "SemEval-2017 Task 2: Multilingual and Cross-lingual Semantic Word Similarity").
+    As VecMap's ``eval_similarity.py`` (which reports coverage with the correlations), a pair with a word
+    outside the vocabulary is skipped and lowers the coverage; no back-off score is given to it.
+
+    Parameters
+    ----------
+    src : Embeddings
+        The space of ``word1`` (and of ``word2`` when ``tgt`` is None).
+    items : iterable of (word1, word2, score)
+        The dataset, e.g. from :func:`core.io.load_similarity`.
+    tgt : Embeddings or None
+        The space of ``word2`` for a cross-lingual dataset (same dimension as ``src``).
+
+    Returns
+    -------
+    SimilarityResult
+    """
+    from scipy import stats
+
+    tgt = src if tgt is None else tgt
+    if tgt.dim != src.dim:
+        raise ConfigError(f"the spaces differ in dimension ({src.dim} vs {tgt.dim}); cross-lingual similarity "
+                          "compares mapped spaces")
+    items = list(items)
+    if not items:
+        raise ConfigError("the word similarity dataset is empty")
+    scored = [(src.index[w1], tgt.index[w2], score) for w1, w2, score in items
+              if w1 in src.index and w2 in tgt.index]
+    n, n_total = len(scored), len(items)
+    if n < 2:   # no correlation to speak of
+        return SimilarityResult(float("nan"), float("nan"), n, n_total, n / n_total)
+    rows1, rows2, gold = (np.array(column) for column in zip(*scored))
+    cosines = np.einsum("ij,ij->i", unit_length(src.vectors[rows1], np.float64),
+                        unit_length(tgt.vectors[rows2], np.float64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.ConstantInputWarning)   # constant scores: nan says it
+        spearman = stats.spearmanr(gold, cosines).statistic
+        pearson = stats.pearsonr(gold, cosines).statistic
+    return SimilarityResult(float(spearman), float(pearson), n, n_total, n / n_total)
+
+
+ANALOGY_METHODS = ("3cosadd", "3cosmul")
+DEFAULT_ANALOGY_CUTOFF = 30000
+COSMUL_EPSILON = 1e-3
+ANALOGY_BATCH = 256   # questions per score block (3CosMul holds three blocks of cutoff columns)
+
+
+@dataclass(frozen=True)
+class AnalogyResult:
+    """Word analogy accuracy. ``n`` = questions answered (all four words among the ``cutoff`` most frequent),
+    ``n_total`` = questions of the dataset, ``coverage`` = n / n_total; ``accuracy`` is over the ``n``
+    answered questions (nan when none), ``by_section`` the same per section of the file, in file order.
+    ``cutoff`` is the number of candidate words actually used (at most the vocabulary)."""
+
+    accuracy: float
+    n: int
+    n_total: int
+    coverage: float
+    by_section: dict = field(default_factory=dict)
+    method: str = "3cosadd"
+    cutoff: int = DEFAULT_ANALOGY_CUTOFF
+
+    def as_dict(self) -> dict:
+        """The numbers, JSON-ready (nan as None)."""
+        return {"method": self.method, "cutoff": self.cutoff, "n": self.n, "n_total": self.n_total,
+                "coverage": self.coverage, "accuracy": _json_float(self.accuracy),
+                "by_section": {name: _json_float(acc) for name, acc in self.by_section.items()}}
+
+
+def word_analogy(emb: Embeddings, questions: Iterable[tuple[str, str, str, str, str]],
+                 cutoff: int = DEFAULT_ANALOGY_CUTOFF, method: str = "3cosadd",
+                 batch_size: int = ANALOGY_BATCH) -> AnalogyResult:
+    """Accuracy on word analogy questions "a is to b as c is to d" (the Google set: Mikolov, Chen,
+    Corrado & Dean 2013, "Efficient Estimation of Word Representations in Vector Space").
+
+    The answer is the candidate word ``x`` with the best score, the three question words excluded:
+
+    * ``"3cosadd"``: ``cos(x, b - a + c)`` (Mikolov, Yih & Zweig 2013, "Linguistic Regularities in
+      Continuous Space Word Representations", NAACL); on unit rows the same argmax as
+      ``cos(x, b) - cos(x, a) + cos(x, c)``;
+    * ``"3cosmul"``: ``cos'(x, b) cos'(x, c) / (cos'(x, a) + 1e-3)`` with cosines shifted to [0, 1],
+      ``cos' = (cos + 1) / 2`` (Levy & Goldberg 2014, "Linguistic Regularities in Sparse and Explicit
+      Word Representations", CoNLL).
+
+    The candidates are the ``cutoff`` most frequent words (the first rows), as word2vec's
+    ``compute-accuracy`` demo and VecMap's ``eval_analogy.py --threshold`` (whose suggested value is
+    30,000) do; a question with any word beyond them is skipped and lowers the coverage. Rows are scaled
+    to unit length, scores are float32 and computed in blocks of ``batch_size`` questions (never a
+    candidates x candidates matrix). Ties go to the more frequent word.
+
+    Parameters
+    ----------
+    emb : Embeddings
+        A monolingual (or mapped) space, rows in frequency order.
+    questions : iterable of (section, a, b, c, d)
+        E.g. from :func:`core.io.load_analogies`.
+    cutoff : int
+        Candidate words; 0 = the whole vocabulary (VecMap's convention).
+    method : {"3cosadd", "3cosmul"}
+    batch_size : int
+
+    Returns
+    -------
+    AnalogyResult
+    """
+    if method not in ANALOGY_METHODS:
+        raise ConfigError(f"unknown analogy method '{method}'; use {' or '.join(ANALOGY_METHODS)}")
+    if cutoff < 0:
+        raise ConfigError(f"the analogy cutoff must be 0 (the whole vocabulary) or more, got {cutoff}")
+    questions = list(questions)
+    if not questions:
+        raise ConfigError("no analogy questions")
+    n_cut = len(emb) if cutoff == 0 else min(cutoff, len(emb))
+    rows = np.array([[emb.index.get(w, n_cut) for w in q[1:]] for q in questions], np.int64).reshape(-1, 4)
+    answered = (rows < n_cut).all(axis=1)
+    correct = np.zeros(len(questions), bool)
+    if answered.any():
+        a, b, c, d = rows[answered].T
+        correct[answered] = _analogy_answers(unit_length(emb.vectors[:n_cut]), a, b, c, method, batch_size) == d
+    sections = np.array([q[0] for q in questions], dtype=object)
+    by_section = {}
+    for name in dict.fromkeys(sections):
+        mine = answered & (sections == name)
+        by_section[name] = float(correct[mine].mean()) if mine.any() else float("nan")
+    n = int(answered.sum())
+    return AnalogyResult(accuracy=float(correct[answered].mean()) if n else float("nan"), n=n,
+                         n_total=len(questions), coverage=n / len(questions), by_section=by_section,
+                         method=method, cutoff=n_cut)
+
+
+def _analogy_answers(X: np.ndarray, a, b, c, method: str, batch_size: int) -> np.ndarray:
+    """Row of the best candidate (a row of the unit rows ``X``) for every question ``(a, b, c)``."""
+    XT = np.ascontiguousarray(X.T)
+    answers = np.empty(len(a), np.int64)
+
+    def answer(_, S, start):
+        sl = slice(start, start + len(S))
+        if method == "3cosmul":     # S holds cos(x, b)
+            S = _three_cos_mul(X[a[sl]] @ XT, S, X[c[sl]] @ XT)
+        rows = np.arange(len(S))
+        for q in (a, b, c):
+            S[rows, q[sl]] = -np.inf
+        answers[sl] = S.argmax(axis=1)
+
+    queries = unit_length(X[b] - X[a] + X[c]) if method == "3cosadd" else X[b]
+    map_row_batches(answer, queries, XT, batch_size)
+    return answers
+
+
+def _three_cos_mul(cos_a: np.ndarray, cos_b: np.ndarray, cos_c: np.ndarray) -> np.ndarray:
+    """3CosMul of the cosines to a, b and c, each shifted to [0, 1] (Levy & Goldberg 2014)."""
+    shifted_a, shifted_b, shifted_c = ((cos + 1) / 2 for cos in (cos_a, cos_b, cos_c))
+    return shifted_b * shifted_c / (shifted_a + np.float32(COSMUL_EPSILON))
 
 
 def mark_pairs(src_idx, tgt_idx, src: Embeddings, tgt: Embeddings,

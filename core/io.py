@@ -1,8 +1,9 @@
-"""Reading and writing embedding spaces and bilingual dictionaries.
+"""Reading and writing embedding spaces, bilingual dictionaries and evaluation datasets.
 
 Formats: word2vec/fastText text (with or without the ``count dim`` header), GloVe text, any of them
 gzip-compressed, ``.npy`` + vocabulary file, ``.npz`` (``words`` + ``vectors``), the bundled spaces by
-short name, and dictionaries as whitespace pairs (MUSE/VecMap), TSV or FreeDict dictd.
+short name, and dictionaries as whitespace pairs (MUSE/VecMap), TSV or FreeDict dictd; word similarity
+datasets (``word1 word2 score``) and word analogies (the Google format).
 
 No pickle anywhere: a user-supplied file never executes code.
 """
@@ -815,7 +816,34 @@ def _fixed_point_rows(V: np.ndarray, decimals: int, int_digits: int) -> list[byt
 
 
 # --------------------------------------------------------------------------------------------------
-# Dictionaries
+# Dictionaries and evaluation datasets (word similarity, analogies)
+
+
+def _content_lines(path: Path, what: str, unit: str, too_many: str) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, stripped line) of a text list (dictionary, word similarity, analogies).
+
+    Blank lines and lines starting with ``#`` are skipped. A missing file or a folder is refused (``what``
+    names the kind of file in the hint), and so is a file of more than ``MAX_PAIRS`` such lines, each
+    one of ``unit`` (``too_many``: the hint saying why that many is suspect).
+    """
+    if not path.is_file():
+        raise FileFormatError(path, None, "a folder, not a file" if path.is_dir() else "no such file",
+                              f"Check the path of the {what}")
+    count = 0
+    for lineno, line in _numbered_lines(path):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        count += 1
+        if count > MAX_PAIRS:
+            raise FileFormatError(path, lineno, f"more than {MAX_PAIRS:,} {unit}", too_many)
+        yield lineno, stripped
+
+
+def _split_line(stripped: str) -> list[str]:
+    """The fields of a list line: tab-separated when it holds a tab (a field may then hold spaces),
+    otherwise separated by runs of white space."""
+    return [f.strip() for f in stripped.split("\t")] if "\t" in stripped else stripped.split()
 
 
 def load_dictionary(path: str | Path) -> list[tuple[str, str]]:
@@ -825,29 +853,106 @@ def load_dictionary(path: str | Path) -> list[tuple[str, str]]:
     In TSV files (any tab in the line) the first two columns are used.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileFormatError(path, None, "a folder, not a file" if path.is_dir() else "no such file",
-                              "Check the path of the dictionary")
-    if path.suffix == ".index":
+    if path.suffix == ".index" and path.is_file():
         from ._dictd import read_dictd
         pairs = read_dictd(path)
     else:
         pairs = []
-        for lineno, line in _numbered_lines(path):
-            stripped = line.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            fields = [f.strip() for f in stripped.split("\t")] if "\t" in stripped else stripped.split()
+        for lineno, stripped in _content_lines(path, "dictionary", "translation pairs", "A bilingual dictionary for "
+                                               "BLI holds thousands of pairs; is this the right file?"):
+            fields = _split_line(stripped)
             if len(fields) < 2 or ("\t" not in stripped and len(fields) != 2) or not all(fields[:2]):
                 raise FileFormatError(path, lineno, f"expected two words, got {len(fields)} field(s)",
                                       "Write one 'source target' pair per line (or source<TAB>target)")
             pairs.append((fields[0], fields[1]))
-            if len(pairs) > MAX_PAIRS:
-                raise FileFormatError(path, lineno, f"more than {MAX_PAIRS:,} translation pairs",
-                                      "A bilingual dictionary for BLI holds thousands of pairs; is this the right file?")
     if not pairs:
         raise FileFormatError(path, None, "no translation pairs found", "Write one 'source target' pair per line")
     return list(dict.fromkeys(pairs))
+
+
+SIMILARITY_HINT = ("Write one 'word1 word2 score' pair per line (whitespace or tabs); SimLex-999.txt keeps its "
+                   "score in column 4: keep columns 1, 2 and 4 (cut -f1,2,4)")
+
+
+def _finite(token: str) -> float | None:
+    """``token`` as a finite float, or None."""
+    try:
+        value = float(token)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def load_similarity(path: str | Path) -> list[tuple[str, str, float]]:
+    """Read a word-similarity dataset: ``word1 word2 score`` per line (SimLex-999, WordSim-353, MEN,
+    SemEval-2017 Task 2 with its gold scores pasted beside the pairs, ...).
+
+    Fields are separated by tabs when a line holds one (a field may then hold spaces), otherwise by white
+    space; the first three are used and further columns ignored. Blank lines and ``#`` comments are
+    skipped. The first line is a header, and skipped, when its third field is not a number (SimLex-999
+    has one); on any later line a missing or non-numeric score is an error naming the line. Every line
+    is one judgement: a repeated pair is kept as often as it occurs (the dataset's own weighting), and
+    words are looked up as written (no lower-casing).
+
+    Returns
+    -------
+    list of (word1, word2, score)
+    """
+    path = Path(path)
+    items: list[tuple[str, str, float]] = []
+    first = True
+    for lineno, stripped in _content_lines(path, "word similarity file", "word pairs",
+                                           "A word similarity dataset holds hundreds or thousands of pairs"):
+        fields = _split_line(stripped)
+        score = _finite(fields[2]) if len(fields) >= 3 else None
+        if first and len(fields) >= 3 and score is None:
+            first = False
+            continue          # a header: "word1 word2 SimLex999 ..."
+        first = False
+        if len(fields) < 3 or not all(fields[:2]):
+            raise FileFormatError(path, lineno, f"expected two words and a score, got {len(fields)} field(s)",
+                                  SIMILARITY_HINT)
+        if score is None:
+            raise FileFormatError(path, lineno, f"the score {fields[2][:40]!r} is not a finite number",
+                                  SIMILARITY_HINT)
+        items.append((fields[0], fields[1], score))
+    if not items:
+        raise FileFormatError(path, None, "no scored word pairs found", SIMILARITY_HINT)
+    return items
+
+
+ANALOGY_HINT = ("Write one question 'a b c d' (a is to b as c is to d) per line, and ': name' on a line of "
+                "its own to start a section (the Google analogy format)")
+
+
+def load_analogies(path: str | Path) -> list[tuple[str, str, str, str, str]]:
+    """Read word analogy questions in the Google format (Mikolov, Chen, Corrado & Dean 2013): a line
+    ``: section-name`` starts a section, every other line holds exactly four words ``a b c d``, read
+    "a is to b as c is to d".
+
+    Questions before the first section line belong to the section ``""``. Blank lines and ``#`` comments
+    are skipped; tabs separate the words when a line holds one. Questions are kept as given, repeats
+    included, and words are looked up as written (no lower-casing).
+
+    Returns
+    -------
+    list of (section, a, b, c, d)
+    """
+    path = Path(path)
+    questions: list[tuple[str, str, str, str, str]] = []
+    section = ""
+    for lineno, stripped in _content_lines(path, "analogy file", "questions",
+                                           "The Google analogy set holds about 20,000 questions"):
+        if stripped.startswith(":"):
+            section = stripped[1:].strip()
+            continue
+        fields = _split_line(stripped)
+        if len(fields) != 4 or not all(fields):
+            raise FileFormatError(path, lineno, f"expected four words, got {len(fields)} field(s)", ANALOGY_HINT)
+        questions.append((section, *fields))
+    if not questions:
+        raise FileFormatError(path, None, "no analogy questions found", ANALOGY_HINT)
+    return questions
 
 
 def load_bundled_dictionary(pair: str, split: str) -> list[tuple[str, str]]:
