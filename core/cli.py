@@ -457,7 +457,7 @@ def cmd_evaluate(args) -> int:
         raise ConfigError(f"--similarity-side {args.similarity_side} looks words up in the target space: give "
                           "--tgt SPACE (or --similarity-side src for the source space alone)")
     pairs = load_dictionary(args.dictionary) if args.dictionary else None   # the small files first: quick errors
-    items = load_similarity(args.similarity) if args.similarity else None
+    items = load_similarity(args.similarity, args.similarity_column) if args.similarity else None
     questions = load_analogies(args.analogy) if args.analogy else None
     src = load_embeddings(args.src, max_vocab=args.max_vocab)
     tgt = load_embeddings(args.tgt, max_vocab=args.max_vocab) if args.dictionary or tgt_similarity else None
@@ -657,6 +657,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="BLI retrieval (default csls)")
     p.add_argument("--similarity", metavar="FILE", help="word similarity dataset, 'word1 word2 score' per line "
                    "(e.g. SimLex-999; not bundled): Spearman and Pearson correlation with the cosines")
+    p.add_argument("--similarity-column", type=_count(3), default=3, metavar="N",
+                   help="the column (1-based) of the similarity score (default 3; SimLex-999.txt as distributed: 4)")
     p.add_argument("--similarity-side", choices=SIMILARITY_SIDES, default="src",
                    help="where the similarity pairs are looked up: src (default) or tgt, monolingual, or cross "
                         "(word1 in --src, word2 in --tgt, e.g. SemEval-2017 Task 2 cross-lingual)")

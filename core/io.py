@@ -870,8 +870,8 @@ def load_dictionary(path: str | Path) -> list[tuple[str, str]]:
     return list(dict.fromkeys(pairs))
 
 
-SIMILARITY_HINT = ("Write one 'word1 word2 score' pair per line (whitespace or tabs); SimLex-999.txt keeps its "
-                   "score in column 4: keep columns 1, 2 and 4 (cut -f1,2,4)")
+SIMILARITY_HINT = ("Write one 'word1 word2 score' pair per line (whitespace or tabs), or name the score's column "
+                   "(SimLex-999.txt keeps it in column 4: --similarity-column 4)")
 
 
 def _finite(token: str) -> float | None:
@@ -883,13 +883,14 @@ def _finite(token: str) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def load_similarity(path: str | Path) -> list[tuple[str, str, float]]:
+def load_similarity(path: str | Path, column: int = 3) -> list[tuple[str, str, float]]:
     """Read a word-similarity dataset: ``word1 word2 score`` per line (SimLex-999, WordSim-353, MEN,
     SemEval-2017 Task 2 with its gold scores pasted beside the pairs, ...).
 
     Fields are separated by tabs when a line holds one (a field may then hold spaces), otherwise by white
-    space; the first three are used and further columns ignored. Blank lines and ``#`` comments are
-    skipped. The first line is a header, and skipped, when its third field is not a number (SimLex-999
+    space; the two words are the first two fields and the score is field ``column`` (1-based; 3 by
+    default, 4 for SimLex-999.txt as distributed), other columns ignored. Blank lines and ``#`` comments are
+    skipped. The first line is a header, and skipped, when its score field is not a number (SimLex-999
     has one); on any later line a missing or non-numeric score is an error naming the line. Every line
     is one judgement: a repeated pair is kept as often as it occurs (the dataset's own weighting), and
     words are looked up as written (no lower-casing).
@@ -899,22 +900,24 @@ def load_similarity(path: str | Path) -> list[tuple[str, str, float]]:
     list of (word1, word2, score)
     """
     path = Path(path)
+    if column < 3:
+        raise ConfigError(f"the score column must be 3 or more (columns 1 and 2 hold the words), got {column}")
     items: list[tuple[str, str, float]] = []
     first = True
     for lineno, stripped in _content_lines(path, "word similarity file", "word pairs",
                                            "A word similarity dataset holds hundreds or thousands of pairs"):
         fields = _split_line(stripped)
-        score = _finite(fields[2]) if len(fields) >= 3 else None
-        if first and len(fields) >= 3 and score is None:
+        score = _finite(fields[column - 1]) if len(fields) >= column else None
+        if first and len(fields) >= column and score is None:
             first = False
-            continue          # a header: "word1 word2 SimLex999 ..."
+            continue          # a header: "word1 word2 POS SimLex999 ..."
         first = False
-        if len(fields) < 3 or not all(fields[:2]):
-            raise FileFormatError(path, lineno, f"expected two words and a score, got {len(fields)} field(s)",
-                                  SIMILARITY_HINT)
+        if len(fields) < column or not all(fields[:2]):
+            raise FileFormatError(path, lineno, f"expected two words and a score in column {column}, got "
+                                  f"{len(fields)} field(s)", SIMILARITY_HINT)
         if score is None:
-            raise FileFormatError(path, lineno, f"the score {fields[2][:40]!r} is not a finite number",
-                                  SIMILARITY_HINT)
+            raise FileFormatError(path, lineno, f"the score {fields[column - 1][:40]!r} (column {column}) is not "
+                                  "a finite number", SIMILARITY_HINT)
         items.append((fields[0], fields[1], score))
     if not items:
         raise FileFormatError(path, None, "no scored word pairs found", SIMILARITY_HINT)

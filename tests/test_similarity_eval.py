@@ -240,6 +240,15 @@ def test_similarity_file_header_comments_and_tabs(tmp_path):
     assert load_similarity(plain) == [("old", "new", 1.5), ("old", "new", 1.5)]     # repeats kept
 
 
+def test_similarity_score_column_reads_simlex_as_distributed(tmp_path):
+    # SimLex-999.txt: word1 word2 POS SimLex999 conc(w1) ...; the part of speech sits where a score usually does
+    text = "word1\tword2\tPOS\tSimLex999\tconc(w1)\nold\tnew\tA\t1.58\t2.72\nsmart\tintelligent\tA\t9.2\t1.75\n"
+    path = write(tmp_path / "SimLex-999.txt", text)
+    assert load_similarity(path, column=4) == [("old", "new", 1.58), ("smart", "intelligent", 9.2)]
+    with pytest.raises(FileFormatError, match=r"line 2: the score 'A' \(column 3\).*--similarity-column 4"):
+        load_similarity(path)
+
+
 def test_analogy_sections(tmp_path):
     path = write(tmp_path / "questions-words.txt", "a b c d\n: capital-common-countries\nAthens Greece Baghdad "
                                                    "Iraq\n\n: gram1-adjective-to-adverb\namazing amazingly apparent "
@@ -250,8 +259,8 @@ def test_analogy_sections(tmp_path):
 
 
 @pytest.mark.parametrize("load, text, match", [
-    (load_similarity, "old new 1.58\nsmart intelligent\n", r"line 2: expected two words and a score, got 2"),
-    (load_similarity, "w1 w2 score\nold new 1.58\n\nsmart intelligent A\n", r"line 4: the score 'A' is not a finite"),
+    (load_similarity, "old new 1.58\nsmart intelligent\n", r"line 2: expected two words and a score in column 3, got 2"),
+    (load_similarity, "w1 w2 score\nold new 1.58\n\nsmart intelligent A\n", r"line 4: the score 'A' \(column 3\) is not a finite"),
     (load_similarity, "old new 1\nsmart intelligent nan\n", r"line 2: the score 'nan'"),
     (load_similarity, "word1 word2 score\n# nothing else\n", r"no scored word pairs found"),
     (load_analogies, ": family\nboy girl brother\n", r"line 2: expected four words, got 3"),
