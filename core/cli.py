@@ -438,7 +438,8 @@ def _refine(run, args) -> dict | None:
             raise
         progress(f"contrastive refinement skipped: {e}")   # the default: keep the selected mapping
         return {"skipped": str(e)}
-    progress(f"contrastive refinement ({time.perf_counter() - started:.1f} s): {result.reason}")
+    skip = "; --no-refine skips the refinement" if args.refine is None and len(result.rounds) > 1 else ""
+    progress(f"contrastive refinement ({time.perf_counter() - started:.1f} s): {result.reason}{skip}")
     return result.as_dict()
 
 
