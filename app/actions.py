@@ -528,8 +528,7 @@ def final_mapping(lab: LabState) -> dict:
     learner, data = lab.run.learner, lab.data
     if not data.test:
         raise ConfigError("the final mapping is evaluated on the test dictionary; load one first")
-    mapping = learner.finalize()
-    return {r: learner.evaluate(data.test, mapping=mapping, retrieval=r) for r in ("nn", "csls")}
+    return learner.bli(learner.finalize())   # the curve's measure (exact up to 20,000 words per side)
 
 
 def select_mapping(lab: LabState) -> dict:
@@ -537,8 +536,7 @@ def select_mapping(lab: LabState) -> dict:
     mapping and every iteration, and evaluate the kept one when a test dictionary is loaded."""
     learner, data = lab.run.learner, lab.data
     selection = learner.select()
-    bli = ({r: learner.evaluate(data.test, mapping=selection.mapping, retrieval=r) for r in ("nn", "csls")}
-           if data.test else None)
+    bli = learner.bli(selection.mapping) if data.test else None
     return {"selection": selection, "bli": bli}
 
 
@@ -569,12 +567,12 @@ def refine_mapping(lab: LabState, callback=None) -> dict:
         learner.select()
     res = learner.refine(RefinementConfig(random_state=learner.config.random_state),
                          trusted_seed=lab.run.seed.strategy in TRUSTED_SEEDS, callback=callback)
-    rows, curve, kept_bli = [], [], {}
+    rows, curve, kept_bli = [], [], None
     for r in res.rounds:
-        bli = learner.evaluate(data.test, r.mapping, "csls") if data.test else None
-        p1 = bli.p_at_1 if bli is not None else None
-        if r.round == res.kept_round and bli is not None:
-            kept_bli["csls"] = bli
+        bli = learner.bli(r.mapping) if data.test else None     # the measure of the curve's iterations
+        p1 = bli["csls"].p_at_1 if bli is not None else None
+        if r.round == res.kept_round:
+            kept_bli = bli
         row = {"round": r.round, "pairs": r.n_pairs, "augmented": r.n_augmented,
                "InfoNCE loss (first → last step)": (f"{r.losses[0]:.3f} → {r.losses[-1]:.3f}" if r.losses else "–"),
                "held-out score": round(r.score, 4), "kept": r.round == res.kept_round}
@@ -600,16 +598,16 @@ class RefinedView:
     tgt_idx: np.ndarray
 
 
-def _refined_view(learner, data, res, bli: dict) -> RefinedView:
+def _refined_view(learner, data, res, bli: dict | None) -> RefinedView:
     mapping = res.mapping
-    if data.test:
-        bli = {r: bli.get(r) or learner.evaluate(data.test, mapping, r) for r in ("nn", "csls")}
+    if res.kept_round == 0 and data.test:   # the run's own mapping, not round 0's refit without the held-out words
+        bli = learner.bli(mapping)
     D = learner.induced(mapping)
     if res.kept_round:
         label, kept = f"refinement round {res.kept_round}", f"round {res.kept_round} kept"
     else:
         label, kept = "the refinement's start (no round beat it)", "no round beat the selected mapping"
-    return RefinedView(label, kept, mapping, bli or None, D.src, D.tgt)
+    return RefinedView(label, kept, mapping, bli, D.src, D.tgt)
 
 
 def current_refinement(lab: LabState) -> dict | None:

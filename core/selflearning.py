@@ -672,6 +672,15 @@ class SelfLearning:
         rec = self.current if iteration is None else self.history[iteration]
         return self._mapped_full(rec.mapping)
 
+    def bli(self, mapping: Mapping | None = None) -> dict | None:
+        """BLI ({"nn", "csls"}: :class:`core.evaluate.BLIResult`) of ``mapping`` (default: final if finalized,
+        else current) on the test dictionary the run was given (None without one), measured as the
+        per-iteration log measures every iteration (:meth:`_bli`): exact up to ``config.log_vocab`` words per
+        side, beyond among the words taking part in induction. A mapping outside the history (selected,
+        final, refined) is then the same quantity as the iterations beside it, at a size where exact CSLS
+        would take minutes (:meth:`evaluate` stays exact)."""
+        return self._bli(mapping or self.final or self.current.mapping)[0]
+
     def induced(self, mapping: Mapping | None = None) -> InducedDictionary:
         """The dictionary ``mapping`` (default: final if finalized, else current) induces with the run's
         settings, every pair kept (no stochastic dropout): what a step from that mapping would start from.

@@ -367,6 +367,27 @@ def test_log_beyond_log_vocab_reuses_the_next_induction_and_changes_nothing(good
     assert np.array_equal(logged.step().src_idx, plain.step().src_idx)
 
 
+def test_bli_of_any_mapping_is_the_logs_measure(good):
+    """``SelfLearning.bli`` scores a mapping as the per-iteration log does: an iteration's own mapping gets its
+    logged numbers back, within ``log_vocab`` they are exact (``evaluate``), beyond it they are the log's
+    (cutoff words), which differ from the exact ones; and it leaves the run's next step alone."""
+    src, tgt, gold, seed = good
+    for log_vocab, exact in ((20000, True), (600, False)):
+        sl = SelfLearning(src, tgt, seed, _config(cutoff=500, log_vocab=log_vocab, max_iter=4),
+                          gold_test=gold[:300])
+        sl.run(3)
+        rec = sl.history[2]
+        for r in ("nn", "csls"):
+            assert sl.bli(rec.mapping)[r].p_at_1 == rec.bli[r].p_at_1 and sl.bli(rec.mapping)[r].mrr == rec.bli[r].mrr
+        full = sl.evaluate(gold[:300], rec.mapping, "csls")
+        assert (sl.bli(rec.mapping)["csls"].mrr == full.mrr) == exact
+        before = sl.step()
+        sl.rewind(3)
+        sl.bli(sl.history[1].mapping)           # between steps: the early induction of the log is not consumed
+        assert np.array_equal(sl.step().src_idx, before.src_idx)
+    assert SelfLearning(src, tgt, seed, _config(max_iter=2)).bli() is None      # no test dictionary
+
+
 def test_translate_with_the_mapped_space_given_equals_mapping_it_again(good):
     src, tgt, gold, seed = good
     sl = SelfLearning(src, tgt, seed, _config(max_iter=3))
