@@ -584,30 +584,43 @@ def refine_mapping(lab: LabState, callback=None) -> dict:
     return {"refinement": res, "rows": rows, "curve": curve, "view": _refined_view(learner, data, res, kept_bli)}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class RefinedView:
     """The mapping a refinement keeps, with what an iteration record gives the Projections page: its BLI per
     retrieval on the test dictionary (None without one) and the dictionary it induces (``src_idx``,
-    ``tgt_idx``, for the induced-dictionary lines). ``label`` names it in titles, ``kept`` says which round."""
+    ``tgt_idx``, for the induced-dictionary lines: induced on first use, seconds at 200k words).
+    ``label`` names it in titles, ``kept`` says which round."""
 
     label: str
     kept: str
     mapping: object
     bli: dict | None
-    src_idx: np.ndarray
-    tgt_idx: np.ndarray
+    learner: object = dataclasses.field(repr=False)
+    _dictionary: object = dataclasses.field(default=None, repr=False)
+
+    def _induced(self):
+        if self._dictionary is None:
+            self._dictionary = self.learner.induced(self.mapping)
+        return self._dictionary
+
+    @property
+    def src_idx(self) -> np.ndarray:
+        return self._induced().src
+
+    @property
+    def tgt_idx(self) -> np.ndarray:
+        return self._induced().tgt
 
 
 def _refined_view(learner, data, res, bli: dict | None) -> RefinedView:
     mapping = res.mapping
     if res.kept_round == 0 and data.test:   # the run's own mapping, not round 0's refit without the held-out words
         bli = learner.bli(mapping)
-    D = learner.induced(mapping)
     if res.kept_round:
         label, kept = f"refinement round {res.kept_round}", f"round {res.kept_round} kept"
     else:
         label, kept = "the refinement's start (no round beat it)", "no round beat the selected mapping"
-    return RefinedView(label, kept, mapping, bli, D.src, D.tgt)
+    return RefinedView(label, kept, mapping, bli, learner)
 
 
 def current_refinement(lab: LabState) -> dict | None:

@@ -388,6 +388,15 @@ def test_refine_mapping(opened):
     lines = {t["name"]: len(t["x"]) // 3 for t in after["data"] if t["name"] in ("correct pair", "wrong pair")}
     assert drawn and lines.get("correct pair", 0) == sum(rank[s] == 1 for s in drawn)
     assert lines.get("wrong pair", 0) == sum(rank[s] != 1 for s in drawn)
+    # induced-dictionary lines: the dictionary the refined mapping induces (computed on first use)
+    at.radio(key="w_proj_links").set_value("induced dictionary").run()
+    _clean(at)
+    learner = at.session_state["lab"].run.learner
+    import numpy as np
+
+    assert np.array_equal(view.src_idx, learner.induced(view.mapping).src)
+    after = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert sum(len(t["x"]) for t in after["data"] if t["name"] in ("correct pair", "wrong pair", "pair")) > 0
     # the Inspector shares the choice: its cosine neighbours are the refined mapping's
     word = "two"
     at.session_state["w_insp_word"], at.session_state["w_insp_side"] = word, "source → target"
