@@ -30,6 +30,7 @@ import resource
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,27 +101,40 @@ def _apptest(src, tgt, train, test):
     return at, lab
 
 
-def phase_step(at, lab):
+@contextmanager
+def engine_time(names):
+    """Wall and CPU seconds spent inside the ``SelfLearning`` methods ``names`` while the block runs (summed per
+    method: ``{name: {"wall": s, "cpu": s}}``); the methods are restored after."""
     from core import selflearning
 
-    engine = {"wall": 0.0, "cpu": 0.0}
-    original = selflearning.SelfLearning.step
+    spent = {}
+    originals = {name: getattr(selflearning.SelfLearning, name) for name in names}
 
-    def timed(self, *a, **kw):
-        w, c = time.perf_counter(), _cpu()
-        try:
-            return original(self, *a, **kw)
-        finally:
-            engine["wall"] += time.perf_counter() - w
-            engine["cpu"] += _cpu() - c
+    def timed(name, original):
+        def run(self, *a, **kw):
+            w, c = time.perf_counter(), _cpu()
+            try:
+                return original(self, *a, **kw)
+            finally:
+                row = spent.setdefault(name, {"wall": 0.0, "cpu": 0.0})
+                row["wall"] += time.perf_counter() - w
+                row["cpu"] += _cpu() - c
+        return run
 
-    selflearning.SelfLearning.step = timed
+    for name, original in originals.items():
+        setattr(selflearning.SelfLearning, name, timed(name, original))
     try:
-        with Timer() as t:
-            at.button("b_step").click().run()
+        yield spent
     finally:
-        selflearning.SelfLearning.step = original
+        for name, original in originals.items():
+            setattr(selflearning.SelfLearning, name, original)
+
+
+def phase_step(at, lab):
+    with engine_time(["step"]) as spent, Timer() as t:
+        at.button("b_step").click().run()
     assert not at.exception, at.exception
+    engine = spent.get("step", {"wall": 0.0, "cpu": 0.0})
     emit("step", iteration=int(lab.run.learner.current.iteration), engine_wall_s=round(engine["wall"], 2),
          engine_cpu_s=round(engine["cpu"], 2), ratio_wall=round(t.wall / max(engine["wall"], 1e-9), 3),
          ratio_cpu=round(t.cpu / max(engine["cpu"], 1e-9), 3), **t.row())
@@ -130,32 +144,13 @@ def phase_refine(at, lab):
     """**Refine contrastively** on the Self-learning page after the step: the whole script run against the
     engine's time inside it (``SelfLearning.select``, ``refine``, ``bli``: every round scored on the test pairs as
     the curve scores an iteration, ``induced``: the kept mapping's dictionary for the Projections page)."""
-    from core import selflearning
-
-    engine = {}
-    originals = {name: getattr(selflearning.SelfLearning, name) for name in ("select", "refine", "bli", "induced")}
-
-    def timed(name, original):
-        def run(self, *a, **kw):
-            w = time.perf_counter()
-            try:
-                return original(self, *a, **kw)
-            finally:
-                engine[name] = engine.get(name, 0.0) + time.perf_counter() - w
-        return run
-
     at.switch_page("views/selflearning.py").run()
-    for name, original in originals.items():
-        setattr(selflearning.SelfLearning, name, timed(name, original))
-    try:
-        with Timer() as t:
-            at.button("b_refine").click().run()
-    finally:
-        for name, original in originals.items():
-            setattr(selflearning.SelfLearning, name, original)
+    with engine_time(["select", "refine", "bli", "induced"]) as spent, Timer() as t:
+        at.button("b_refine").click().run()
     assert not at.exception, at.exception
     held = at.session_state["refine_eval"][1]
     res = held["refinement"]
+    engine = {name: row["wall"] for name, row in spent.items()}
     total = sum(engine.values())
     emit("refine", engine_wall_s=round(total, 2), engine={k: round(v, 2) for k, v in engine.items()},
          rounds=len(res.rounds) - 1, kept_round=res.kept_round, ratio_wall=round(t.wall / max(total, 1e-9), 3),

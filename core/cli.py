@@ -478,13 +478,12 @@ def _bli_line(args, pairs, src, tgt) -> dict:
         raise ConfigError(f"{args.dictionary}: none of its {n_src} source words has a translation in the "
                           f"vocabularies of {src.name} and {tgt.name}, so there is nothing to evaluate. Check "
                           "the language direction (source first), the case of the words and --max-vocab")
-    return {"n": result.n, "coverage": round(result.coverage, 6), "p@1": round(result.p_at_1, 6),
-            "p@5": round(result.p_at_5, 6), "p@10": round(result.p_at_10, 6),
-            "mrr": round(result.mrr, 6), "retrieval": args.retrieval}
+    return _rounded({"n": result.n, "coverage": result.coverage, "p@1": result.p_at_1, "p@5": result.p_at_5,
+                     "p@10": result.p_at_10, "mrr": result.mrr, "retrieval": args.retrieval})
 
 
 def _rounded(record: dict) -> dict:
-    """The floats of a result's ``as_dict()`` (and of a dict inside it) to 6 decimals, as the BLI keys."""
+    """The floats of a result (and of a dict inside it) to 6 decimals: the one rounding of the JSON line."""
     return {k: _rounded(v) if isinstance(v, dict) else round(v, 6) if isinstance(v, float) else v
             for k, v in record.items()}
 

@@ -370,14 +370,17 @@ class SelfLearning:
         pending, self._pending = self._pending, None
         if pending is not None and pending.mapping is mapping and pending[1:4] == (iteration, keep_prob, self.config):
             return pending.dictionary, pending.seconds
-        cfg = self.config
         t0 = time.perf_counter()
         Xm, Zm = mapped if mapped is not None else self._mapped_cut(mapping)
-        D = induce_dictionary(Xm, Zm, retrieval=cfg.retrieval, k=cfg.csls_k, direction=cfg.direction,
-                              cutoff=0, mutual=cfg.mutual, keep_prob=keep_prob,
-                              random_state=np.random.default_rng([cfg.random_state, iteration]),
-                              batch_size=cfg.batch_size, inv_temperature=cfg.inv_temperature)
+        D = self._induction(Xm, Zm, keep_prob, np.random.default_rng([self.config.random_state, iteration]))
         return D, time.perf_counter() - t0
+
+    def _induction(self, Xm, Zm, keep_prob: float, random_state=None) -> InducedDictionary:
+        """:func:`core.induction.induce_dictionary` with the run's settings, on mapped cutoff rows."""
+        cfg = self.config
+        return induce_dictionary(Xm, Zm, retrieval=cfg.retrieval, k=cfg.csls_k, direction=cfg.direction,
+                                 cutoff=0, mutual=cfg.mutual, keep_prob=keep_prob, random_state=random_state,
+                                 batch_size=cfg.batch_size, inv_temperature=cfg.inv_temperature)
 
     def _bli(self, mapping: Mapping, upcoming: tuple[int, float] | None = None) -> tuple[dict | None, float]:
         """The per-iteration log on the test dictionary (NN and CSLS P@1), and the seconds of the next
@@ -685,12 +688,7 @@ class SelfLearning:
         """The dictionary ``mapping`` (default: final if finalized, else current) induces with the run's
         settings, every pair kept (no stochastic dropout): what a step from that mapping would start from.
         Leaves the early induction of the per-iteration log alone (:meth:`_induce`)."""
-        cfg = self.config
-        mapping = mapping or self.final or self.current.mapping
-        Xm, Zm = self._mapped_cut(mapping)
-        return induce_dictionary(Xm, Zm, retrieval=cfg.retrieval, k=cfg.csls_k, direction=cfg.direction, cutoff=0,
-                                 mutual=cfg.mutual, keep_prob=1.0, batch_size=cfg.batch_size,
-                                 inv_temperature=cfg.inv_temperature)
+        return self._induction(*self._mapped_cut(mapping or self.final or self.current.mapping), keep_prob=1.0)
 
     def query_vector(self, word: str, side: str = "src", mapping: Mapping | None = None) -> np.ndarray:
         """The mapped unit vector (1, r) of ``word``: its row, or for a word outside the vocabulary of a
