@@ -321,12 +321,18 @@ def _mapped(X, W) -> np.ndarray:
 
 
 def hard_negatives(X, Z, Wx, Wz, pairs: np.ndarray, k: int, vocab: int, csls_k: int = 10,
-                   batch_size: int = DEFAULT_BATCH) -> tuple[np.ndarray, np.ndarray]:
+                   batch_size: int = DEFAULT_BATCH, rows=None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest wrong neighbours by CSLS of every pair's words (C1's hard negatives).
 
     For the pair ``(s, t)``: the targets among the ``vocab`` most frequent whose CSLS score against the mapped
     ``s`` is highest, leaving out every target that ``pairs`` gives ``s`` as a translation; and the same for
-    the sources of ``t``. Scans in row batches on grid unit rows (no ``n x n`` matrix).
+    the sources of ``t``. Scans in row batches on grid unit rows (no ``n x n`` matrix), whose products are
+    exact, so a pair's negatives do not depend on which other pairs are searched with it.
+
+    Parameters
+    ----------
+    rows : int array or None
+        Search only these pairs (the minibatches until the next search); the other rows are -1. None: all.
 
     Returns
     -------
@@ -337,17 +343,23 @@ def hard_negatives(X, Z, Wx, Wz, pairs: np.ndarray, k: int, vocab: int, csls_k: 
     Xv, Zv = _mapped(X[:ns], Wx), _mapped(Z[:nt], Wz)
     r_src, r_tgt = mean_topk_similarity_both(Xv, Zv, csls_k, batch_size)   # among the negative vocabularies
     keys = np.unique(pairs[:, 0] * len(Z) + pairs[:, 1])
-    neg_tgt = _wrong_neighbours(X, Wx, Zv, r_tgt, pairs[:, 0], k, keys, len(Z), src_side=True, batch=batch_size)
-    neg_src = _wrong_neighbours(Z, Wz, Xv, r_src, pairs[:, 1], k, keys, len(Z), src_side=False, batch=batch_size)
-    return neg_tgt, neg_src
+    rows = np.arange(len(pairs)) if rows is None else np.asarray(rows, np.intp)
+    out = []
+    for side, (E, W, C, r_c) in enumerate(((X, Wx, Zv, r_tgt), (Z, Wz, Xv, r_src))):
+        # room for every translation a word has in the whole dictionary, searched or not
+        room = int(np.unique(pairs[:, side], return_counts=True)[1].max())
+        neg = np.full((len(pairs), k), -1, np.int64)
+        neg[rows] = _wrong_neighbours(E, W, C, r_c, pairs[rows, side], k + room, k, keys, len(Z), side == 0,
+                                      batch_size)
+        out.append(neg)
+    return out[0], out[1]
 
 
-def _wrong_neighbours(E, W, C, r_c, words, k, keys, n_tgt, src_side, batch):
+def _wrong_neighbours(E, W, C, r_c, words, m, k, keys, n_tgt, src_side, batch):
     """Top-``k`` CSLS candidates in ``C`` of every word's mapped row ``E[word] @ W`` that are not a dictionary
-    pair of that word (rows of ``words``, each distinct word searched once)."""
-    distinct, at, counts = np.unique(words, return_inverse=True, return_counts=True)
-    m = min(k + int(counts.max()), len(C))        # room for every translation the word has in the dictionary
-    _, cand = scan_topk(_mapped(E[distinct], W), C, m, scale=2.0, col_offset=r_c, batch_size=batch)
+    pair of that word, among its ``m`` best (rows of ``words``, each distinct word searched once)."""
+    distinct, at = np.unique(words, return_inverse=True)
+    _, cand = scan_topk(_mapped(E[distinct], W), C, min(m, len(C)), scale=2.0, col_offset=r_c, batch_size=batch)
     key = distinct[:, None] * n_tgt + cand if src_side else cand * n_tgt + distinct[:, None]
     gold = np.isin(key, keys)
     order = np.argsort(gold, axis=1, kind="stable")[:, :k]
@@ -394,14 +406,17 @@ def train_round(X, Z, Wx, Wz, pairs: np.ndarray, config: RefinementConfig, rng: 
     for step in range(cfg.steps):
         if step % cfg.refresh == 0:
             t0 = time.perf_counter()
+            upcoming = []            # the minibatches until the next search: only their pairs need negatives
+            for _ in range(min(cfg.refresh, cfg.steps - step)):
+                if pos + cfg.batch_size > len(order):
+                    order, pos = rng.permutation(len(pairs)), 0
+                upcoming.append(order[pos:pos + cfg.batch_size])
+                pos += cfg.batch_size
             neg_tgt, neg_src = hard_negatives(X, Z, Wx, Wz, pairs, cfg.n_negatives, cfg.negative_vocab,
-                                              cfg.csls_k)
+                                              cfg.csls_k, rows=np.unique(np.concatenate(upcoming)))
             t_neg += time.perf_counter() - t0
         t0 = time.perf_counter()
-        if pos + cfg.batch_size > len(order):
-            order, pos = rng.permutation(len(pairs)), 0
-        batch = order[pos:pos + cfg.batch_size]
-        pos += cfg.batch_size
+        batch = upcoming[step % cfg.refresh]
         p = pairs[batch]
         src_rows, src_at = np.unique(neg_src[batch], return_inverse=True)
         tgt_rows, tgt_at = np.unique(neg_tgt[batch], return_inverse=True)

@@ -77,6 +77,15 @@ def test_loss_goes_down_with_fixed_negatives(rotated):
     neg_tgt, neg_src = hard_negatives(X, Z, Wx, Wz, pairs, k=8, vocab=1000)
     # the hard negatives are wrong neighbours: never the pair's own target or source
     assert not np.any(neg_tgt == pairs[:, 1:]) and not np.any(neg_src == pairs[:, :1])
+    # searching only some pairs (the next minibatches) gives those pairs the same negatives, also for a word
+    # with two translations, neither of which may be its negative
+    two = np.concatenate([pairs, [[0, int(neg_tgt[0, 0])]]])
+    full = hard_negatives(X, Z, Wx, Wz, two, k=8, vocab=1000)
+    rows = np.array([0, 7])           # word 0 once here, twice in the dictionary
+    part = hard_negatives(X, Z, Wx, Wz, two, k=8, vocab=1000, rows=rows)
+    for f, p in zip(full, part):
+        assert np.array_equal(p[rows], f[rows]) and np.all(np.delete(p, rows, axis=0) == -1)
+    assert not np.isin(two[two[:, 0] == 0, 1], full[0][[0, 300]]).any()
 
     def full_loss(Wx, Wz):
         return info_nce_loss(Wx, Wz, X[pairs[:, 0]], Z[pairs[:, 1]], X[neg_src], Z[neg_tgt], 0.1, False)[0]
