@@ -151,6 +151,10 @@ INIT_PRESETS = {"dictionary": "supervised", "random": "weak", "identical": "weak
 # 32.1 -> 33.5 (1,000). The other doc pairs were not run.
 # Languages sharing too few spellings to hold out are skipped by default (MUSE's criterion keeps the start).
 REFINE_DEFAULT = ("dictionary",)
+# ... and only for spaces of at most this many words, the size of every bundled space its dev splits come from.
+# Nothing validated it beyond, and at researcher scale its rounds (a fixed cost, bench/scale.json's
+# supervised_refine rows) would double a 200k supervised run past issue 19's 20 s; --refine runs it at any size.
+REFINE_DEFAULT_MAX_WORDS = 20_000
 # Seeds that are a real dictionary: their pairs stay positives in every refinement round.
 TRUSTED_SEEDS = ("dictionary", "random")
 
@@ -405,6 +409,28 @@ def _select(run, args) -> dict:
     return selection.as_dict()
 
 
+def _default_refine_skip(run) -> str | None:
+    """Why the default refinement does not run on this run (None: it runs)."""
+    from .refinement import held_out_words
+
+    if max(len(run.src), len(run.tgt)) > REFINE_DEFAULT_MAX_WORDS:
+        return (f"it is on by default only for spaces of up to {REFINE_DEFAULT_MAX_WORDS:,} words, the size of the "
+                f"dev splits it was chosen on, and these have {len(run.src):,} and {len(run.tgt):,} (at 300 "
+                "dimensions its rounds cost as much as the rest of a 200k supervised run); --refine runs it anyway")
+    if held_out_words(run) is None:
+        # Without held-out identical strings only MUSE's mean CSLS cosine could judge it, and a contrastive
+        # refinement lowers that by construction (it pushes negatives apart): the start would be kept anyway.
+        return ("the languages share too few identically spelled words to hold out and judge it (MUSE's mean CSLS "
+                "cosine, the fallback, falls under any contrastive refinement: bench/tuning.md#refinement); "
+                "--refine runs it anyway")
+    return None
+
+
+def _refine_skipped(why: str) -> dict:
+    progress(f"contrastive refinement skipped: {why}")
+    return {"skipped": why}
+
+
 def _refine(run, args) -> dict | None:
     """The contrastive refinement of the kept mapping (``--refine``; by default for the inits of
     ``REFINE_DEFAULT``), kept only where the held-out identical strings score it above its start; what was done
@@ -412,16 +438,11 @@ def _refine(run, args) -> dict | None:
     default = args.init in REFINE_DEFAULT and not args.no_self_learning   # VecMap's supervised mode stays plain
     if not (args.refine if args.refine is not None else default):
         return None
-    from .refinement import RefinementConfig, held_out_words
+    from .refinement import RefinementConfig
 
-    if args.refine is None and held_out_words(run) is None:
-        # Without held-out identical strings only MUSE's mean CSLS cosine could judge it, and a contrastive
-        # refinement lowers that by construction (it pushes negatives apart): the start would be kept anyway.
-        why = ("the languages share too few identically spelled words to hold out and judge it (MUSE's mean CSLS "
-               "cosine, the fallback, falls under any contrastive refinement: bench/tuning.md#refinement); "
-               "--refine runs it anyway")
-        progress(f"contrastive refinement skipped: {why}")
-        return {"skipped": why}
+    why = _default_refine_skip(run) if args.refine is None else None
+    if why is not None:
+        return _refine_skipped(why)
 
     started = time.perf_counter()
 
@@ -436,8 +457,7 @@ def _refine(run, args) -> dict | None:
     except CLWEError as e:
         if args.refine:   # asked for explicitly: say why it cannot run
             raise
-        progress(f"contrastive refinement skipped: {e}")   # the default: keep the selected mapping
-        return {"skipped": str(e)}
+        return _refine_skipped(str(e))   # the default: keep the selected mapping
     skip = "; --no-refine skips the refinement" if args.refine is None and len(result.rounds) > 1 else ""
     progress(f"contrastive refinement ({time.perf_counter() - started:.1f} s): {result.reason}{skip}")
     return result.as_dict()
@@ -639,7 +659,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "2022, ACL, stage C1: InfoNCE over CSLS hard negatives, dictionary augmentation), kept "
                              "only where held-out identical strings score it above its start"
                              + (f" (default for --init {', '.join(REFINE_DEFAULT)} with self-learning, where the "
-                                "languages share enough identical strings to judge it)" if REFINE_DEFAULT else ""))
+                                "languages share enough identical strings to judge it and neither space has more than "
+                                f"{REFINE_DEFAULT_MAX_WORDS:,} words)" if REFINE_DEFAULT else ""))
     refine.add_argument("--no-refine", dest="refine", action="store_false", help="no contrastive refinement")
     p.add_argument("--random-seed", type=int, default=0, help="seed of every stochastic step")
     p.add_argument("--out", required=True, help="output folder (built under a temporary name, renamed when complete)")

@@ -171,6 +171,29 @@ def test_refinement_by_default_only_where_held_out_strings_can_judge_it(tmp_path
     assert ref["criterion"].startswith("mean CSLS cosine") and [r["round"] for r in ref["rounds"]] == [0, 1, 2]
 
 
+def test_refinement_by_default_only_up_to_the_dev_splits_size(noisier_files, tmp_path, capsys, monkeypatch):
+    """Spaces larger than the bundled ones (lowered here to 1,500 words against this pair's 2,000): the default
+    skips the refinement and says how to run it; --refine runs its rounds; within the size the default runs
+    them."""
+    import core.cli as cli
+
+    f = noisier_files
+    common = ["align", "--src", str(f / "src.vec"), "--tgt", str(f / "tgt.vec"), "--init", "dictionary",
+              "--dictionary", str(f / "gold.txt"), "--seed-size", "40", "--max-iter", "3", "--no-eval"]
+    assert main(common + ["--out", str(tmp_path / "within")]) == 0, capsys.readouterr().err
+    ref = json.loads((tmp_path / "within" / "config.json").read_text())["refinement"]
+    assert [r["round"] for r in ref["rounds"]] == [0, 1, 2]
+    monkeypatch.setattr(cli, "REFINE_DEFAULT_MAX_WORDS", 1500)
+    capsys.readouterr()
+    assert main(common + ["--out", str(tmp_path / "beyond")]) == 0, capsys.readouterr().err
+    ref = json.loads((tmp_path / "beyond" / "config.json").read_text())["refinement"]
+    assert "up to 1,500 words" in ref["skipped"] and "2,000" in ref["skipped"] and "--refine" in ref["skipped"]
+    assert "contrastive refinement skipped" in capsys.readouterr().err
+    assert main(common + ["--refine", "--out", str(tmp_path / "forced")]) == 0, capsys.readouterr().err
+    ref = json.loads((tmp_path / "forced" / "config.json").read_text())["refinement"]
+    assert [r["round"] for r in ref["rounds"]] == [0, 1, 2]
+
+
 def test_align_impossible_requests(synthetic_files, tmp_path, capsys):
     f = synthetic_files
     prefixed = tmp_path / "prefixed.vec"
