@@ -375,10 +375,15 @@ def test_both_r_terms_from_one_pass_equal_two_passes():
 
 
 def test_scan_topk_threaded_equals_sequential():
-    """Without on_batch the scan runs one stream per core; its top-k equals the sequential pass's."""
+    """Without on_batch the scan runs one stream per core; its top-k equals the sequential pass's.
+
+    The streams multiply smaller row blocks with a one-thread BLAS. Some BLAS builds round such a product
+    differently in the last bit (OpenBLAS 0.3.31 on AMD EPYC: ``A[:m] @ B`` differs from the rows of ``A @ B``
+    for every block size tried, and one thread from two), so the scores agree to float32 rounding, not bit for bit."""
     A, B = _unit(700, 16, 4), _unit(3000, 16, 5)
     off = np.linspace(0, 0.3, 3000).astype(np.float32)
     seen = []
     v1, i1 = scan_topk(A, B, 7, scale=2.0, col_offset=off, batch_size=64)
     v2, i2 = scan_topk(A, B, 7, scale=2.0, col_offset=off, batch_size=64, on_batch=lambda S, i: seen.append(i))
-    assert np.array_equal(i1, i2) and np.array_equal(v1, v2) and seen == sorted(seen)
+    assert np.array_equal(i1, i2) and seen == sorted(seen) and len(seen) > 1
+    assert np.allclose(v1, v2, rtol=4 * np.finfo(np.float32).eps, atol=0)
