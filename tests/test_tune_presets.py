@@ -1,4 +1,4 @@
-"""bench.tune_presets: the post-processing its plateau experiment tries, and the tables it writes into bench/tuning.md."""
+"""bench.tune_presets: the post-processing its plateau experiment tries, and the tables it writes to bench/tuning.md."""
 
 import numpy as np
 
