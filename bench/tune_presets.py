@@ -216,7 +216,8 @@ def render_plateau(runs: list) -> str:
              "|---|" + "---|" * (len(pairs) + 1)]
     for value, _ in PLATEAU_VARIANTS:
         row = [cells.get((value, p)) for p in pairs]
-        gains = [v - cells[("the preset", p)] for v, p in zip(row, pairs) if v is not None and ("the preset", p) in cells]
+        gains = [v - cells[("the preset", p)] for v, p in zip(row, pairs)
+                 if v is not None and ("the preset", p) in cells]
         lines.append(f"| {value} | " + " | ".join("–" if v is None else f"{v:.1f}" for v in row)
                      + (f" | {sum(gains) / len(gains):+.2f} |" if gains and value != "the preset" else " | – |"))
     return "\n".join(lines)

@@ -19,7 +19,7 @@ def test_all_but_the_top_removes_the_leading_directions_and_the_mean():
     top = np.linalg.svd(Xc, full_matrices=False)[2][:2]
     assert np.abs(Y.mean(axis=0)).max() < 1e-5
     assert np.abs(Y @ top.T).max() < 1e-4
-    # the rest of the space is untouched: the third direction keeps its share
+    # the rest of the space is untouched: coordinates along the third direction do not move
     third = np.linalg.svd(Xc, full_matrices=False)[2][2]
     assert np.allclose(Y @ third, Xc @ third, atol=1e-4)
 
