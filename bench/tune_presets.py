@@ -92,12 +92,18 @@ def _capped(cfg: AlignConfig, src, tgt) -> AlignConfig:
 
 
 def supervised(pair: str, self_learning: bool, seed: int = 0, experiment: str = "self_learning", value=None,
-               **changes) -> dict:
+               seed_size: int | None = None, prepare=None, **changes) -> dict:
+    """The supervised preset from the training split, or from its first ``seed_size`` pairs (``clwe align
+    --seed-size``), both spaces first passed through ``prepare`` when given."""
     src, tgt, train, dev = _pair(pair)
+    if prepare is not None:
+        src, tgt = src.with_vectors(prepare(src.vectors)), tgt.with_vectors(prepare(tgt.vectors))
     changes = {"max_iter": AlignConfig.max_iter if self_learning else 0, **changes}
     cfg = _capped(AlignConfig.preset("supervised", random_state=seed, **changes), src, tgt)
     t0 = time.perf_counter()
     sd = _seed("dictionary", src, tgt, cfg, pairs=train)
+    if seed_size:
+        sd, pair = replace(sd, pairs=sd.pairs[:seed_size]), f"{pair} ({seed_size:,} pairs)"
     return _run(src, tgt, sd, cfg, dev, t0, experiment=experiment, pair=pair,
                 value=value if value is not None else ("on" if self_learning else "off"), seed=seed)
 
@@ -126,20 +132,6 @@ PLATEAU_VARIANTS = (("the preset", {}), ("keep_seed=False", dict(keep_seed=False
                     ("all-but-the-top, 2 directions", dict(prepare=all_but_the_top)),
                     ("spectral re-weighting, alpha=0.25", dict(prepare=lambda X: spectral_reweighting(X, 0.25))),
                     ("spectral re-weighting, alpha=-0.25", dict(prepare=lambda X: spectral_reweighting(X, -0.25))))
-
-
-def semi_supervised(pair: str, n: int, value: str, seed: int = 0, prepare=None, **changes) -> dict:
-    """The supervised preset from the first ``n`` pairs of the training split (``clwe align --seed-size n``),
-    both spaces first passed through ``prepare`` when given."""
-    src, tgt, train, dev = _pair(pair)
-    if prepare is not None:
-        src, tgt = src.with_vectors(prepare(src.vectors)), tgt.with_vectors(prepare(tgt.vectors))
-    cfg = _capped(AlignConfig.preset("supervised", random_state=seed, **changes), src, tgt)
-    t0 = time.perf_counter()
-    sd = _seed("dictionary", src, tgt, cfg, pairs=train)
-    sd = replace(sd, pairs=sd.pairs[:n])
-    return _run(src, tgt, sd, cfg, dev, t0, experiment="plateau", pair=f"{pair} ({n:,} pairs)", value=value,
-                seed=seed)
 
 
 def unsupervised(pair: str, experiment: str, value, seed: int = 0, **changes) -> dict:
@@ -180,7 +172,7 @@ def experiments(names, pairs_sup, pairs_unsup, seeds, max_iter, levels=(0.02, 0.
         elif name == "plateau":
             for pair in pairs_sup:
                 for value, change in PLATEAU_VARIANTS:
-                    yield lambda p=pair, v=value, c=change: semi_supervised(p, 1000, v, **c)
+                    yield lambda p=pair, v=value, c=change: supervised(p, True, 0, "plateau", v, seed_size=1000, **c)
         elif name == "takeoff":
             for pair in pairs_unsup:
                 for level in levels:
